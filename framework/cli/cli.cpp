@@ -1,0 +1,123 @@
+// The command line's front door: picks the subcommand, parses its options with
+// Boost.Program_options, and prints help and the version. Unknown commands and options are
+// usage errors that list what is valid. Not any command's own work.
+#include "cli/command.hpp"
+#include "core/host_error.hpp"
+#include "core/suggest.hpp"
+
+#include <chimera/abi.h>
+
+#include <iostream>
+#include <sstream>
+
+namespace po = boost::program_options;
+
+namespace chimera {
+
+namespace {
+
+std::string version_text() {
+    return "chimera " CHIMERA_VERSION " (plugin ABI " + std::to_string(CHM_ABI_VERSION_MAJOR) +
+           "." + std::to_string(CHM_ABI_VERSION_MINOR) + ")";
+}
+
+std::vector<std::string> command_names() {
+    std::vector<std::string> names{"help"};
+    for (const auto& c : all_commands()) names.push_back(c.name);
+    return names;
+}
+
+std::string general_help() {
+    std::ostringstream out;
+    out << version_text() << ": train generative models built from plugins, on the CPU.\n\n"
+        << "Usage: chimera <command> [options]\n\nCommands:\n"
+        << "  help [COMMAND]  Show this help, or the options of one command\n";
+    for (const auto& c : all_commands()) out << "  " << c.name << std::string(16 - c.name.size(), ' ')
+                                             << c.summary << '\n';
+    out << "\nOptions: --help, --version\n"
+        << "Run 'chimera help <command>' for a command's options.\n";
+    return out.str();
+}
+
+std::string command_help(const Command& c) {
+    std::ostringstream out;
+    out << c.summary << ".\n\nUsage: " << c.usage << "\n\n" << c.options() << '\n';
+    return out.str();
+}
+
+const Command* find_command(const std::vector<Command>& commands, const std::string& name) {
+    for (const auto& c : commands)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+[[noreturn]] void unknown_command(const std::string& name) {
+    throw UsageError("unknown command '" + name + "'." + did_you_mean(name, command_names()) +
+                     " Commands: " + join(command_names()) + ".");
+}
+
+std::vector<std::string> option_names(const po::options_description& desc) {
+    std::vector<std::string> names;
+    for (const auto& option : desc.options()) names.push_back("--" + option->long_name());
+    names.push_back("--help");
+    return names;
+}
+
+po::variables_map parse(const Command& c, const std::vector<std::string>& args) {
+    po::options_description desc = c.options();
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(desc).positional(c.positional).run(), vm);
+        po::notify(vm);
+    } catch (const po::unknown_option& e) {
+        std::string typed = e.get_option_name();
+        throw UsageError("chimera " + c.name + ": unknown option '" + typed + "'." +
+                         did_you_mean(typed, option_names(desc)) + " Valid options: " +
+                         join(option_names(desc)) + ".");
+    } catch (const po::error& e) {
+        throw UsageError("chimera " + c.name + ": " + e.what() + ". Run 'chimera help " +
+                         c.name + "' for its options.");
+    }
+    return vm;
+}
+
+int help(const std::vector<Command>& commands, const std::vector<std::string>& args) {
+    if (args.empty()) {
+        std::cout << general_help();
+        return 0;
+    }
+    const Command* c = find_command(commands, args[0]);
+    if (!c) unknown_command(args[0]);
+    std::cout << command_help(*c);
+    return 0;
+}
+
+}  // namespace
+
+std::vector<Command> all_commands() { return {plugins_command()}; }
+
+int run_cli(const std::vector<std::string>& args) {
+    const std::vector<Command> commands = all_commands();
+    if (args.empty()) {
+        std::cerr << general_help();
+        return static_cast<int>(ExitCode::usage);
+    }
+    const std::string& first = args[0];
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (first == "--version" || first == "-V" || first == "version") {
+        std::cout << version_text() << '\n';
+        return 0;
+    }
+    if (first == "help" || first == "--help" || first == "-h") return help(commands, rest);
+    if (!first.empty() && first[0] == '-')
+        throw UsageError("unknown option '" + first + "' before the command. Valid here: "
+                         "--help, --version. Usage: chimera <command> [options]");
+
+    const Command* c = find_command(commands, first);
+    if (!c) unknown_command(first);
+    for (const auto& a : rest)
+        if (a == "--help" || a == "-h") return help(commands, {c->name});
+    return c->run(parse(*c, rest));
+}
+
+}  // namespace chimera

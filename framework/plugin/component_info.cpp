@@ -1,0 +1,75 @@
+#include "plugin/component_info.hpp"
+
+#include <array>
+#include <utility>
+
+namespace chimera {
+
+namespace {
+
+const std::array<std::pair<chm_kind, const char*>, 5> kinds = {{
+    {CHM_KIND_LOADER, "loader"},
+    {CHM_KIND_ENCODER, "encoder"},
+    {CHM_KIND_GENERATOR, "generator"},
+    {CHM_KIND_LOSS, "loss"},
+    {CHM_KIND_OPTIMIZER, "optimizer"},
+}};
+
+const std::array<std::pair<chm_param_type, const char*>, 8> param_types = {{
+    {CHM_PARAM_BOOL, "bool"},
+    {CHM_PARAM_INT, "int"},
+    {CHM_PARAM_FLOAT, "float"},
+    {CHM_PARAM_STRING, "string"},
+    {CHM_PARAM_INT_LIST, "int list"},
+    {CHM_PARAM_FLOAT_LIST, "float list"},
+    {CHM_PARAM_STRING_LIST, "string list"},
+    {CHM_PARAM_NODE, "yaml"},
+}};
+
+}  // namespace
+
+const ParamInfo* ComponentInfo::find_param(const std::string& param_name) const {
+    for (const auto& p : params)
+        if (p.name == param_name) return &p;
+    return nullptr;
+}
+
+std::vector<std::string> ComponentInfo::param_names() const {
+    std::vector<std::string> out;
+    for (const auto& p : params) out.push_back(p.name);
+    return out;
+}
+
+std::string kind_name(chm_kind kind) {
+    for (const auto& [code, name] : kinds)
+        if (code == kind) return name;
+    return "kind " + std::to_string(kind);
+}
+
+std::optional<chm_kind> kind_from_name(const std::string& name) {
+    for (const auto& [code, known] : kinds)
+        if (name == known) return code;
+    return std::nullopt;
+}
+
+bool is_known_kind(chm_kind kind) { return kind_from_name(kind_name(kind)).has_value(); }
+
+std::vector<std::string> kind_names() {
+    std::vector<std::string> out;
+    for (const auto& entry : kinds) out.push_back(entry.second);
+    return out;
+}
+
+std::string param_type_name(chm_param_type type) {
+    for (const auto& [code, name] : param_types)
+        if (code == type) return name;
+    return "type " + std::to_string(type);
+}
+
+bool is_known_param_type(chm_param_type type) {
+    for (const auto& entry : param_types)
+        if (entry.first == type) return true;
+    return false;
+}
+
+}  // namespace chimera

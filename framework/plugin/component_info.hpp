@@ -1,0 +1,58 @@
+// The host's own copy of what a plugin declared: components, their kinds and parameter schemas.
+// Copied out of the plugin's C descriptors once they have been checked, so the rest of the host
+// works with std::string and std::optional rather than raw ABI structs. Not the checking itself
+// (descriptor_reader) nor value validation (param_schema).
+#pragma once
+
+#include <chimera/abi.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chimera {
+
+struct ParamInfo {
+    std::string name;
+    chm_param_type type = 0;
+    std::optional<std::string> default_text;  // YAML text; empty optional = required
+    std::string doc;
+    std::vector<std::string> choices;  // empty = any value
+    std::optional<double> min, max;
+};
+
+struct LibraryInfo {
+    std::string name;
+    std::string version;
+    std::string description;
+    std::filesystem::path file;
+    uint32_t abi_major = 0, abi_minor = 0;
+};
+
+struct ComponentInfo {
+    chm_kind kind = 0;
+    std::string name;
+    std::string version;
+    std::string description;
+    std::vector<ParamInfo> params;
+    const LibraryInfo* library = nullptr;        // owned by the registry's loaded library
+    const chm_component_desc* desc = nullptr;    // for create/destroy; lives as long as the library
+    const chm_host* host = nullptr;              // the table its library was handed
+
+    const ParamInfo* find_param(const std::string& param_name) const;
+    std::vector<std::string> param_names() const;
+};
+
+// "encoder", "loss", ... or "kind 7" for a kind this host does not know.
+std::string kind_name(chm_kind kind);
+// The kind called `name`, or nullopt.
+std::optional<chm_kind> kind_from_name(const std::string& name);
+bool is_known_kind(chm_kind kind);
+std::vector<std::string> kind_names();
+
+// "int", "float list", ... or "type 12" for an unknown code.
+std::string param_type_name(chm_param_type type);
+bool is_known_param_type(chm_param_type type);
+
+}  // namespace chimera

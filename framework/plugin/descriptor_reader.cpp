@@ -1,0 +1,206 @@
+#include "plugin/descriptor_reader.hpp"
+
+#include "core/host_error.hpp"
+#include "plugin/param_schema.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <cstddef>
+#include <set>
+
+namespace chimera {
+
+namespace {
+
+// The size each struct had in ABI 1.0: the least a plugin may declare.
+constexpr std::size_t library_v1_0 = offsetof(chm_library_desc, shutdown) + sizeof(void*);
+constexpr std::size_t component_v1_0 = offsetof(chm_component_desc, destroy) + sizeof(void*);
+constexpr std::size_t param_v1_0 = offsetof(chm_param_desc, choices) + sizeof(void*);
+constexpr uint32_t max_components = 4096;
+constexpr uint32_t max_params = 4096;
+
+std::string abi_text(uint32_t major, uint32_t minor) {
+    return std::to_string(major) + "." + std::to_string(minor);
+}
+
+// Names appear in YAML and on the command line: lower-case identifiers only.
+bool valid_name(const char* name) {
+    if (!name || !std::islower(static_cast<unsigned char>(name[0]))) return false;
+    for (const char* c = name; *c; ++c)
+        if (!std::islower(static_cast<unsigned char>(*c)) &&
+            !std::isdigit(static_cast<unsigned char>(*c)) && *c != '_')
+            return false;
+    return true;
+}
+
+std::string quoted(const char* text) { return text ? "'" + std::string(text) + "'" : "NULL"; }
+
+class Checker {
+public:
+    explicit Checker(std::string file) : file_(std::move(file)) {}
+
+    [[noreturn]] void fail(const std::string& what) const {
+        throw PluginError(file_ + ": malformed plugin descriptor: " + what +
+                          "; fix the plugin (the SDK's CHIMERA_PLUGIN macro fills these in)");
+    }
+
+    void check_version(const chm_library_desc* desc) const {
+        if (!desc->struct_size || desc->struct_size < offsetof(chm_library_desc, component_count))
+            fail("library struct_size " + std::to_string(desc->struct_size) + " is too small");
+        if (desc->abi_major != CHM_ABI_VERSION_MAJOR)
+            throw PluginError(file_ + ": built for Chimera ABI " +
+                              abi_text(desc->abi_major, desc->abi_minor) +
+                              ", but this host speaks ABI " +
+                              abi_text(CHM_ABI_VERSION_MAJOR, CHM_ABI_VERSION_MINOR) +
+                              "; rebuild the plugin against Chimera SDK " +
+                              std::to_string(CHM_ABI_VERSION_MAJOR) + ".x");
+        if (desc->abi_minor > CHM_ABI_VERSION_MINOR)
+            throw PluginError(file_ + ": built against Chimera ABI " +
+                              abi_text(desc->abi_major, desc->abi_minor) +
+                              ", newer than this host's ABI " +
+                              abi_text(CHM_ABI_VERSION_MAJOR, CHM_ABI_VERSION_MINOR) +
+                              "; upgrade Chimera, or rebuild the plugin against SDK " +
+                              abi_text(CHM_ABI_VERSION_MAJOR, CHM_ABI_VERSION_MINOR));
+        if (desc->struct_size < library_v1_0)
+            fail("library struct_size " + std::to_string(desc->struct_size) +
+                 " is smaller than ABI 1.0's " + std::to_string(library_v1_0));
+    }
+
+    LibraryInfo library(const chm_library_desc* desc) const {
+        if (!valid_name(desc->name))
+            fail("library name " + quoted(desc->name) + " is not a lower-case identifier");
+        if (!desc->version || !*desc->version) fail("library version is missing");
+        if (!desc->description) fail("library description is NULL");
+        if (desc->component_count > max_components)
+            fail(std::to_string(desc->component_count) + " components is implausibly many");
+        if (desc->component_count && !desc->components)
+            fail("component_count is " + std::to_string(desc->component_count) +
+                 " but components is NULL");
+        LibraryInfo info;
+        info.name = desc->name;
+        info.version = desc->version;
+        info.description = desc->description;
+        info.file = file_;
+        info.abi_major = desc->abi_major;
+        info.abi_minor = desc->abi_minor;
+        return info;
+    }
+
+    ComponentInfo component(const chm_component_desc* c, uint32_t index) const {
+        std::string at = "component #" + std::to_string(index);
+        if (!c) fail(at + " is NULL");
+        if (c->struct_size < component_v1_0)
+            fail(at + ": struct_size " + std::to_string(c->struct_size) +
+                 " is smaller than ABI 1.0's " + std::to_string(component_v1_0));
+        if (!valid_name(c->name))
+            fail(at + ": name " + quoted(c->name) + " is not a lower-case identifier");
+        at = "component '" + std::string(c->name) + "'";
+        if (!c->version || !*c->version) fail(at + ": version is missing");
+        if (!c->description) fail(at + ": description is NULL");
+        if (!c->create || !c->destroy) fail(at + ": create or destroy is NULL");
+        if (c->param_count > max_params) fail(at + ": implausibly many parameters");
+        if (c->param_count && !c->params)
+            fail(at + ": param_count is " + std::to_string(c->param_count) + " but params is NULL");
+
+        ComponentInfo info;
+        info.kind = c->kind;
+        info.name = c->name;
+        info.version = c->version;
+        info.description = c->description;
+        info.desc = c;
+        std::set<std::string> seen;
+        for (uint32_t i = 0; i < c->param_count; ++i) {
+            ParamInfo p = param(c, i, at);
+            if (!seen.insert(p.name).second) fail(at + ": parameter '" + p.name + "' is declared twice");
+            info.params.push_back(std::move(p));
+        }
+        return info;
+    }
+
+private:
+    // Elements are stepped by the first one's struct_size, which later ABIs may make larger.
+    ParamInfo param(const chm_component_desc* c, uint32_t index, const std::string& at) const {
+        uint32_t stride = c->params[0].struct_size;
+        if (stride < param_v1_0)
+            fail(at + ": parameter struct_size " + std::to_string(stride) +
+                 " is smaller than ABI 1.0's " + std::to_string(param_v1_0));
+        const auto* d = reinterpret_cast<const chm_param_desc*>(
+            reinterpret_cast<const char*>(c->params) + std::size_t(index) * stride);
+        std::string where = at + ", parameter #" + std::to_string(index);
+        if (d->struct_size != stride)
+            fail(where + ": struct_size differs from the first parameter's");
+        if (!valid_name(d->name))
+            fail(where + ": name " + quoted(d->name) + " is not a lower-case identifier");
+        where = at + ", parameter '" + std::string(d->name) + "'";
+        if (!is_known_param_type(d->type)) fail(where + ": unknown type code " + std::to_string(d->type));
+        if (!d->doc) fail(where + ": doc is NULL");
+
+        ParamInfo p;
+        p.name = d->name;
+        p.type = d->type;
+        p.doc = d->doc;
+        if (d->flags & CHM_PARAM_HAS_MIN) p.min = d->min_value;
+        if (d->flags & CHM_PARAM_HAS_MAX) p.max = d->max_value;
+        if (p.min && p.max && *p.min > *p.max) fail(where + ": minimum is above maximum");
+        if (d->choices) p.choices = split_choices(d->choices, where);
+        if (d->default_value) {
+            p.default_text = d->default_value;
+            check_default(p, where);
+        }
+        return p;
+    }
+
+    std::vector<std::string> split_choices(const std::string& text, const std::string& where) const {
+        std::vector<std::string> out;
+        std::size_t start = 0;
+        while (true) {
+            std::size_t bar = text.find('|', start);
+            std::string item = text.substr(start, bar == std::string::npos ? bar : bar - start);
+            if (item.empty()) fail(where + ": choices '" + text + "' has an empty entry");
+            out.push_back(item);
+            if (bar == std::string::npos) return out;
+            start = bar + 1;
+        }
+    }
+
+    void check_default(const ParamInfo& p, const std::string& where) const {
+        YAML::Node value;
+        try {
+            value = YAML::Load(*p.default_text);
+        } catch (const YAML::Exception& e) {
+            fail(where + ": default " + quoted(p.default_text->c_str()) + " is not YAML (" + e.msg + ")");
+        }
+        if (auto why = check_param_value(p, value))
+            fail(where + ": default " + quoted(p.default_text->c_str()) + " does not fit: " + *why);
+    }
+
+    std::string file_;
+};
+
+}  // namespace
+
+LibraryContents read_library_descriptor(const chm_library_desc* desc, const std::string& file) {
+    Checker check(file);
+    if (!desc) check.fail("entry returned NULL");
+    check.check_version(desc);
+    LibraryContents out;
+    out.library = check.library(desc);
+    for (uint32_t i = 0; i < desc->component_count; ++i) {
+        ComponentInfo c = check.component(desc->components[i], i);
+        if (!is_known_kind(c.kind)) {
+            out.warnings.push_back(file + ": skipping component '" + c.name + "' of " +
+                                   kind_name(c.kind) + ", which this host does not know; "
+                                   "a newer Chimera may support it");
+            continue;
+        }
+        out.components.push_back(std::move(c));
+    }
+    return out;
+}
+
+bool can_call_shutdown(const chm_library_desc* desc) {
+    return desc && desc->abi_major == CHM_ABI_VERSION_MAJOR && desc->struct_size >= library_v1_0;
+}
+
+}  // namespace chimera

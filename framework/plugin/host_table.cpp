@@ -1,0 +1,95 @@
+#include "plugin/host_table.hpp"
+
+#include "plugin/config_node.hpp"
+
+#include <iostream>
+
+namespace chimera {
+
+namespace {
+
+// Per thread, like errno: a plugin on one thread never sees another thread's failure.
+thread_local std::string error_message;
+
+const char* level_name(chm_log_level level) {
+    switch (level) {
+    case CHM_LOG_DEBUG: return "debug";
+    case CHM_LOG_INFO: return "info";
+    case CHM_LOG_WARNING: return "warning";
+    default: return "error";
+    }
+}
+
+const HostTable& owner(const chm_host* host) {
+    return *static_cast<const HostTable*>(host->host_data);
+}
+
+void host_log(const chm_host* host, chm_log_level level, const char* message) {
+    if (!host || !message) return;
+    const HostTable& table = owner(host);
+    table.logger().log(level, table.library_name(), message);
+}
+
+chm_status host_set_error(const chm_host*, chm_status status, const char* message) {
+    error_message = message ? message : "";
+    return status;
+}
+
+const char* host_last_error(const chm_host*) { return error_message.c_str(); }
+
+}  // namespace
+
+Logger::Logger(chm_log_level min_level)
+    : Logger(min_level, [](chm_log_level level, const std::string& source,
+                           const std::string& message) {
+          std::cerr << "chimera: [" << source << "] " << level_name(level) << ": " << message
+                    << '\n';
+      }) {}
+
+Logger::Logger(chm_log_level min_level, Sink sink) : min_level_(min_level), sink_(std::move(sink)) {}
+
+void Logger::log(chm_log_level level, const std::string& source,
+                 const std::string& message) const {
+    if (level >= min_level_) sink_(level, source, message);
+}
+
+HostTable::HostTable(std::string library_name, const Logger& logger)
+    : library_name_(std::move(library_name)), logger_(logger) {
+    table_.struct_size = sizeof(chm_host);
+    table_.abi_major = CHM_ABI_VERSION_MAJOR;
+    table_.abi_minor = CHM_ABI_VERSION_MINOR;
+    table_.host_data = this;
+    table_.log = host_log;
+    table_.set_error = host_set_error;
+    table_.last_error = host_last_error;
+    install_config_functions(table_);
+}
+
+chm_status record_host_error(const std::string& message, chm_status status) {
+    error_message = message;
+    return status;
+}
+
+void clear_plugin_error() { error_message.clear(); }
+
+std::string take_plugin_error(const std::string& fallback) {
+    std::string out = error_message.empty() ? fallback : error_message;
+    error_message.clear();
+    return out;
+}
+
+std::string status_name(chm_status status) {
+    switch (status) {
+    case CHM_OK: return "ok";
+    case CHM_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case CHM_ERR_NOT_FOUND: return "not found";
+    case CHM_ERR_TYPE: return "wrong type";
+    case CHM_ERR_OUT_OF_MEMORY: return "out of memory";
+    case CHM_ERR_UNSUPPORTED: return "unsupported";
+    case CHM_ERR_IO: return "input/output error";
+    case CHM_ERR_RUNTIME: return "failed";
+    default: return "status " + std::to_string(status);
+    }
+}
+
+}  // namespace chimera

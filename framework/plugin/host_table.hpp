@@ -1,0 +1,56 @@
+// The function table the host hands each plugin library (chm_host), one per library so that
+// log lines and errors name the plugin they came from. Also the per-thread error record that
+// set_error and last_error share. Not the loading of libraries (plugin_library).
+#pragma once
+
+#include <chimera/abi.h>
+
+#include <functional>
+#include <string>
+
+namespace chimera {
+
+// Where plugin and host log lines go. Passed down explicitly; tests capture lines with a sink.
+class Logger {
+public:
+    using Sink = std::function<void(chm_log_level, const std::string& source, const std::string&)>;
+    // Writes "chimera: [source] level: message" to stderr at `min_level` and above.
+    explicit Logger(chm_log_level min_level = CHM_LOG_INFO);
+    Logger(chm_log_level min_level, Sink sink);
+    void log(chm_log_level level, const std::string& source, const std::string& message) const;
+    chm_log_level min_level() const { return min_level_; }
+
+private:
+    chm_log_level min_level_;
+    Sink sink_;
+};
+
+// A chm_host for one library. Lives at a fixed address (libraries keep the pointer).
+class HostTable {
+public:
+    HostTable(std::string library_name, const Logger& logger);
+    HostTable(const HostTable&) = delete;
+    HostTable& operator=(const HostTable&) = delete;
+
+    const chm_host* get() const { return &table_; }
+    void rename(std::string library_name) { library_name_ = std::move(library_name); }
+    const std::string& library_name() const { return library_name_; }
+    const Logger& logger() const { return logger_; }
+
+private:
+    chm_host table_{};
+    std::string library_name_;
+    const Logger& logger_;
+};
+
+// The calling thread's error record, written by set_error (plugins) and by failing host
+// functions, read back by the host after a plugin call fails.
+chm_status record_host_error(const std::string& message, chm_status status = CHM_ERR_RUNTIME);
+void clear_plugin_error();
+// The recorded message, or `fallback` when the plugin failed without saying why.
+std::string take_plugin_error(const std::string& fallback);
+
+// "invalid argument", "not found", ... for messages about a status code.
+std::string status_name(chm_status status);
+
+}  // namespace chimera

@@ -1,0 +1,63 @@
+#include "plugin/search_path.hpp"
+
+#include <boost/dll/runtime_symbol_info.hpp>
+
+#include <algorithm>
+
+namespace chimera {
+
+namespace {
+
+void add_split(SearchPath& out, const std::string& list, const std::string& origin) {
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        std::size_t colon = list.find(':', start);
+        if (colon == std::string::npos) colon = list.size();
+        if (colon > start) out.entries.push_back({list.substr(start, colon - start), origin});
+        start = colon + 1;
+    }
+}
+
+bool is_shared_library(const std::filesystem::path& p) {
+#if defined(_WIN32)
+    return p.extension() == ".dll";
+#elif defined(__APPLE__)
+    return p.extension() == ".dylib" || p.extension() == ".so";
+#else
+    return p.extension() == ".so";
+#endif
+}
+
+}  // namespace
+
+std::string SearchPath::describe() const {
+    if (entries.empty()) return "nowhere (no plugin path given and no built-in directory)";
+    std::string out;
+    for (const auto& e : entries)
+        out += (out.empty() ? "" : ", ") + e.path.string() + " (" + e.origin + ")";
+    return out;
+}
+
+SearchPath make_search_path(const std::vector<std::string>& cli, const char* env,
+                            const std::optional<std::filesystem::path>& builtin) {
+    SearchPath out;
+    for (const auto& item : cli) add_split(out, item, "--plugin-path");
+    if (env) add_split(out, env, "CHIMERA_PLUGIN_PATH");
+    if (builtin) out.entries.push_back({*builtin, "built-in"});
+    return out;
+}
+
+std::filesystem::path builtin_plugin_dir() {
+    std::filesystem::path exe_dir = boost::dll::program_location().parent_path();
+    return (exe_dir / CHIMERA_BUILTIN_PLUGIN_RELDIR).lexically_normal();
+}
+
+std::vector<std::filesystem::path> plugin_files_in(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> out;
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+        if (entry.is_regular_file() && is_shared_library(entry.path())) out.push_back(entry.path());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace chimera

@@ -1,0 +1,301 @@
+/* Chimera plugin ABI: the only contract between the host (`chimera`) and a plugin library.
+ *
+ * Plain C that compiles as C11 and as C++17. It holds no STL, no C++ classes, no exceptions and
+ * no enums as field types, so a plugin built by any compiler and standard library can load into
+ * any host that speaks the same ABI major version and the same or a newer minor version.
+ * It is not a convenience layer: C++ plugins use <chimera/chimera.hpp>, which wraps this header.
+ *
+ * Reading guide
+ *   - A plugin library exports exactly one symbol, `chm_plugin_entry` (CHM_ENTRY_SYMBOL).
+ *   - The host calls it once, handing over its function table (`chm_host`); the plugin returns
+ *     a `chm_library_desc` describing itself and its components.
+ *   - Each component (`chm_component_desc`) declares its kind, name, version, a one-line
+ *     description and a parameter schema (`chm_param_desc`), and creates instances from a
+ *     configuration the host has already validated against that schema.
+ *
+ * Compatibility rules
+ *   - Every struct that crosses the boundary begins with `uint32_t struct_size` and only ever
+ *     grows at its end. A reader never touches a member that lies beyond the struct_size the
+ *     writer declared. Each released version is fenced by a comment and a static assertion on
+ *     the offset of its last member.
+ *   - Major version: any incompatible change. The host refuses a plugin whose major differs.
+ *   - Minor version: members appended. The host refuses a plugin whose minor is newer than its
+ *     own (the plugin may call functions the host lacks); older minors load.
+ *
+ * Ownership rules
+ *   - Everything a plugin describes (library, components, parameters, the strings in them) is
+ *     owned by the plugin and must stay valid and unchanged until the library is unloaded.
+ *   - Everything the host hands out (the `chm_host` table, configuration handles, strings it
+ *     returns) is owned by the host; each function says for how long it stays valid.
+ *   - Instances are created by the component's `create` and released by its `destroy`; the host
+ *     never frees plugin memory and the plugin never frees host memory.
+ *
+ * Threads and phases, used in every contract below
+ *   [setup]       called by the host while it loads libraries or builds a pipeline; never
+ *                 concurrently with another call into the same library.
+ *   [any-thread]  may be called from any thread at any time while the library is loaded.
+ *
+ * Errors
+ *   - Functions that can fail return `chm_status`; CHM_OK (0) is success. A failed call leaves
+ *     its outputs untouched.
+ *   - A plugin that fails records why with `host->set_error` and returns the status; the host
+ *     shows the message naming the plugin and component. Release functions return void and
+ *     accept NULL.
+ */
+#ifndef CHIMERA_ABI_H
+#define CHIMERA_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Versions and the entry symbol
+ * ------------------------------------------------------------------------------------------- */
+
+#define CHM_ABI_VERSION_MAJOR 1
+#define CHM_ABI_VERSION_MINOR 0
+
+/* The one symbol a plugin library exports, and its type. */
+#define CHM_ENTRY_SYMBOL "chm_plugin_entry"
+
+#if defined(_WIN32)
+#define CHM_EXPORT __declspec(dllexport)
+#else
+#define CHM_EXPORT __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+#define CHM_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define CHM_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Codes. Each is an int32_t typedef with CHM_ constants, never an enum field, so its size is
+ * fixed and new values can be added by any minor version. A reader treats an unknown value as
+ * "not supported" rather than as an error in its own logic.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Status of a call. */
+typedef int32_t chm_status;
+#define CHM_OK                   0
+#define CHM_ERR_INVALID_ARGUMENT 1 /* a value the callee cannot accept (NULL, out of range...) */
+#define CHM_ERR_NOT_FOUND        2 /* a named thing (config key, component) does not exist */
+#define CHM_ERR_TYPE             3 /* a value exists but has another type than the one asked */
+#define CHM_ERR_OUT_OF_MEMORY    4
+#define CHM_ERR_UNSUPPORTED      5 /* valid request this side cannot honour (e.g. newer ABI) */
+#define CHM_ERR_IO               6 /* a file or stream failed */
+#define CHM_ERR_RUNTIME          7 /* any other failure; the message says what */
+
+/* Kind of a component. Room for more kinds: a host skips a component whose kind it does not
+ * know, with a warning, and loads the rest of the library. */
+typedef int32_t chm_kind;
+#define CHM_KIND_LOADER    1 /* random-access dataset of named fields */
+#define CHM_KIND_ENCODER   2 /* module mapping named tensors to named tensors (also critics) */
+#define CHM_KIND_GENERATOR 3 /* module mapping latents (and conditions) to data */
+#define CHM_KIND_LOSS      4 /* named tensors to a scalar */
+#define CHM_KIND_OPTIMIZER 5 /* updates a parameter group; its state is checkpointed */
+
+/* Type of a declared parameter. Values in configuration files are YAML. */
+typedef int32_t chm_param_type;
+#define CHM_PARAM_BOOL        1 /* true / false */
+#define CHM_PARAM_INT         2 /* 64-bit signed integer */
+#define CHM_PARAM_FLOAT       3 /* double; integers are accepted */
+#define CHM_PARAM_STRING      4 /* UTF-8 text; `choices` may restrict it */
+#define CHM_PARAM_INT_LIST    5 /* sequence of integers */
+#define CHM_PARAM_FLOAT_LIST  6 /* sequence of numbers */
+#define CHM_PARAM_STRING_LIST 7 /* sequence of strings; `choices` restricts each element */
+#define CHM_PARAM_NODE        8 /* any YAML subtree the component validates itself (block lists) */
+
+/* Flags of a declared parameter (bitwise or). */
+#define CHM_PARAM_HAS_MIN 0x1u /* `min_value` applies (to the number, or to each list element) */
+#define CHM_PARAM_HAS_MAX 0x2u /* `max_value` applies, likewise */
+
+/* Severity of a log message. */
+typedef int32_t chm_log_level;
+#define CHM_LOG_DEBUG   0
+#define CHM_LOG_INFO    1
+#define CHM_LOG_WARNING 2
+#define CHM_LOG_ERROR   3
+
+/* ---------------------------------------------------------------------------------------------
+ * Opaque handles owned by the host
+ * ------------------------------------------------------------------------------------------- */
+
+/* A node of a component's configuration: a map (the component's own options), a list, or a
+ * scalar. Valid until the call it was handed to (`create`) returns, unless a function below says
+ * otherwise; a plugin copies out what it keeps. */
+typedef struct chm_config chm_config;
+
+/* ---------------------------------------------------------------------------------------------
+ * The host function table, handed to the plugin's entry and to every `create`.
+ * Owned by the host; valid until the library is unloaded. Plugins keep the pointer.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct chm_host chm_host;
+struct chm_host {
+    uint32_t struct_size; /* sizeof(chm_host) as the host built it: tells which members exist */
+    uint32_t abi_major;   /* the host's CHM_ABI_VERSION_MAJOR */
+    uint32_t abi_minor;   /* the host's CHM_ABI_VERSION_MINOR */
+    uint32_t reserved0;   /* zero; keeps the pointer members aligned the same way everywhere */
+    void* host_data;      /* the host's own; plugins never read or write it */
+
+    /* ---- ABI 1.0 ---------------------------------------------------------------------------- */
+
+    /* [any-thread] Writes `message` (UTF-8, copied before return) to the host's log, prefixed
+     * with the plugin's name. NULL message: nothing is logged. */
+    void (*log)(const chm_host* host, chm_log_level level, const char* message);
+
+    /* [any-thread] Records why the calling plugin function is about to fail, for the host to
+     * show. `message` is copied; NULL means no detail. Returns `status` unchanged, so a plugin
+     * writes `return host->set_error(host, CHM_ERR_INVALID_ARGUMENT, "units must be > 0");`.
+     * The record is per thread and replaced by the next failure on that thread. */
+    chm_status (*set_error)(const chm_host* host, chm_status status, const char* message);
+
+    /* [any-thread] The message of the most recent failed host call on this thread, or "" when
+     * there was none. Never NULL. Valid until the next host call on this thread.
+     * Why: host functions return only a status; this is how a plugin learns the reason. */
+    const char* (*last_error)(const chm_host* host);
+
+    /* Configuration look-up. A configuration reaches `create` already validated against the
+     * component's schema, with defaults filled in, so looking up a declared parameter by its
+     * declared type always succeeds. `key` names a member of a map node; a NULL key means the
+     * node itself (a list element, say). Failures: CHM_ERR_NOT_FOUND for a missing key,
+     * CHM_ERR_TYPE for a value of another type, CHM_ERR_INVALID_ARGUMENT for NULL handles. */
+
+    /* [setup] Sets *out to 1 if the map node has member `key`, else 0. */
+    chm_status (*config_has)(const chm_host* host, const chm_config* node, const char* key,
+                             int32_t* out);
+    /* [setup] Reads a boolean as 0 or 1. */
+    chm_status (*config_get_bool)(const chm_host* host, const chm_config* node, const char* key,
+                                  int32_t* out);
+    /* [setup] Reads an integer. A number with a fractional part is CHM_ERR_TYPE. */
+    chm_status (*config_get_int)(const chm_host* host, const chm_config* node, const char* key,
+                                 int64_t* out);
+    /* [setup] Reads a number. */
+    chm_status (*config_get_float)(const chm_host* host, const chm_config* node, const char* key,
+                                   double* out);
+    /* [setup] Reads a scalar as UTF-8 text. *out is owned by the host and valid as long as the
+     * node is. */
+    chm_status (*config_get_string)(const chm_host* host, const chm_config* node,
+                                    const char* key, const char** out);
+    /* [setup] Sets *out to the member `key` of a map node (a map, list or scalar). *out lives as
+     * long as `node`. */
+    chm_status (*config_child)(const chm_host* host, const chm_config* node, const char* key,
+                               const chm_config** out);
+    /* [setup] Sets *out to the number of elements of a list node, or of members of a map node;
+     * 0 for a scalar. */
+    chm_status (*config_size)(const chm_host* host, const chm_config* node, int64_t* out);
+    /* [setup] Sets *out to element `index` (0-based) of a list node. *out lives as long as
+     * `node`. An index past the end is CHM_ERR_NOT_FOUND. */
+    chm_status (*config_element)(const chm_host* host, const chm_config* node, int64_t index,
+                                 const chm_config** out);
+    /* [setup] Sets *out to where the value of `key` (or of the node, for a NULL key) was
+     * written, as "file:line:column (yaml.path)" or "(default) yaml.path" for a value that came
+     * from the schema. For error messages that point the user at the right place. *out lives as
+     * long as `node`. */
+    chm_status (*config_where)(const chm_host* host, const chm_config* node, const char* key,
+                               const char** out);
+
+    /* ---- end of ABI 1.0: append new members below this line, never above ------------------- */
+};
+CHM_STATIC_ASSERT(offsetof(chm_host, config_where) == 16 + 12 * sizeof(void*),
+                  "chm_host 1.0 layout changed: members may only be appended");
+
+/* ---------------------------------------------------------------------------------------------
+ * What a plugin describes. All of it is owned by the plugin (see "Ownership rules").
+ * ------------------------------------------------------------------------------------------- */
+
+/* One declared parameter of a component. Components list them as an array of structs; every
+ * element of one array has the same struct_size, and the host steps through the array by it. */
+typedef struct chm_param_desc {
+    uint32_t struct_size;     /* sizeof(chm_param_desc) as the plugin built it */
+    chm_param_type type;      /* CHM_PARAM_* */
+    uint32_t flags;           /* CHM_PARAM_HAS_MIN | CHM_PARAM_HAS_MAX */
+    uint32_t reserved0;       /* zero */
+    double min_value;         /* inclusive; used when flags has CHM_PARAM_HAS_MIN */
+    double max_value;         /* inclusive; used when flags has CHM_PARAM_HAS_MAX */
+    const char* name;         /* [a-z][a-z0-9_]*, unique within the component */
+    const char* default_value;/* YAML text of the default ("64", "[512, 256]", "relu"); NULL
+                                 makes the parameter required */
+    const char* doc;          /* one line shown by `chimera plugins --describe`; not NULL */
+    const char* choices;      /* for strings: allowed values separated by '|', or NULL for any */
+    /* ---- end of ABI 1.0 --------------------------------------------------------------------- */
+} chm_param_desc;
+CHM_STATIC_ASSERT(offsetof(chm_param_desc, choices) == 32 + 3 * sizeof(void*),
+                  "chm_param_desc 1.0 layout changed: members may only be appended");
+
+/* One component: a kind, a name unique within that kind, and how to make instances. */
+typedef struct chm_component_desc {
+    uint32_t struct_size;         /* sizeof(chm_component_desc) as the plugin built it */
+    chm_kind kind;                /* CHM_KIND_* */
+    uint32_t param_count;         /* number of elements in `params` */
+    uint32_t reserved0;           /* zero */
+    const char* name;             /* [a-z][a-z0-9_]*; the name configs use */
+    const char* version;          /* the component's own version, "MAJOR.MINOR.PATCH" */
+    const char* description;      /* one line; not NULL */
+    const chm_param_desc* params; /* `param_count` parameters; NULL when there are none */
+
+    /* [setup] Makes an instance from `config`, a map node already validated against `params`
+     * with defaults filled in. On success sets *out_instance and returns CHM_OK; on failure
+     * calls host->set_error, returns the status and leaves *out_instance untouched. `host`
+     * stays valid for the instance's whole life; `config` only until create returns. */
+    chm_status (*create)(const chm_host* host, const chm_config* config, void** out_instance);
+
+    /* [setup] Releases an instance made by `create`. Accepts NULL. */
+    void (*destroy)(void* instance);
+    /* ---- end of ABI 1.0 --------------------------------------------------------------------- */
+} chm_component_desc;
+CHM_STATIC_ASSERT(offsetof(chm_component_desc, destroy) == 16 + 5 * sizeof(void*),
+                  "chm_component_desc 1.0 layout changed: members may only be appended");
+
+/* The library as a whole: what `chm_plugin_entry` returns. */
+typedef struct chm_library_desc {
+    uint32_t struct_size;      /* sizeof(chm_library_desc) as the plugin built it */
+    uint32_t abi_major;        /* CHM_ABI_VERSION_MAJOR the plugin was built against */
+    uint32_t abi_minor;        /* CHM_ABI_VERSION_MINOR the plugin was built against */
+    uint32_t component_count;  /* number of pointers in `components` */
+    const char* name;          /* the library's name, [a-z][a-z0-9_]* */
+    const char* version;       /* the library's version, "MAJOR.MINOR.PATCH" */
+    const char* description;   /* one line; not NULL */
+    /* `component_count` pointers to components. Why pointers and not an array of structs:
+     * components are usually defined in separate source files, each with its own descriptor. */
+    const chm_component_desc* const* components;
+    /* [setup] Called once just before the library is unloaded, after every instance has been
+     * destroyed. May be NULL. */
+    void (*shutdown)(void);
+    /* ---- end of ABI 1.0 --------------------------------------------------------------------- */
+} chm_library_desc;
+CHM_STATIC_ASSERT(offsetof(chm_library_desc, shutdown) == 16 + 4 * sizeof(void*),
+                  "chm_library_desc 1.0 layout changed: members may only be appended");
+
+/* ---------------------------------------------------------------------------------------------
+ * The entry point
+ * ------------------------------------------------------------------------------------------- */
+
+/* [setup] The single exported function of a plugin library, called once after loading.
+ * Returns the library's description, owned by the plugin and valid until unload, or NULL after
+ * calling host->set_error to say why (for instance a host ABI major it does not speak).
+ * `host` stays valid until unload; a plugin may keep it. Declare it with CHM_PLUGIN_ENTRY:
+ *
+ *     CHM_PLUGIN_ENTRY(host) { ...; return &my_library; }
+ */
+typedef const chm_library_desc* (*chm_entry_fn)(const chm_host* host);
+
+#ifdef __cplusplus
+#define CHM_PLUGIN_ENTRY(host_param) \
+    extern "C" CHM_EXPORT const chm_library_desc* chm_plugin_entry(const chm_host* host_param)
+#else
+#define CHM_PLUGIN_ENTRY(host_param) \
+    CHM_EXPORT const chm_library_desc* chm_plugin_entry(const chm_host* host_param)
+#endif
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* CHIMERA_ABI_H */
