@@ -18,6 +18,11 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then
+  if ((EUID != 0)); then
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: run this as root, or install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

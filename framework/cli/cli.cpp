@@ -67,7 +67,13 @@ po::variables_map parse(const Command& c, const std::vector<std::string>& args) 
     po::options_description desc = c.options();
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(args).options(desc).positional(c.positional).run(), vm);
+        // No guessing of abbreviated options: an abbreviation that works today breaks when a
+        // later release adds an option with the same prefix.
+        auto style = po::command_line_style::default_style &
+                     ~po::command_line_style::allow_guessing;
+        po::store(po::command_line_parser(args).options(desc).positional(c.positional)
+                      .style(style).run(),
+                  vm);
         po::notify(vm);
     } catch (const po::unknown_option& e) {
         std::string typed = e.get_option_name();

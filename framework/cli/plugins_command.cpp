@@ -133,7 +133,7 @@ Command plugins_command() {
         desc.add_options()
             ("describe", po::value<std::string>()->value_name("NAME"),
              "print the parameter schema of component NAME (or KIND/NAME)")
-            ("check", po::value<std::string>()->value_name("NAME")->implicit_value(""),
+            ("check", po::value<std::string>()->value_name("[NAME]")->implicit_value(""),
              "create every component (or NAME) with its defaults and report failures");
         desc.add(plugin_options());
         return desc;

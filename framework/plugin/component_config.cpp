@@ -26,7 +26,6 @@ std::unique_ptr<chm_config> make_component_config(const ComponentInfo& component
     if (options.IsDefined() && !options.IsNull() && !options.IsMap())
         throw ConfigError(locate(options, file, path) + ": the options of " + who(component) +
                           " must be a map of key: value");
-    YAML::Node filled = options.IsMap() ? YAML::Clone(options) : YAML::Node(YAML::NodeType::Map);
 
     if (options.IsMap()) {
         for (const auto& entry : options) {
@@ -43,20 +42,16 @@ std::unique_ptr<chm_config> make_component_config(const ComponentInfo& component
         }
     }
 
-    std::vector<std::string> defaulted;
+    YAML::Node user = options.IsMap() ? options : YAML::Node(YAML::NodeType::Map);
+    auto config = std::make_unique<chm_config>(user, file, path);
     for (const auto& param : component.params) {
-        if (filled[param.name].IsDefined()) continue;
+        if (options.IsMap() && options[param.name].IsDefined()) continue;
         if (!param.default_text)
             throw ConfigError(locate(options, file, path) + ": " + who(component) +
                               " needs '" + param.name + "' (" + param_type_name(param.type) +
                               ": " + param.doc + ")");
-        filled[param.name] = YAML::Load(*param.default_text);
-        defaulted.push_back(param.name);
+        config->add_default(param.name, YAML::Load(*param.default_text));
     }
-
-    // The clone keeps the user's marks, so plugins' where() still points into their file.
-    auto config = std::make_unique<chm_config>(filled, file, path);
-    for (const auto& key : defaulted) config->mark_default(key);
     return config;
 }
 

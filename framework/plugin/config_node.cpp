@@ -11,15 +11,25 @@ chm_config::chm_config(YAML::Node node, std::string file, std::string path, bool
 
 const chm_config* chm_config::member(const char* key) const {
     if (!key) return this;
-    if (!node_.IsMap()) return nullptr;
+    if (!is_map()) return nullptr;
     auto cached = members_.find(key);
     if (cached != members_.end()) return cached->second.get();
-    YAML::Node child = node_[std::string(key)];
-    if (!child.IsDefined()) return nullptr;
     std::string child_path = path_.empty() ? key : path_ + "." + key;
-    bool is_default = from_default_ || defaulted_.count(key) > 0;
-    auto made = std::make_unique<chm_config>(child, file_, child_path, is_default);
+    std::unique_ptr<chm_config> made;
+    const YAML::Node& self = node_;  // const: looking a key up must not insert it
+    if (node_.IsMap() && self[std::string(key)].IsDefined()) {
+        made = std::make_unique<chm_config>(self[std::string(key)], file_, child_path, from_default_);
+    } else {
+        auto fallback = defaults_.find(key);
+        if (fallback == defaults_.end()) return nullptr;
+        made = std::make_unique<chm_config>(fallback->second, file_, child_path, true);
+    }
     return members_.emplace(key, std::move(made)).first->second.get();
+}
+
+std::size_t chm_config::size() const {
+    if (node_.IsScalar()) return 0;
+    return (node_.IsDefined() && !node_.IsNull() ? node_.size() : 0) + defaults_.size();
 }
 
 const chm_config* chm_config::element(std::size_t index) const {
@@ -52,13 +62,25 @@ const chm_config* look_up(const chm_config* node, const char* key) {
         record_host_error("configuration handle is NULL");
         return nullptr;
     }
-    if (key && !node->node().IsMap()) {
+    if (key && !node->is_map()) {
         record_host_error(node->where() + " is not a map, so it has no key '" + key + "'");
         return nullptr;
     }
     const chm_config* found = node->member(key);
     if (!found) record_host_error(node->where() + " has no key '" + key + "'");
     return found;
+}
+
+// Host functions are called from plugin code: nothing may escape them as an exception.
+template <class Body>
+chm_status guarded(Body&& body) noexcept {
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        return record_host_error("out of memory", CHM_ERR_OUT_OF_MEMORY);
+    } catch (const std::exception& e) {
+        return record_host_error(std::string("configuration look-up failed: ") + e.what());
+    }
 }
 
 template <class T, class Parse>
@@ -74,74 +96,92 @@ chm_status read_scalar(const chm_config* node, const char* key, T* out, const ch
 }
 
 chm_status config_has(const chm_host*, const chm_config* node, const char* key, int32_t* out) {
-    if (!node || !key || !out)
-        return record_host_error("config_has: NULL argument", CHM_ERR_INVALID_ARGUMENT);
-    *out = node->node().IsMap() && node->member(key) ? 1 : 0;
-    return CHM_OK;
+    return guarded([&]() -> chm_status {
+        if (!node || !key || !out)
+            return record_host_error("config_has: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        *out = node->member(key) ? 1 : 0;
+        return CHM_OK;
+    });
 }
 
 chm_status config_get_bool(const chm_host*, const chm_config* n, const char* k, int32_t* out) {
-    return read_scalar(n, k, out, "true or false", parse_bool);
+    return guarded([&]() -> chm_status {
+        return read_scalar(n, k, out, "true or false", parse_bool);
+    });
 }
 
 chm_status config_get_int(const chm_host*, const chm_config* n, const char* k, int64_t* out) {
-    return read_scalar(n, k, out, "an integer", parse_int);
+    return guarded([&]() -> chm_status {
+        return read_scalar(n, k, out, "an integer", parse_int);
+    });
 }
 
 chm_status config_get_float(const chm_host*, const chm_config* n, const char* k, double* out) {
-    return read_scalar(n, k, out, "a number", parse_float);
+    return guarded([&]() -> chm_status {
+        return read_scalar(n, k, out, "a number", parse_float);
+    });
 }
 
 chm_status config_get_string(const chm_host*, const chm_config* node, const char* key,
                              const char** out) {
-    if (!out) return record_host_error("output pointer is NULL", CHM_ERR_INVALID_ARGUMENT);
-    const chm_config* found = look_up(node, key);
-    if (!found) return node ? CHM_ERR_NOT_FOUND : CHM_ERR_INVALID_ARGUMENT;
-    if (!found->node().IsScalar())
-        return record_host_error(found->where() + " is not a single value", CHM_ERR_TYPE);
-    *out = found->scalar().c_str();
-    return CHM_OK;
+    return guarded([&]() -> chm_status {
+        if (!out) return record_host_error("output pointer is NULL", CHM_ERR_INVALID_ARGUMENT);
+        const chm_config* found = look_up(node, key);
+        if (!found) return node ? CHM_ERR_NOT_FOUND : CHM_ERR_INVALID_ARGUMENT;
+        if (!found->node().IsScalar())
+            return record_host_error(found->where() + " is not a single value", CHM_ERR_TYPE);
+        *out = found->scalar().c_str();
+        return CHM_OK;
+    });
 }
 
 chm_status config_child(const chm_host*, const chm_config* node, const char* key,
                         const chm_config** out) {
-    if (!out || !key)
-        return record_host_error("config_child: NULL argument", CHM_ERR_INVALID_ARGUMENT);
-    const chm_config* found = look_up(node, key);
-    if (!found) return node ? CHM_ERR_NOT_FOUND : CHM_ERR_INVALID_ARGUMENT;
-    *out = found;
-    return CHM_OK;
+    return guarded([&]() -> chm_status {
+        if (!out || !key)
+            return record_host_error("config_child: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        const chm_config* found = look_up(node, key);
+        if (!found) return node ? CHM_ERR_NOT_FOUND : CHM_ERR_INVALID_ARGUMENT;
+        *out = found;
+        return CHM_OK;
+    });
 }
 
 chm_status config_size(const chm_host*, const chm_config* node, int64_t* out) {
-    if (!node || !out)
-        return record_host_error("config_size: NULL argument", CHM_ERR_INVALID_ARGUMENT);
-    *out = node->node().IsScalar() ? 0 : static_cast<int64_t>(node->node().size());
-    return CHM_OK;
+    return guarded([&]() -> chm_status {
+        if (!node || !out)
+            return record_host_error("config_size: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        *out = static_cast<int64_t>(node->size());
+        return CHM_OK;
+    });
 }
 
 chm_status config_element(const chm_host*, const chm_config* node, int64_t index,
                           const chm_config** out) {
-    if (!node || !out)
-        return record_host_error("config_element: NULL argument", CHM_ERR_INVALID_ARGUMENT);
-    if (!node->node().IsSequence())
-        return record_host_error(node->where() + " is not a list", CHM_ERR_TYPE);
-    const chm_config* found = index < 0 ? nullptr : node->element(static_cast<std::size_t>(index));
-    if (!found)
-        return record_host_error(node->where() + " has no element " + std::to_string(index) +
-                                     " (it has " + std::to_string(node->node().size()) + ")",
-                                 CHM_ERR_NOT_FOUND);
-    *out = found;
-    return CHM_OK;
+    return guarded([&]() -> chm_status {
+        if (!node || !out)
+            return record_host_error("config_element: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        if (!node->node().IsSequence())
+            return record_host_error(node->where() + " is not a list", CHM_ERR_TYPE);
+        const chm_config* found = index < 0 ? nullptr : node->element(static_cast<std::size_t>(index));
+        if (!found)
+            return record_host_error(node->where() + " has no element " + std::to_string(index) +
+                                         " (it has " + std::to_string(node->node().size()) + ")",
+                                     CHM_ERR_NOT_FOUND);
+        *out = found;
+        return CHM_OK;
+    });
 }
 
 chm_status config_where(const chm_host*, const chm_config* node, const char* key,
                         const char** out) {
-    if (!out) return record_host_error("output pointer is NULL", CHM_ERR_INVALID_ARGUMENT);
-    const chm_config* found = look_up(node, key);
-    if (!found) return node ? CHM_ERR_NOT_FOUND : CHM_ERR_INVALID_ARGUMENT;
-    *out = found->where().c_str();
-    return CHM_OK;
+    return guarded([&]() -> chm_status {
+        if (!out) return record_host_error("output pointer is NULL", CHM_ERR_INVALID_ARGUMENT);
+        const chm_config* found = look_up(node, key);
+        if (!found) return node ? CHM_ERR_NOT_FOUND : CHM_ERR_INVALID_ARGUMENT;
+        *out = found->where().c_str();
+        return CHM_OK;
+    });
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 struct chm_config {
@@ -25,8 +24,9 @@ public:
     const YAML::Node& node() const { return node_; }
     const std::string& path() const { return path_; }
 
-    // Records that member `key` was filled in from the schema's default.
-    void mark_default(const std::string& key) { defaulted_.insert(key); }
+    // Adds member `key` from the schema's default, for a key the user did not write. Kept
+    // beside the user's node rather than merged into it, so the user's marks stay intact.
+    void add_default(const std::string& key, YAML::Node value) { defaults_[key] = std::move(value); }
 
     // The member `key` (NULL: this node) or nullptr when absent. Cached; lives as long as this.
     const chm_config* member(const char* key) const;
@@ -34,6 +34,9 @@ public:
     // "file:line:col (path)" or "(default) path".
     const std::string& where() const;
     const std::string& scalar() const { return scalar_; }
+    bool is_map() const { return node_.IsMap() || !defaults_.empty(); }
+    // Elements of a list, or members of a map (defaults included); 0 for a scalar.
+    std::size_t size() const;
 
 private:
     YAML::Node node_;
@@ -41,7 +44,7 @@ private:
     std::string path_;
     bool from_default_;
     std::string scalar_;
-    std::set<std::string> defaulted_;
+    std::map<std::string, YAML::Node> defaults_;
     mutable std::string where_;
     mutable std::map<std::string, std::unique_ptr<chm_config>> members_;
     mutable std::map<std::size_t, std::unique_ptr<chm_config>> elements_;

@@ -26,12 +26,20 @@ const HostTable& owner(const chm_host* host) {
 
 void host_log(const chm_host* host, chm_log_level level, const char* message) {
     if (!host || !message) return;
-    const HostTable& table = owner(host);
-    table.logger().log(level, table.library_name(), message);
+    try {
+        const HostTable& table = owner(host);
+        table.logger().log(level, table.library_name(), message);
+    } catch (...) {
+        // A log line that cannot be written is dropped: logging must never fail a plugin.
+    }
 }
 
 chm_status host_set_error(const chm_host*, chm_status status, const char* message) {
-    error_message = message ? message : "";
+    try {
+        error_message = message ? message : "";
+    } catch (...) {
+        error_message.clear();  // out of memory: keep the status, lose the detail
+    }
     return status;
 }
 

@@ -84,7 +84,7 @@ const ComponentInfo& PluginRegistry::require(chm_kind kind, const std::string& n
     for (const auto& [key, component] : by_key_)
         if (key.first == kind) names.push_back(key.second);
     throw PluginError("no " + kind_name(kind) + " named '" + name + "'." +
-                      did_you_mean(name, names) + " Available " + kind_name(kind) + "s: " +
+                      did_you_mean(name, names) + " Available " + kind_name(kind) + " components: " +
                       (names.empty() ? "none" : join(names)) + ". Searched: " +
                       searched_.describe());
 }

@@ -1,0 +1,195 @@
+// The `chimera` command line as a user meets it: run as a child process, checking what it
+// prints and its exit code. Plugin search is pinned with --no-builtin-plugins and explicit paths
+// so the output does not depend on what else is built.
+#define BOOST_TEST_MODULE framework_cli
+#include <boost/test/unit_test.hpp>
+
+#include "support/run_process.hpp"
+
+using chimera::test::ProcessResult;
+using chimera::test::run_process;
+
+namespace {
+
+const int usage_error = 2;
+const int plugin_error = 4;
+
+ProcessResult chimera_cli(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    args.insert(args.begin(), CHIMERA_BIN);
+    env.insert(env.begin(), "CHIMERA_PLUGIN_PATH=");  // unset unless the test sets it
+    return run_process(args, env);
+}
+
+ProcessResult plugins_from(const std::string& path, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"plugins", "--no-builtin-plugins", "--plugin-path", path};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return chimera_cli(args);
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    bool found = text.find(part) != std::string::npos;
+    if (!found) BOOST_TEST_MESSAGE("'" << part << "' not in: " << text);
+    return found;
+}
+
+std::string broken(const std::string& name) { return BROKEN_PLUGIN_DIR "/broken_" + name + ".so"; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(version_names_the_release_and_the_abi) {
+    ProcessResult r = chimera_cli({"--version"});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(r.out == "chimera " CHIMERA_VERSION " (plugin ABI 1.0)\n");
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_the_commands) {
+    ProcessResult r = chimera_cli({"help"});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(contains(r.out, "Usage: chimera <command> [options]"));
+    BOOST_TEST(contains(r.out, "  plugins         List plugin components"));
+    ProcessResult none = chimera_cli({});
+    BOOST_TEST(none.exit_code == usage_error);
+    BOOST_TEST(contains(none.err, "Usage: chimera <command> [options]"));
+}
+
+BOOST_AUTO_TEST_CASE(help_for_a_command_lists_its_options) {
+    ProcessResult r = chimera_cli({"help", "plugins"});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(contains(r.out, "Usage: chimera plugins"));
+    BOOST_TEST(contains(r.out, "--describe NAME"));
+    BOOST_TEST(contains(r.out, "--plugin-path PATH"));
+    BOOST_TEST(chimera_cli({"plugins", "--help"}).out == r.out);
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_command_suggests_and_lists_the_valid_ones) {
+    ProcessResult r = chimera_cli({"plugin"});
+    BOOST_TEST(r.exit_code == usage_error);
+    BOOST_TEST(r.err == "chimera: error: unknown command 'plugin'. Did you mean 'plugins'? "
+                        "Commands: help, plugins.\n");
+    BOOST_TEST(r.out.empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_option_suggests_and_lists_the_valid_ones) {
+    ProcessResult r = chimera_cli({"plugins", "--describ", "x"});
+    BOOST_TEST(r.exit_code == usage_error);
+    BOOST_TEST(r.err == "chimera: error: chimera plugins: unknown option '--describ'. Did you "
+                        "mean '--describe'? Valid options: --describe, --check, --plugin-path, "
+                        "--no-builtin-plugins, --verbose, --help.\n");
+    ProcessResult before = chimera_cli({"--frobnicate"});
+    BOOST_TEST(before.exit_code == usage_error);
+    BOOST_TEST(contains(before.err, "unknown option '--frobnicate' before the command"));
+}
+
+BOOST_AUTO_TEST_CASE(an_option_without_its_value_is_a_usage_error) {
+    ProcessResult r = chimera_cli({"plugins", "--describe"});
+    BOOST_TEST(r.exit_code == usage_error);
+    BOOST_TEST(contains(r.err, "the required argument for option '--describe' is missing"));
+}
+
+BOOST_AUTO_TEST_CASE(plugins_prints_a_table_of_components) {
+    ProcessResult r = plugins_from(std::string(C_PLUGIN_FILE) + ":" + PROBE_PLUGIN_FILE);
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(r.err.empty());
+    std::string c = C_PLUGIN_FILE, p = PROBE_PLUGIN_FILE;
+    BOOST_TEST(r.out ==
+               "KIND     NAME            VERSION  LIBRARY\n"
+               "encoder  probe           2.0.1    " + p + "\n"
+               "loss     bad_lookup      1.0.0    " + p + "\n"
+               "loss     c_constant      1.2.3    " + c + "\n"
+               "loss     throws_error    1.0.0    " + p + "\n"
+               "loss     throws_std      1.0.0    " + p + "\n"
+               "loss     throws_unknown  1.0.0    " + p + "\n"
+               "\n6 components in 2 libraries. Describe one with: chimera plugins --describe NAME\n");
+}
+
+BOOST_AUTO_TEST_CASE(plugins_reads_the_environment_path) {
+    ProcessResult r = chimera_cli({"plugins", "--no-builtin-plugins"},
+                                  {"CHIMERA_PLUGIN_PATH=" C_PLUGIN_FILE});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(r.out.rfind("KIND  NAME        VERSION  LIBRARY\nloss  c_constant  1.2.3    " C_PLUGIN_FILE "\n", 0) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(plugins_finds_the_builtin_directory_beside_the_binary) {
+    ProcessResult r = chimera_cli({"plugins"});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(contains(r.out, "encoder  template_encoder  0.1.0    "));
+    BOOST_TEST(contains(r.out, "/lib/chimera/plugins/template.so"));
+}
+
+BOOST_AUTO_TEST_CASE(with_no_plugins_it_says_where_it_looked) {
+    ProcessResult r = chimera_cli({"plugins", "--no-builtin-plugins"});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(r.out == "No plugin components found. Searched: nowhere (no plugin path given and "
+                        "no built-in directory)\n");
+}
+
+BOOST_AUTO_TEST_CASE(describe_prints_the_parameter_schema) {
+    ProcessResult r = plugins_from(C_PLUGIN_FILE, {"--describe", "c_constant"});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(r.out ==
+               "loss c_constant 1.2.3\n"
+               "  A constant loss written in plain C\n"
+               "  library: c_plugin 1.0.0 (" C_PLUGIN_FILE ")\n\n"
+               "  PARAMETER  TYPE    DEFAULT  ALLOWED   DESCRIPTION\n"
+               "  scale      float   2.5      >= 0      value of the constant\n"
+               "  terms      int     3        1 .. 8    how many terms are summed\n"
+               "  reduction  string  mean     mean|sum  how the batch is reduced\n");
+}
+
+BOOST_AUTO_TEST_CASE(describe_accepts_kind_slash_name_and_suggests_on_typos) {
+    ProcessResult r = plugins_from(PROBE_PLUGIN_FILE, {"--describe", "encoder/probe"});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(contains(r.out, "  blocks     yaml         [{width: 4}, {width: 8}]"));
+    ProcessResult typo = plugins_from(PROBE_PLUGIN_FILE, {"--describe", "prob"});
+    BOOST_TEST(typo.exit_code == usage_error);
+    BOOST_TEST(contains(typo.err, "no plugin component named 'prob'. Did you mean 'probe'?"));
+    ProcessResult kind = plugins_from(PROBE_PLUGIN_FILE, {"--describe", "encodr/probe"});
+    BOOST_TEST(kind.exit_code == usage_error);
+    BOOST_TEST(contains(kind.err, "unknown component kind 'encodr'. Did you mean 'encoder'?"));
+}
+
+BOOST_AUTO_TEST_CASE(check_instantiates_components_and_survives_throwing_ones) {
+    ProcessResult r = plugins_from(PROBE_PLUGIN_FILE, {"--check"});
+    BOOST_TEST(r.exit_code == plugin_error);
+    BOOST_TEST(contains(r.out, "encoder  probe           ok\n"));
+    BOOST_TEST(contains(r.out, "loss     throws_std      FAILED: plugin 'probe_plugin'"));
+    BOOST_TEST(contains(r.out, "boom from std::runtime_error"));
+    BOOST_TEST(contains(r.out, "unknown exception"));
+    ProcessResult one = plugins_from(C_PLUGIN_FILE, {"--check", "c_constant"});
+    BOOST_TEST(one.exit_code == 0);
+    BOOST_TEST(one.out == "KIND  NAME        RESULT\nloss  c_constant  ok\n");
+}
+
+BOOST_AUTO_TEST_CASE(each_broken_library_gives_its_message_and_the_plugin_exit_code) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {NOT_A_LIBRARY_FILE, ": cannot be loaded as a shared library: "},
+        {NO_ENTRY_FILE, ": has no entry symbol 'chm_plugin_entry'"},
+        {broken("abi_major"), ": built for Chimera ABI 2.0, but this host speaks ABI 1.0"},
+        {broken("abi_minor"), ": built against Chimera ABI 1.1, newer than this host's ABI 1.0"},
+        {broken("entry_fails"), ": entry function failed: cannot find my weights file"},
+        {broken("bad_name"), ": malformed plugin descriptor: component #0: name 'Bad Name'"},
+    };
+    for (const auto& [file, message] : cases) {
+        BOOST_TEST_CONTEXT(file) {
+            ProcessResult r = plugins_from(file + ":" + C_PLUGIN_FILE);
+            BOOST_TEST(r.exit_code == plugin_error);
+            BOOST_TEST(contains(r.err, "chimera: error: " + file + message));
+            // The good library on the same path is still listed.
+            BOOST_TEST(contains(r.out, "c_constant"));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(duplicates_name_both_files) {
+    ProcessResult r = plugins_from(broken("dup_a") + ":" + broken("dup_b"));
+    BOOST_TEST(r.exit_code == plugin_error);
+    BOOST_TEST(contains(r.err, "chimera: error: " + broken("dup_b") + ": encoder 'dup' is already "
+                               "defined by " + broken("dup_a")));
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_kind_is_only_a_warning) {
+    ProcessResult r = plugins_from(broken("unknown_kind"));
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(contains(r.err, "chimera: warning: " + broken("unknown_kind") +
+                               ": skipping component 'from_the_future' of kind 99"));
+}

@@ -1,0 +1,25 @@
+# cmake -DPLUGIN=<file> [-DNO_CXX_RUNTIME=ON] -P check_plugin_exports.cmake
+# Fails unless the plugin's only exported symbol is chm_plugin_entry (and, for plain C plugins,
+# unless it does not depend on the C++ runtime).
+execute_process(COMMAND nm -D --defined-only ${PLUGIN} OUTPUT_VARIABLE symbols RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${PLUGIN}")
+endif()
+string(REGEX MATCHALL "[^\n]+" lines "${symbols}")
+set(exported "")
+foreach(line IN LISTS lines)
+  string(REGEX REPLACE "^[0-9a-f]* *[A-Za-z] " "" name "${line}")
+  if(NOT name MATCHES "^(LIBRARY_|VERS_)")   # version-node marker, not a symbol
+    list(APPEND exported ${name})
+  endif()
+endforeach()
+if(NOT exported STREQUAL "chm_plugin_entry")
+  message(FATAL_ERROR "${PLUGIN} exports [${exported}], expected only chm_plugin_entry")
+endif()
+if(NO_CXX_RUNTIME)
+  execute_process(COMMAND readelf -d ${PLUGIN} OUTPUT_VARIABLE dynamic)
+  if(dynamic MATCHES "libstdc\\+\\+")
+    message(FATAL_ERROR "${PLUGIN} is plain C but needs libstdc++")
+  endif()
+endif()
+message(STATUS "${PLUGIN} exports only chm_plugin_entry")

@@ -1,0 +1,16 @@
+# cmake -DFIRST=<program> -DSECOND=<program> -P compare_outputs.cmake
+# Fails unless both programs succeed and print exactly the same thing.
+execute_process(COMMAND ${FIRST} OUTPUT_VARIABLE first RESULT_VARIABLE first_rc)
+execute_process(COMMAND ${SECOND} OUTPUT_VARIABLE second RESULT_VARIABLE second_rc)
+if(NOT first_rc EQUAL 0 OR NOT second_rc EQUAL 0)
+  message(FATAL_ERROR "a layout program failed: ${first_rc} ${second_rc}")
+endif()
+if(NOT first STREQUAL second)
+  message(FATAL_ERROR "C and C++ see different ABI layouts:\n--- C\n${first}\n--- C++\n${second}")
+endif()
+string(REGEX MATCHALL "\n" lines "${first}")
+list(LENGTH lines count)
+if(count LESS 40)
+  message(FATAL_ERROR "layout output is too short (${count} lines):\n${first}")
+endif()
+message(STATUS "C and C++ agree on ${count} layout lines")
