@@ -39,6 +39,7 @@ struct ComponentInfo {
     const LibraryInfo* library = nullptr;        // owned by the registry's loaded library
     const chm_component_desc* desc = nullptr;    // for create/destroy; lives as long as the library
     const chm_host* host = nullptr;              // the table its library was handed
+    const chm_module_methods* module = nullptr;  // forward, for encoders/generators/losses (1.1+)
 
     const ParamInfo* find_param(const std::string& param_name) const;
     std::vector<std::string> param_names() const;

@@ -16,6 +16,7 @@ namespace {
 // The size each struct had in ABI 1.0: the least a plugin may declare.
 constexpr std::size_t library_v1_0 = offsetof(chm_library_desc, shutdown) + sizeof(void*);
 constexpr std::size_t component_v1_0 = offsetof(chm_component_desc, destroy) + sizeof(void*);
+constexpr std::size_t component_v1_1 = offsetof(chm_component_desc, methods) + sizeof(void*);
 constexpr std::size_t param_v1_0 = offsetof(chm_param_desc, choices) + sizeof(void*);
 constexpr uint32_t max_components = 4096;
 constexpr uint32_t max_params = 4096;
@@ -109,6 +110,7 @@ public:
         info.version = c->version;
         info.description = c->description;
         info.desc = c;
+        info.module = module_methods(c, at);
         std::set<std::string> seen;
         for (uint32_t i = 0; i < c->param_count; ++i) {
             ParamInfo p = param(c, i, at);
@@ -119,6 +121,18 @@ public:
     }
 
 private:
+    // The kind's methods, read only from a descriptor recent enough to have them.
+    const chm_module_methods* module_methods(const chm_component_desc* c, const std::string& at) const {
+        if (c->struct_size < component_v1_1 || !c->methods) return nullptr;
+        if (c->kind != CHM_KIND_ENCODER && c->kind != CHM_KIND_GENERATOR && c->kind != CHM_KIND_LOSS)
+            return nullptr;
+        const auto* m = static_cast<const chm_module_methods*>(c->methods);
+        if (m->struct_size < offsetof(chm_module_methods, forward) + sizeof(void*))
+            fail(at + ": module methods struct_size " + std::to_string(m->struct_size) + " is too small");
+        if (!m->forward) fail(at + ": module methods have no forward");
+        return m;
+    }
+
     // Elements are stepped by the first one's struct_size, which later ABIs may make larger.
     ParamInfo param(const chm_component_desc* c, uint32_t index, const std::string& at) const {
         uint32_t stride = c->params[0].struct_size;

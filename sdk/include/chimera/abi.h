@@ -57,7 +57,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define CHM_ABI_VERSION_MAJOR 1
-#define CHM_ABI_VERSION_MINOR 0
+#define CHM_ABI_VERSION_MINOR 1
 
 /* The one symbol a plugin library exports, and its type. */
 #define CHM_ENTRY_SYMBOL "chm_plugin_entry"
@@ -122,6 +122,26 @@ typedef int32_t chm_log_level;
 #define CHM_LOG_WARNING 2
 #define CHM_LOG_ERROR   3
 
+/* Element type of a tensor. (ABI 1.1) */
+typedef int32_t chm_dtype;
+#define CHM_DTYPE_F32 1 /* float32: activations, parameters */
+#define CHM_DTYPE_I32 2 /* int32: tokens, labels, indices */
+
+/* Initialiser of a parameter, with its two arguments `a` and `b`. Fans follow PyTorch: for a
+ * shape [d0, d1, k...], fan_in = d1 * prod(k) and fan_out = d0 * prod(k). (ABI 1.1) */
+typedef int32_t chm_init;
+#define CHM_INIT_ZEROS          1 /* 0 */
+#define CHM_INIT_CONSTANT       2 /* a */
+#define CHM_INIT_UNIFORM        3 /* U(a, b) */
+#define CHM_INIT_NORMAL         4 /* N(mean a, std b) */
+#define CHM_INIT_XAVIER_UNIFORM 5 /* U(-r, r), r = a * sqrt(6 / (fan_in + fan_out)); a = gain */
+#define CHM_INIT_XAVIER_NORMAL  6 /* N(0, a * sqrt(2 / (fan_in + fan_out))); a = gain */
+#define CHM_INIT_KAIMING_UNIFORM 7 /* U(-r, r), r = sqrt(6 / ((1 + a^2) fan_in)); a = leaky slope */
+#define CHM_INIT_KAIMING_NORMAL 8 /* N(0, sqrt(2 / ((1 + a^2) fan_in))); a = leaky slope */
+
+/* Most dimensions a tensor may have. */
+#define CHM_MAX_RANK 8
+
 /* ---------------------------------------------------------------------------------------------
  * Opaque handles owned by the host
  * ------------------------------------------------------------------------------------------- */
@@ -130,6 +150,41 @@ typedef int32_t chm_log_level;
  * scalar. Valid until the call it was handed to (`create`) returns, unless a function below says
  * otherwise; a plugin copies out what it keeps. */
 typedef struct chm_config chm_config;
+
+/* A reference to a host-owned tensor (ABI 1.1). Every handle a host function hands out is one
+ * reference, owned by the plugin until it passes it to `tensor_release`; the tensor lives while
+ * any reference (the plugin's or the host's own) does. Handles are not shared across threads. */
+typedef struct chm_tensor chm_tensor;
+
+/* An operation of the host's op set, found by name with `op_find` (ABI 1.1). Owned by the host,
+ * valid until the library is unloaded. */
+typedef struct chm_op chm_op;
+
+/* Where a module's `forward` puts its results, filled with `output_set` (ABI 1.1). Owned by the
+ * host; valid only during that forward call. */
+typedef struct chm_outputs chm_outputs;
+
+/* What a plugin may see of a tensor (ABI 1.1): valid while the plugin holds the reference it was
+ * taken from. Tensors are dense and row-major (images NCHW). `data` may be written only for a
+ * tensor the plugin created with `tensor_create` and has not yet passed to an op. */
+typedef struct chm_tensor_view {
+    uint32_t struct_size;  /* set by the caller to sizeof(chm_tensor_view) */
+    chm_dtype dtype;
+    int32_t rank;
+    uint32_t reserved0;
+    void* data;            /* 64-byte aligned; rank 0 is one element */
+    const int64_t* shape;  /* `rank` sizes, owned by the host */
+    int64_t numel;         /* number of elements */
+} chm_tensor_view;
+CHM_STATIC_ASSERT(offsetof(chm_tensor_view, numel) == 16 + 2 * sizeof(void*),
+                  "chm_tensor_view 1.1 layout changed: members may only be appended");
+
+/* A tensor with a name, as modules receive their inputs (ABI 1.1). Both fields are borrowed:
+ * valid only during the call they were handed to. */
+typedef struct chm_named_tensor {
+    const char* name;
+    const chm_tensor* tensor;
+} chm_named_tensor;
 
 /* ---------------------------------------------------------------------------------------------
  * The host function table, handed to the plugin's entry and to every `create`.
@@ -201,10 +256,57 @@ struct chm_host {
     chm_status (*config_where)(const chm_host* host, const chm_config* node, const char* key,
                                const char** out);
 
-    /* ---- end of ABI 1.0: append new members below this line, never above ------------------- */
+    /* ---- end of ABI 1.0 --------------------------------------------------------------------- */
+
+    /* ---- ABI 1.1: tensors, parameters and ops ----------------------------------------------- */
+
+    /* [step] Creates a zero-filled tensor and sets *out to a new reference. */
+    chm_status (*tensor_create)(const chm_host* host, chm_dtype dtype, int32_t rank,
+                                const int64_t* shape, chm_tensor** out);
+    /* [step] Sets *out to a new reference to the same tensor. */
+    chm_status (*tensor_retain)(const chm_host* host, const chm_tensor* tensor, chm_tensor** out);
+    /* [step] Drops one reference. Accepts NULL. */
+    void (*tensor_release)(const chm_host* host, chm_tensor* tensor);
+    /* [step] Fills *out (whose struct_size the caller set) with the tensor's type, shape and
+     * data. Valid while the plugin holds `tensor`. */
+    chm_status (*tensor_view)(const chm_host* host, const chm_tensor* tensor, chm_tensor_view* out);
+
+    /* [setup] Creates a float32 parameter of the component instance being created, initialised
+     * with `init` (CHM_INIT_*, arguments `a`, `b`) from the run's seed and the parameter's full
+     * name, so its values do not depend on creation order. `name` is relative to the instance
+     * ("fc1.weight"); the host prefixes the instance's name ("encoder.fc1.weight"), under which
+     * optimizers, checkpoints and summaries find it. Only during `create`; a name used twice by
+     * one instance is CHM_ERR_INVALID_ARGUMENT. Sets *out to a new reference. */
+    chm_status (*param_create)(const chm_host* host, const char* name, int32_t rank,
+                               const int64_t* shape, chm_init init, double a, double b,
+                               chm_tensor** out);
+
+    /* [any-thread] Finds the op called `name` ("linear", "conv2d", ...; `chimera ops` lists them
+     * with their inputs and attributes). CHM_ERR_NOT_FOUND names the ops that exist. */
+    chm_status (*op_find)(const chm_host* host, const char* name, const chm_op** out);
+    /* [step] Runs `op` on `n_inputs` tensors (borrowed; an optional input may be NULL) with
+     * `n_attrs` numeric attributes (strides, axes, slopes... in the order the op documents),
+     * and sets outputs[0..n_outputs) to new references. When gradients are enabled and an input
+     * requires them, the host records the op so backward can differentiate through it.
+     * A shape or argument error names the op and the shapes; outputs are then untouched. */
+    chm_status (*op_call)(const chm_host* host, const chm_op* op, const chm_tensor* const* inputs,
+                          uint32_t n_inputs, const double* attrs, uint32_t n_attrs,
+                          chm_tensor** outputs, uint32_t n_outputs);
+    /* [step] Turns gradient recording on (1) or off (0) for the calling thread and sets
+     * *previous (may be NULL) to the mode before, so a plugin can restore it. */
+    chm_status (*grad_mode)(const chm_host* host, int32_t enabled, int32_t* previous);
+    /* [step] Adds a named result to a module's outputs. `name` is copied; the host takes its
+     * own reference to `tensor`, so the plugin still releases its reference. A name set twice
+     * is CHM_ERR_INVALID_ARGUMENT. */
+    chm_status (*output_set)(const chm_host* host, chm_outputs* outputs, const char* name,
+                             const chm_tensor* tensor);
+
+    /* ---- end of ABI 1.1: append new members below this line, never above ------------------- */
 };
 CHM_STATIC_ASSERT(offsetof(chm_host, config_where) == 16 + 12 * sizeof(void*),
                   "chm_host 1.0 layout changed: members may only be appended");
+CHM_STATIC_ASSERT(offsetof(chm_host, output_set) == 16 + 21 * sizeof(void*),
+                  "chm_host 1.1 layout changed: members may only be appended");
 
 /* ---------------------------------------------------------------------------------------------
  * What a plugin describes. All of it is owned by the plugin (see "Ownership rules").
@@ -229,6 +331,21 @@ typedef struct chm_param_desc {
 CHM_STATIC_ASSERT(offsetof(chm_param_desc, choices) == 32 + 3 * sizeof(void*),
                   "chm_param_desc 1.0 layout changed: members may only be appended");
 
+/* What encoders, generators and losses do (ABI 1.1). A component of those kinds points its
+ * `methods` member at one of these. */
+typedef struct chm_module_methods {
+    uint32_t struct_size; /* sizeof(chm_module_methods) as the plugin built it */
+    uint32_t reserved0;   /* zero */
+    /* [step] Computes the module's outputs from its inputs with the host's ops, and adds each
+     * with host->output_set. Inputs are borrowed for the call. A loss adds one scalar output,
+     * "loss". Parameters were made in `create`; gradients flow through the ops it calls. */
+    chm_status (*forward)(void* instance, const chm_named_tensor* inputs, uint32_t n_inputs,
+                          chm_outputs* outputs);
+    /* ---- end of ABI 1.1 --------------------------------------------------------------------- */
+} chm_module_methods;
+CHM_STATIC_ASSERT(offsetof(chm_module_methods, forward) == 8,
+                  "chm_module_methods 1.1 layout changed: members may only be appended");
+
 /* One component: a kind, a name unique within that kind, and how to make instances. */
 typedef struct chm_component_desc {
     uint32_t struct_size;         /* sizeof(chm_component_desc) as the plugin built it */
@@ -249,9 +366,16 @@ typedef struct chm_component_desc {
     /* [setup] Releases an instance made by `create`. Accepts NULL. */
     void (*destroy)(void* instance);
     /* ---- end of ABI 1.0 --------------------------------------------------------------------- */
+
+    /* The kind's methods (ABI 1.1): a chm_module_methods for encoders, generators and losses;
+     * NULL for a component that only describes itself. Owned by the plugin. */
+    const void* methods;
+    /* ---- end of ABI 1.1 --------------------------------------------------------------------- */
 } chm_component_desc;
 CHM_STATIC_ASSERT(offsetof(chm_component_desc, destroy) == 16 + 5 * sizeof(void*),
                   "chm_component_desc 1.0 layout changed: members may only be appended");
+CHM_STATIC_ASSERT(offsetof(chm_component_desc, methods) == 16 + 6 * sizeof(void*),
+                  "chm_component_desc 1.1 layout changed: members may only be appended");
 
 /* The library as a whole: what `chm_plugin_entry` returns. */
 typedef struct chm_library_desc {

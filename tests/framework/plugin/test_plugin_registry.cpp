@@ -60,14 +60,25 @@ BOOST_AUTO_TEST_CASE(a_library_without_the_entry_symbol) {
 
 BOOST_AUTO_TEST_CASE(a_library_of_another_abi_major) {
     std::string message = only_problem(broken("abi_major"));
-    BOOST_TEST(contains(message, "built for Chimera ABI 2.0, but this host speaks ABI 1.0; "
+    BOOST_TEST(contains(message, "built for Chimera ABI 2.1, but this host speaks ABI 1.1; "
                                  "rebuild the plugin against Chimera SDK 1.x"));
 }
 
 BOOST_AUTO_TEST_CASE(a_library_of_a_newer_abi_minor) {
     std::string message = only_problem(broken("abi_minor"));
-    BOOST_TEST(contains(message, "built against Chimera ABI 1.1, newer than this host's ABI 1.0; "
-                                 "upgrade Chimera, or rebuild the plugin against SDK 1.0"));
+    BOOST_TEST(contains(message, "built against Chimera ABI 1.2, newer than this host's ABI 1.1; "
+                                 "upgrade Chimera, or rebuild the plugin against SDK 1.1"));
+}
+
+BOOST_AUTO_TEST_CASE(a_plugin_built_against_abi_1_0_still_loads) {
+    Logger quiet(CHM_LOG_ERROR + 1);
+    PluginRegistry registry(quiet);
+    registry.load_file(broken("abi_1_0"));
+    BOOST_TEST(registry.problems().empty());
+    const ComponentInfo* c = registry.find(CHM_KIND_ENCODER, "dup");
+    BOOST_TEST_REQUIRE(c != nullptr);
+    BOOST_TEST(c->library->abi_minor == 0u);
+    BOOST_TEST(c->module == nullptr);  // its struct ends before `methods`: never read
 }
 
 BOOST_AUTO_TEST_CASE(an_entry_that_fails_reports_the_plugins_own_message) {

@@ -42,7 +42,8 @@ static const chm_param_desc constant_params[] = {
 
 static const chm_component_desc constant_loss_desc = {
     sizeof(chm_component_desc), CHM_KIND_LOSS, 3, 0, "c_constant", "1.2.3",
-    "A constant loss written in plain C", constant_params, constant_create, constant_destroy};
+    "A constant loss written in plain C", constant_params, constant_create, constant_destroy,
+    NULL};
 
 static const chm_component_desc* const components[] = {&constant_loss_desc};
 

@@ -17,6 +17,7 @@
 #define CASE_UNKNOWN_KIND 9
 #define CASE_DEFAULT_OUT_OF_RANGE 10
 #define CASE_DUPLICATE_PARAM 11
+#define CASE_ABI_1_0 12 /* not broken: a plugin built against ABI 1.0 must still load */
 
 #ifndef LIBRARY_NAME
 #define LIBRARY_NAME "broken"
@@ -60,7 +61,11 @@ static const chm_param_desc params[] = {
 };
 
 static const chm_component_desc component = {
+#if BROKEN_CASE == CASE_ABI_1_0
+    offsetof(chm_component_desc, methods), /* the 1.0 struct ended before `methods` */
+#else
     sizeof(chm_component_desc),
+#endif
     CHM_KIND_ENCODER,
     2,
     0,
@@ -77,12 +82,13 @@ static const chm_component_desc component = {
 #else
     create,
 #endif
-    destroy};
+    destroy,
+    NULL};
 
 #if BROKEN_CASE == CASE_UNKNOWN_KIND
 static const chm_component_desc future_component = {
     sizeof(chm_component_desc), 99, 0, 0, "from_the_future", "1.0.0", "a kind hosts lack",
-    NULL, create, destroy};
+    NULL, create, destroy, NULL};
 static const chm_component_desc* const components[] = {&component, &future_component};
 #define COMPONENT_COUNT 2
 #else
@@ -103,6 +109,8 @@ MAYBE_UNUSED static const chm_library_desc library = {
 #endif
 #if BROKEN_CASE == CASE_ABI_MINOR
     CHM_ABI_VERSION_MINOR + 1,
+#elif BROKEN_CASE == CASE_ABI_1_0
+    0,
 #else
     CHM_ABI_VERSION_MINOR,
 #endif

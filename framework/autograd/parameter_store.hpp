@@ -1,0 +1,38 @@
+// The run's trainable parameters by full name ("encoder.fc1.weight"), in creation order, so
+// optimizers, checkpoints and summaries can find them. Also the one place parameters are made:
+// shaped, initialised from the seed and the name, and marked as requiring gradients.
+#pragma once
+
+#include "tensor/tensor.hpp"
+
+#include <chimera/abi.h>
+
+#include <string>
+#include <vector>
+
+namespace chimera {
+
+class Context;
+
+class ParameterStore {
+public:
+    // Makes, initialises and registers a parameter. Throws HostError for a duplicate name or an
+    // unknown initialiser.
+    Tensor create(Context& ctx, const std::string& name, Shape shape, chm_init init, double a,
+                  double b);
+    // The parameter called `name`, or an undefined Tensor.
+    Tensor find(const std::string& name) const;
+    const std::vector<Tensor>& all() const { return params_; }
+    // Every parameter whose name starts with `prefix` followed by '.', in creation order.
+    std::vector<Tensor> under(const std::string& prefix) const;
+    int64_t count_elements() const;
+    void zero_grad();
+
+private:
+    std::vector<Tensor> params_;
+};
+
+// Fills `t` per `init` (CHM_INIT_*) from a random stream keyed by `seed` and `name`.
+void initialise(Tensor& t, chm_init init, double a, double b, uint64_t seed, const std::string& name);
+
+}  // namespace chimera

@@ -1,0 +1,24 @@
+// The one list of built-in ops. Adding an op: its file in framework/ops/, one X(...) here, its
+// test in tests/framework/ops/.
+#include "ops/op_registry.hpp"
+
+#define CHIMERA_BUILTIN_OPS(X) \
+    X(binary)                  \
+    X(eltwise)                 \
+    X(linear)                  \
+    X(reduce)                  \
+    X(reshape)
+
+namespace chimera {
+
+#define CHIMERA_DECLARE(name) void register_##name(OpRegistry&);
+CHIMERA_BUILTIN_OPS(CHIMERA_DECLARE)
+#undef CHIMERA_DECLARE
+
+void register_builtin_ops(OpRegistry& registry) {
+#define CHIMERA_REGISTER(name) register_##name(registry);
+    CHIMERA_BUILTIN_OPS(CHIMERA_REGISTER)
+#undef CHIMERA_REGISTER
+}
+
+}  // namespace chimera

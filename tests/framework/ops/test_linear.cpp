@@ -1,0 +1,46 @@
+// linear: forward values by hand, gradients by finite differences, shape errors.
+#define BOOST_TEST_MODULE framework_ops
+#include <boost/test/unit_test.hpp>
+
+#include "support/op_fixture.hpp"
+
+using namespace chimera;
+using namespace chimera::test;
+
+BOOST_FIXTURE_TEST_SUITE(linear, OpFixture)
+
+BOOST_AUTO_TEST_CASE(computes_x_w_transposed_plus_b) {
+    Tensor x = tensor_of(ctx, {2, 3}, {1, 2, 3, 4, 5, 6});
+    Tensor w = tensor_of(ctx, {2, 3}, {1, 0, -1, 0.5f, 0.5f, 0.5f});
+    Tensor b = tensor_of(ctx, {2}, {10, 20});
+    std::vector<float> expected{1 - 3 + 10, 3 + 20, 4 - 6 + 10, 7.5f + 20};
+    BOOST_TEST(values_of(call("linear", {x, w, b})) == expected, boost::test_tools::per_element());
+    std::vector<float> no_bias{-2, 3, -2, 7.5f};
+    BOOST_TEST(values_of(call("linear", {x, w})) == no_bias, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
+    for (Shape s : {Shape{1, 1, 1}, Shape{3, 5, 2}, Shape{7, 13, 9}}) {
+        BOOST_TEST_CONTEXT("N, I, O = " << shape_text(s)) {
+            Tensor x = random_tensor(ctx, {s[0], s[1]}, 1);
+            Tensor w = random_tensor(ctx, {s[2], s[1]}, 2);
+            Tensor b = random_tensor(ctx, {s[2]}, 3);
+            BOOST_TEST(check_gradients(ctx, fn("linear"), {x, w, b}, smooth) == "");
+            BOOST_TEST(check_gradients(ctx, fn("linear"), {x, w}, smooth) == "");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(shape_errors_name_the_op_and_shapes) {
+    Tensor x = ctx.zeros(DType::f32, {4, 3});
+    Tensor w = ctx.zeros(DType::f32, {2, 5});
+    BOOST_TEST(error_of("linear", {x, w}) ==
+               "linear: x f32[4, 3] has 3 features but w f32[2, 5] expects 5");
+    Tensor w_ok = ctx.zeros(DType::f32, {2, 3});
+    BOOST_TEST(error_of("linear", {x, w_ok, ctx.zeros(DType::f32, {3})}) ==
+               "linear: bias f32[3] must be [2] for w f32[2, 3]");
+    BOOST_TEST(error_of("linear", {ctx.zeros(DType::f32, {4})}) ==
+               "linear: takes 2 to 3 inputs, got 1; linear(x[N,I], w[O,I], b[O]?) -> y[N,O]");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
