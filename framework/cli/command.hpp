@@ -24,6 +24,7 @@ struct Command {
 std::vector<Command> all_commands();
 
 // One per file, each in its own translation unit.
+Command ops_command();
 Command plugins_command();
 
 // Runs the whole command line; returns the exit code. Throws HostError subclasses.

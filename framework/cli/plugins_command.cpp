@@ -2,6 +2,7 @@
 // parameter schema, and `--check [NAME]` to instantiate components with their defaults.
 // Exits with the plugin error code when any library failed to load, after listing the rest.
 #include "cli/command.hpp"
+#include "cli/compute_options.hpp"
 #include "cli/plugin_options.hpp"
 #include "core/host_error.hpp"
 #include "core/suggest.hpp"
@@ -114,6 +115,7 @@ int run(const po::variables_map& vm) {
     }
     if (vm.count("check")) {
         std::string name = vm["check"].as<std::string>();
+        ComputeSession session(vm, *registry);  // components may make parameters in create
         bool ok = check(name.empty() ? registry->components() : select(*registry, name));
         return exit_code(*registry, !ok);
     }
@@ -136,6 +138,7 @@ Command plugins_command() {
             ("check", po::value<std::string>()->value_name("[NAME]")->implicit_value(""),
              "create every component (or NAME) with its defaults and report failures");
         desc.add(plugin_options());
+        desc.add(compute_options());
         return desc;
     };
     c.run = run;

@@ -1,29 +1,43 @@
 // A live instance of a plugin component, created from a checked configuration and destroyed
-// through the plugin when it goes away. Turns a failed create into a PluginError that names the
-// plugin, its file and the component. Not the component's kind-specific calls (later ABIs).
+// through the plugin when it goes away. Turns failures inside the plugin into PluginErrors that
+// name the plugin, its file and the component. Parameters the instance makes while being created
+// are registered under its instance name ("encoder.fc1.weight").
 #pragma once
 
 #include "plugin/component_info.hpp"
 #include "plugin/config_node.hpp"
+#include "tensor/tensor.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace chimera {
 
-// A live component instance; destroys it through the plugin when it goes away. Must not outlive
-// the registry (and so the library) it came from.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
 class ComponentInstance {
 public:
-    // Calls the component's create with `config`. Throws PluginError naming the plugin, its
-    // file, the component and the plugin's own message.
-    ComponentInstance(const ComponentInfo& component, const chm_config& config);
+    // Calls the component's create with `config`. `name` scopes its parameters; it defaults to
+    // the component's name. Throws PluginError with the plugin's own message.
+    ComponentInstance(const ComponentInfo& component, const chm_config& config, std::string name = "");
     ~ComponentInstance();
     ComponentInstance(const ComponentInstance&) = delete;
     ComponentInstance& operator=(const ComponentInstance&) = delete;
 
     const ComponentInfo& component() const { return component_; }
+    const std::string& name() const { return name_; }
     void* handle() const { return handle_; }
 
+    // Runs the module's forward (encoders, generators, losses). Throws PluginError when the
+    // component has no forward or its forward fails.
+    NamedTensors forward(const NamedTensors& inputs) const;
+
 private:
+    std::string who() const;
+
     const ComponentInfo& component_;
+    std::string name_;
     void* handle_ = nullptr;
 };
 

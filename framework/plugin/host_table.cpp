@@ -1,6 +1,7 @@
 #include "plugin/host_table.hpp"
 
 #include "plugin/config_node.hpp"
+#include "plugin/host_services.hpp"
 
 #include <iostream>
 
@@ -71,6 +72,7 @@ HostTable::HostTable(std::string library_name, const Logger& logger)
     table_.set_error = host_set_error;
     table_.last_error = host_last_error;
     install_config_functions(table_);
+    install_compute_functions(table_);
 }
 
 chm_status record_host_error(const std::string& message, chm_status status) {

@@ -10,6 +10,8 @@
 
 namespace chimera {
 
+struct HostServices;
+
 // Where plugin and host log lines go. Passed down explicitly; tests capture lines with a sink.
 class Logger {
 public:
@@ -36,9 +38,13 @@ public:
     void rename(std::string library_name) { library_name_ = std::move(library_name); }
     const std::string& library_name() const { return library_name_; }
     const Logger& logger() const { return logger_; }
+    // The compute services plugins reach through this table, or nullptr (see host_services.hpp).
+    HostServices* services() const { return services_; }
+    void attach(HostServices* services) { services_ = services; }
 
 private:
     chm_host table_{};
+    HostServices* services_ = nullptr;
     std::string library_name_;
     const Logger& logger_;
 };

@@ -29,6 +29,8 @@ public:
     const LibraryInfo& info() const { return info_; }
     const std::vector<ComponentInfo>& components() const { return components_; }
     const std::vector<std::string>& warnings() const { return warnings_; }
+    // Lends (or, with nullptr, withdraws) the compute services to this library's host table.
+    void attach(HostServices* services) { host_->attach(services); }
 
 private:
     PluginLibrary() = default;

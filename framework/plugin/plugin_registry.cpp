@@ -55,6 +55,10 @@ void PluginRegistry::add_library(std::unique_ptr<PluginLibrary> library) {
     libraries_.push_back(std::move(library));
 }
 
+void PluginRegistry::attach(HostServices* services) {
+    for (auto& library : libraries_) library->attach(services);
+}
+
 bool PluginRegistry::has_errors() const {
     return std::any_of(problems_.begin(), problems_.end(),
                        [](const PluginProblem& p) { return p.is_error; });

@@ -37,6 +37,10 @@ public:
     const SearchPath& searched() const { return searched_; }
     std::size_t library_count() const { return libraries_.size(); }
 
+    // Lends the compute services to every loaded library (nullptr withdraws them). The services
+    // must outlive their attachment.
+    void attach(HostServices* services);
+
     // All components, sorted by kind then name.
     std::vector<const ComponentInfo*> components() const;
     const ComponentInfo* find(chm_kind kind, const std::string& name) const;

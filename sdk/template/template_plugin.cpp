@@ -1,8 +1,10 @@
-// Template plugin: one encoder and one loss showing how a component declares its parameters,
-// reads them from the host-validated configuration, reports errors that point at the YAML, and
-// logs through the host. It computes nothing yet: the tensor and op API joins the SDK in ABI 1.1.
+// Template plugin: an MLP encoder and a mean-squared-error loss, showing how a component declares
+// its options, reads them from the host-validated configuration, reports errors that point at
+// the YAML, makes trainable parameters and computes with the host's ops (chimera::ops), through
+// which the host differentiates.
 #include <chimera/chimera.hpp>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -15,7 +17,8 @@ public:
     static chimera::Description describe() {
         using chimera::Param;
         return {"template_encoder", "0.1.0", "Template encoder: copy it to start your own",
-                {Param::int_list("hidden", {512, 256}, "widths of the hidden layers").min(1),
+                {Param::integer("in_features", 784, "width of the flattened input").min(1),
+                 Param::int_list("hidden", {512, 256}, "widths of the hidden layers").min(1),
                  Param::integer("latent", 20, "width of the code").range(1, 4096),
                  Param::string("activation", "relu", "activation after each hidden layer")
                      .choices({"relu", "tanh", "sigmoid", "none"}),
@@ -27,6 +30,7 @@ public:
     // Read options here and keep copies: the configuration is valid only during construction.
     TemplateEncoder(chimera::Host host, const chimera::Config& config)
         : chimera::Encoder(host),
+          in_features_(config.get<int64_t>("in_features")),
           hidden_(config.get<std::vector<int64_t>>("hidden")),
           latent_(config.get<int64_t>("latent")),
           activation_(config.get<std::string>("activation")),
@@ -36,26 +40,71 @@ public:
         if (hidden_.empty())
             throw chimera::Error(config.where("hidden") + ": needs at least one hidden layer",
                                  CHM_ERR_INVALID_ARGUMENT);
+        // Parameters are made here, once; the host names them "<instance>.fc0.weight" and so on.
+        int64_t width = in_features_;
+        for (std::size_t i = 0; i < hidden_.size(); ++i) {
+            layers_.push_back(dense("fc" + std::to_string(i), width, hidden_[i]));
+            width = hidden_[i];
+        }
+        head_ = dense("head", width, latent_);
         host.debug("template_encoder: " + std::to_string(hidden_.size()) + " hidden layers, " +
                    activation_ + ", latent " + std::to_string(latent_));
     }
 
+    // Reads input "x" ([N, ...], flattened to [N, in_features]) and writes the code "z" [N, latent].
+    void forward(const chimera::Inputs& inputs, chimera::Outputs& outputs) override {
+        chimera::Tensor h = chimera::ops::flatten(inputs["x"]);
+        for (const Dense& layer : layers_) {
+            h = activate(chimera::ops::linear(h, layer.weight, layer.bias));
+            if (dropout_ > 0) h = chimera::ops::dropout(h, dropout_, true);
+        }
+        outputs.set("z", chimera::ops::linear(h, head_.weight, head_.bias));
+    }
+
 private:
+    struct Dense {
+        chimera::Tensor weight, bias;
+    };
+
+    // PyTorch's default for nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
+    Dense dense(const std::string& name, int64_t in, int64_t out) {
+        double bound = 1.0 / std::sqrt(static_cast<double>(in));
+        return {parameter(name + ".weight", {out, in}, CHM_INIT_KAIMING_UNIFORM, std::sqrt(5.0)),
+                parameter(name + ".bias", {out}, CHM_INIT_UNIFORM, -bound, bound)};
+    }
+
+    chimera::Tensor activate(const chimera::Tensor& x) const {
+        if (activation_ == "relu") return chimera::ops::relu(x);
+        if (activation_ == "tanh") return chimera::ops::tanh(x);
+        if (activation_ == "sigmoid") return chimera::ops::sigmoid(x);
+        return x;
+    }
+
+    int64_t in_features_;
     std::vector<int64_t> hidden_;
     int64_t latent_;
     std::string activation_;
     double dropout_;
     bool batch_norm_;
+    std::vector<Dense> layers_;
+    Dense head_;
 };
 
 class TemplateLoss : public chimera::Loss {
 public:
     static chimera::Description describe() {
-        return {"template_loss", "0.1.0", "Template loss: a weighted term of the objective",
+        return {"template_loss", "0.1.0", "Template loss: weighted mean squared error",
                 {chimera::Param::real("weight", 1.0, "factor applied to the loss").min(0.0)}};
     }
     TemplateLoss(chimera::Host host, const chimera::Config& config)
         : chimera::Loss(host), weight_(config.get<double>("weight")) {}
+
+    // weight * mean((x - target)^2) as the scalar output "loss".
+    void forward(const chimera::Inputs& inputs, chimera::Outputs& outputs) override {
+        chimera::Tensor error = chimera::ops::sub(inputs["x"], inputs["target"]);
+        chimera::Tensor mse = chimera::ops::mean(chimera::ops::square(error));
+        outputs.set("loss", chimera::ops::mul_scalar(mse, weight_));
+    }
 
 private:
     double weight_;

@@ -16,6 +16,8 @@
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <type_traits>
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -76,6 +78,205 @@ public:
 private:
     const chm_host* host_;
 };
+
+// A reference to a host-owned tensor. Copies share the tensor (each holds its own reference);
+// the reference is released when the handle goes away. Dense, row-major (images NCHW).
+class Tensor {
+public:
+    Tensor() = default;
+    // Takes over `owned`, a reference a host function handed out.
+    Tensor(const chm_host* host, chm_tensor* owned) : host_(host), t_(owned) {}
+    Tensor(const Tensor& other) : host_(other.host_) {
+        if (other.t_) Host(host_).check(host_->tensor_retain(host_, other.t_, &t_));
+    }
+    Tensor(Tensor&& other) noexcept : host_(other.host_), t_(other.t_) { other.t_ = nullptr; }
+    Tensor& operator=(Tensor other) noexcept {
+        std::swap(host_, other.host_);
+        std::swap(t_, other.t_);
+        return *this;
+    }
+    ~Tensor() {
+        if (t_) host_->tensor_release(host_, t_);
+    }
+
+    // A zero-filled tensor of `shape`.
+    static Tensor zeros(Host host, const std::vector<int64_t>& shape, chm_dtype dtype = CHM_DTYPE_F32) {
+        chm_tensor* t = nullptr;
+        host.check(host.raw()->tensor_create(host.raw(), dtype, static_cast<int32_t>(shape.size()),
+                                             shape.data(), &t));
+        return Tensor(host.raw(), t);
+    }
+    // A float32 tensor holding `values` (row-major), shaped `shape`.
+    static Tensor from(Host host, const std::vector<int64_t>& shape, const std::vector<float>& values) {
+        Tensor t = zeros(host, shape);
+        if (static_cast<int64_t>(values.size()) != t.numel())
+            throw Error(std::to_string(values.size()) + " values do not fill a tensor of " +
+                            std::to_string(t.numel()) + " elements",
+                        CHM_ERR_INVALID_ARGUMENT);
+        std::copy(values.begin(), values.end(), t.data());
+        return t;
+    }
+
+    bool defined() const noexcept { return t_ != nullptr; }
+    chm_dtype dtype() const { return view().dtype; }
+    int rank() const { return view().rank; }
+    std::vector<int64_t> shape() const {
+        chm_tensor_view v = view();
+        return std::vector<int64_t>(v.shape, v.shape + v.rank);
+    }
+    int64_t dim(int i) const {
+        chm_tensor_view v = view();
+        int k = i < 0 ? i + v.rank : i;
+        if (k < 0 || k >= v.rank) throw Error("tensor has no dimension " + std::to_string(i), CHM_ERR_INVALID_ARGUMENT);
+        return v.shape[k];
+    }
+    int64_t numel() const { return view().numel; }
+    // Element data. Write only to tensors you made with zeros/from and not yet passed to an op.
+    float* data() const { return static_cast<float*>(typed_view(CHM_DTYPE_F32).data); }
+    int32_t* data_i32() const { return static_cast<int32_t*>(typed_view(CHM_DTYPE_I32).data); }
+    // The single value of a one-element float32 tensor.
+    float item() const {
+        if (numel() != 1) throw Error("item() needs a one-element tensor", CHM_ERR_INVALID_ARGUMENT);
+        return data()[0];
+    }
+
+    const chm_tensor* raw() const noexcept { return t_; }
+    const chm_host* host() const noexcept { return host_; }
+
+private:
+    chm_tensor_view view() const {
+        if (!t_) throw Error("tensor is empty", CHM_ERR_INVALID_ARGUMENT);
+        chm_tensor_view v{};
+        v.struct_size = sizeof v;
+        Host(host_).check(host_->tensor_view(host_, t_, &v));
+        return v;
+    }
+    chm_tensor_view typed_view(chm_dtype want) const {
+        chm_tensor_view v = view();
+        if (v.dtype != want)
+            throw Error(std::string("tensor is ") + (v.dtype == CHM_DTYPE_F32 ? "float32" : "int32") +
+                            ", not " + (want == CHM_DTYPE_F32 ? "float32" : "int32"),
+                        CHM_ERR_TYPE);
+        return v;
+    }
+
+    const chm_host* host_ = nullptr;
+    chm_tensor* t_ = nullptr;
+};
+
+// Turns gradient recording off for its scope (evaluation, sampling), restoring it afterwards.
+class NoGrad {
+public:
+    explicit NoGrad(Host host) : host_(host) { host.check(host.raw()->grad_mode(host.raw(), 0, &previous_)); }
+    ~NoGrad() { host_.raw()->grad_mode(host_.raw(), previous_, nullptr); }
+    NoGrad(const NoGrad&) = delete;
+    NoGrad& operator=(const NoGrad&) = delete;
+
+private:
+    Host host_;
+    int32_t previous_ = 1;
+};
+
+// The host's ops. Each records itself for backward when an input requires gradients.
+// `chimera ops` lists them with their inputs and attributes.
+namespace ops {
+
+// Calls op `name` with `inputs` (an empty Tensor for an absent optional input) and `attrs`.
+inline std::vector<Tensor> call(const char* name, const std::vector<const Tensor*>& inputs,
+                                const std::vector<double>& attrs = {}, uint32_t n_outputs = 1) {
+    const chm_host* host = nullptr;
+    for (const Tensor* t : inputs)
+        if (t && t->defined()) host = t->host();
+    if (!host) throw Error(std::string(name) + ": needs at least one defined input tensor", CHM_ERR_INVALID_ARGUMENT);
+    Host h(host);
+    const chm_op* op = nullptr;
+    h.check(host->op_find(host, name, &op));
+    std::vector<const chm_tensor*> raw;
+    for (const Tensor* t : inputs) raw.push_back(t && t->defined() ? t->raw() : nullptr);
+    std::vector<chm_tensor*> out(n_outputs, nullptr);
+    h.check(host->op_call(host, op, raw.data(), static_cast<uint32_t>(raw.size()), attrs.data(),
+                          static_cast<uint32_t>(attrs.size()), out.data(), n_outputs));
+    std::vector<Tensor> result;
+    for (chm_tensor* t : out) result.emplace_back(host, t);
+    return result;
+}
+inline Tensor call1(const char* name, const std::vector<const Tensor*>& inputs,
+                    const std::vector<double>& attrs = {}) {
+    return std::move(call(name, inputs, attrs)[0]);
+}
+
+inline Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor()) {
+    return call1("linear", {&x, &w, &b});
+}
+inline Tensor matmul(const Tensor& a, const Tensor& b) { return call1("matmul", {&a, &b}); }
+inline Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride = 1, int padding = 0,
+                     int dilation = 1, int groups = 1) {
+    return call1("conv2d", {&x, &w, &b}, {double(stride), double(stride), double(padding),
+                                          double(padding), double(dilation), double(dilation), double(groups)});
+}
+inline Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride = 1,
+                               int padding = 0, int output_padding = 0, int groups = 1, int dilation = 1) {
+    return call1("conv_transpose2d", {&x, &w, &b},
+                 {double(stride), double(stride), double(padding), double(padding), double(output_padding),
+                  double(output_padding), double(groups), double(dilation), double(dilation)});
+}
+inline Tensor max_pool2d(const Tensor& x, int kernel, int stride = 0, int padding = 0) {
+    int s = stride ? stride : kernel;
+    return call1("max_pool2d", {&x}, {double(kernel), double(kernel), double(s), double(s), double(padding), double(padding)});
+}
+inline Tensor avg_pool2d(const Tensor& x, int kernel, int stride = 0, int padding = 0) {
+    int s = stride ? stride : kernel;
+    return call1("avg_pool2d", {&x}, {double(kernel), double(kernel), double(s), double(s), double(padding), double(padding)});
+}
+inline Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                         const Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5) {
+    return call1("batch_norm", {&x, &gamma, &beta, &running_mean, &running_var},
+                 {training ? 1.0 : 0.0, momentum, eps});
+}
+inline Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps = 1e-5) {
+    return call1("layer_norm", {&x, &gamma, &beta}, {eps});
+}
+inline Tensor softmax(const Tensor& x, int axis = -1) { return call1("softmax", {&x}, {double(axis)}); }
+inline Tensor log_softmax(const Tensor& x, int axis = -1) { return call1("log_softmax", {&x}, {double(axis)}); }
+inline Tensor dropout(const Tensor& x, double p, bool training) {
+    return call1("dropout", {&x}, {p, training ? 1.0 : 0.0});
+}
+inline Tensor relu(const Tensor& x) { return call1("relu", {&x}); }
+inline Tensor leaky_relu(const Tensor& x, double slope = 0.01) { return call1("leaky_relu", {&x}, {slope}); }
+inline Tensor elu(const Tensor& x, double alpha = 1.0) { return call1("elu", {&x}, {alpha}); }
+inline Tensor gelu(const Tensor& x) { return call1("gelu", {&x}); }
+inline Tensor tanh(const Tensor& x) { return call1("tanh", {&x}); }
+inline Tensor sigmoid(const Tensor& x) { return call1("sigmoid", {&x}); }
+inline Tensor softplus(const Tensor& x) { return call1("softplus", {&x}); }
+inline Tensor exp(const Tensor& x) { return call1("exp", {&x}); }
+inline Tensor log(const Tensor& x) { return call1("log", {&x}); }
+inline Tensor sqrt(const Tensor& x) { return call1("sqrt", {&x}); }
+inline Tensor square(const Tensor& x) { return call1("square", {&x}); }
+inline Tensor abs(const Tensor& x) { return call1("abs", {&x}); }
+inline Tensor add(const Tensor& a, const Tensor& b) { return call1("add", {&a, &b}); }
+inline Tensor sub(const Tensor& a, const Tensor& b) { return call1("sub", {&a, &b}); }
+inline Tensor mul(const Tensor& a, const Tensor& b) { return call1("mul", {&a, &b}); }
+inline Tensor div(const Tensor& a, const Tensor& b) { return call1("div", {&a, &b}); }
+inline Tensor add_scalar(const Tensor& x, double c) { return call1("add_scalar", {&x}, {c}); }
+inline Tensor mul_scalar(const Tensor& x, double c) { return call1("mul_scalar", {&x}, {c}); }
+inline Tensor pow_scalar(const Tensor& x, double p) { return call1("pow_scalar", {&x}, {p}); }
+// sum / mean over `axes` (all when empty).
+inline Tensor sum(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false) {
+    std::vector<double> a{keepdim ? 1.0 : 0.0};
+    for (int ax : axes) a.push_back(ax);
+    return call1("sum", {&x}, a);
+}
+inline Tensor mean(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false) {
+    std::vector<double> a{keepdim ? 1.0 : 0.0};
+    for (int ax : axes) a.push_back(ax);
+    return call1("mean", {&x}, a);
+}
+inline Tensor reshape(const Tensor& x, const std::vector<int64_t>& dims) {
+    return call1("reshape", {&x}, std::vector<double>(dims.begin(), dims.end()));
+}
+inline Tensor flatten(const Tensor& x, int start_axis = 1) { return call1("flatten", {&x}, {double(start_axis)}); }
+
+}  // namespace ops
 
 // A node of a component's configuration (map, list or scalar), read through the host.
 // Valid only during the component's constructor: copy out what you keep.
@@ -272,26 +473,90 @@ private:
     Host host_;
 };
 
+// A module's named inputs, borrowed for one forward call.
+class Inputs {
+public:
+    Inputs(const chm_host* host, const chm_named_tensor* items, uint32_t n) : host_(host), items_(items), n_(n) {}
+    bool has(const std::string& name) const { return find(name) != nullptr; }
+    // A new reference to input `name`; throws Error naming the inputs there are.
+    Tensor operator[](const std::string& name) const {
+        const chm_named_tensor* item = find(name);
+        if (!item) {
+            std::string names;
+            for (uint32_t i = 0; i < n_; ++i) names += (i ? ", " : "") + std::string(items_[i].name);
+            throw Error("no input named '" + name + "' (inputs: " + (names.empty() ? "none" : names) + ")",
+                        CHM_ERR_NOT_FOUND);
+        }
+        chm_tensor* t = nullptr;
+        Host(host_).check(host_->tensor_retain(host_, item->tensor, &t));
+        return Tensor(host_, t);
+    }
+    uint32_t size() const { return n_; }
+
+private:
+    const chm_named_tensor* find(const std::string& name) const {
+        for (uint32_t i = 0; i < n_; ++i)
+            if (name == items_[i].name) return &items_[i];
+        return nullptr;
+    }
+    const chm_host* host_;
+    const chm_named_tensor* items_;
+    uint32_t n_;
+};
+
+// Where forward puts its named results.
+class Outputs {
+public:
+    Outputs(const chm_host* host, chm_outputs* outputs) : host_(host), outputs_(outputs) {}
+    void set(const std::string& name, const Tensor& t) {
+        Host(host_).check(host_->output_set(host_, outputs_, name.c_str(), t.raw()));
+    }
+
+private:
+    const chm_host* host_;
+    chm_outputs* outputs_;
+};
+
+// Base of components that compute: encoders, generators, losses.
+class Module : public Component {
+public:
+    using Component::Component;
+    // Computes outputs from inputs with chimera::ops; gradients flow through them.
+    virtual void forward(const Inputs& inputs, Outputs& outputs) = 0;
+
+protected:
+    // Makes a trainable parameter; call only from the constructor. `name` is relative to the
+    // instance ("fc1.weight"). init is CHM_INIT_* with its arguments a and b.
+    Tensor parameter(const std::string& name, const std::vector<int64_t>& shape, chm_init init,
+                     double a = 0, double b = 0) {
+        chm_tensor* t = nullptr;
+        const chm_host* h = host().raw();
+        host().check(h->param_create(h, name.c_str(), static_cast<int32_t>(shape.size()), shape.data(),
+                                     init, a, b, &t));
+        return Tensor(h, t);
+    }
+};
+
 // One base class per kind. Kind-specific methods join them as the ABI grows.
 class Loader : public Component {
 public:
     static constexpr chm_kind kind = CHM_KIND_LOADER;
     using Component::Component;
 };
-class Encoder : public Component {
+class Encoder : public Module {
 public:
     static constexpr chm_kind kind = CHM_KIND_ENCODER;
-    using Component::Component;
+    using Module::Module;
 };
-class Generator : public Component {
+class Generator : public Module {
 public:
     static constexpr chm_kind kind = CHM_KIND_GENERATOR;
-    using Component::Component;
+    using Module::Module;
 };
-class Loss : public Component {
+class Loss : public Module {
 public:
     static constexpr chm_kind kind = CHM_KIND_LOSS;
-    using Component::Component;
+    using Module::Module;
 };
 class Optimizer : public Component {
 public:
@@ -319,6 +584,23 @@ struct ComponentHolder {
         desc.params = params.empty() ? nullptr : params.data();
         desc.create = &create;
         desc.destroy = &destroy;
+        if constexpr (std::is_base_of_v<Module, T>) {
+            methods.struct_size = sizeof(chm_module_methods);
+            methods.forward = &forward;
+            desc.methods = &methods;
+        }
+    }
+
+    chm_module_methods methods{};
+
+    static chm_status forward(void* instance, const chm_named_tensor* inputs, uint32_t n_inputs,
+                              chm_outputs* outputs) {
+        Component* self = static_cast<Component*>(instance);
+        const chm_host* host = self->host().raw();
+        return guard(host, [&] {
+            Outputs out(host, outputs);
+            static_cast<Module*>(self)->forward(Inputs(host, inputs, n_inputs), out);
+        });
     }
 
     static chm_status create(const chm_host* host, const chm_config* config, void** out) {

@@ -43,37 +43,45 @@ public:
           << " where(count)=" << c.where("count");
         host.info(s.str());
     }
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override { out.set("y", in["x"]); }
 };
 
-class ThrowsStd : public chimera::Loss {
+// Losses that fail in create never reach forward; they still must define one.
+class FailingLoss : public chimera::Loss {
+public:
+    using chimera::Loss::Loss;
+    void forward(const chimera::Inputs&, chimera::Outputs&) override {}
+};
+
+class ThrowsStd : public FailingLoss {
 public:
     static chimera::Description describe() { return {"throws_std", "1.0.0", "Throws std::runtime_error", {}}; }
-    ThrowsStd(chimera::Host h, const chimera::Config&) : chimera::Loss(h) {
+    ThrowsStd(chimera::Host h, const chimera::Config&) : FailingLoss(h) {
         throw std::runtime_error("boom from std::runtime_error");
     }
 };
 
-class ThrowsError : public chimera::Loss {
+class ThrowsError : public FailingLoss {
 public:
     static chimera::Description describe() {
         return {"throws_error", "1.0.0", "Throws chimera::Error naming the YAML place",
                 {chimera::Param::integer("limit", 1, "any value is refused")}};
     }
-    ThrowsError(chimera::Host h, const chimera::Config& c) : chimera::Loss(h) {
+    ThrowsError(chimera::Host h, const chimera::Config& c) : FailingLoss(h) {
         throw chimera::Error(c.where("limit") + ": limit is refused", CHM_ERR_INVALID_ARGUMENT);
     }
 };
 
-class ThrowsUnknown : public chimera::Loss {
+class ThrowsUnknown : public FailingLoss {
 public:
     static chimera::Description describe() { return {"throws_unknown", "1.0.0", "Throws an int", {}}; }
-    ThrowsUnknown(chimera::Host h, const chimera::Config&) : chimera::Loss(h) { throw 42; }
+    ThrowsUnknown(chimera::Host h, const chimera::Config&) : FailingLoss(h) { throw 42; }
 };
 
-class BadLookup : public chimera::Loss {
+class BadLookup : public FailingLoss {
 public:
     static chimera::Description describe() { return {"bad_lookup", "1.0.0", "Reads an undeclared key", {}}; }
-    BadLookup(chimera::Host h, const chimera::Config& c) : chimera::Loss(h) {
+    BadLookup(chimera::Host h, const chimera::Config& c) : FailingLoss(h) {
         c.get<int64_t>("undeclared");
     }
 };

@@ -1,0 +1,169 @@
+// The ABI 1.1 host functions: tensors, parameters, ops, gradient mode and module outputs, each
+// a thin, exception-proof bridge from the C ABI to the host's Context and OpRegistry. The maths
+// is in the ops; the bookkeeping of who owns which reference is here.
+#include "plugin/host_services.hpp"
+#include "plugin/host_table.hpp"
+
+#include "autograd/parameter_store.hpp"
+#include "core/host_error.hpp"
+#include "tensor/shape_error.hpp"
+
+#include <new>
+
+namespace chimera {
+
+namespace {
+
+const OpDef* as_def(const chm_op* op) { return reinterpret_cast<const OpDef*>(op); }
+const chm_op* as_op(const OpDef* def) { return reinterpret_cast<const chm_op*>(def); }
+
+// Runs body with the services attached to this library, turning every exception into a status
+// and a message; nothing escapes into plugin code.
+template <class Body>
+chm_status with_services(const chm_host* host, const char* what, Body&& body) noexcept {
+    try {
+        if (!host) return record_host_error(std::string(what) + ": host is NULL", CHM_ERR_INVALID_ARGUMENT);
+        HostServices* services = static_cast<const HostTable*>(host->host_data)->services();
+        if (!services)
+            return record_host_error(std::string(what) + ": no compute context is attached; tensors "
+                                     "and ops are available while a pipeline is built or run",
+                                     CHM_ERR_UNSUPPORTED);
+        return body(*services);
+    } catch (const std::bad_alloc&) {
+        return record_host_error(std::string(what) + ": out of memory", CHM_ERR_OUT_OF_MEMORY);
+    } catch (const ShapeError& e) {
+        return record_host_error(e.what(), CHM_ERR_INVALID_ARGUMENT);
+    } catch (const std::exception& e) {
+        return record_host_error(std::string(what) + ": " + e.what());
+    }
+}
+
+Shape shape_of(int32_t rank, const int64_t* dims) {
+    if (rank < 0 || rank > CHM_MAX_RANK)
+        throw ShapeError("rank " + std::to_string(rank) + " is outside 0.." + std::to_string(CHM_MAX_RANK));
+    if (rank > 0 && !dims) throw ShapeError("shape pointer is NULL for rank " + std::to_string(rank));
+    return Shape(dims, dims + rank);
+}
+
+chm_status tensor_create(const chm_host* host, chm_dtype dtype, int32_t rank, const int64_t* shape,
+                         chm_tensor** out) {
+    return with_services(host, "tensor_create", [&](HostServices& s) {
+        if (!out) return record_host_error("tensor_create: out is NULL", CHM_ERR_INVALID_ARGUMENT);
+        if (dtype != CHM_DTYPE_F32 && dtype != CHM_DTYPE_I32)
+            return record_host_error("tensor_create: unknown dtype " + std::to_string(dtype),
+                                     CHM_ERR_INVALID_ARGUMENT);
+        Tensor t = s.context.zeros(static_cast<DType>(dtype), shape_of(rank, shape));
+        *out = new chm_tensor{t};
+        return CHM_OK;
+    });
+}
+
+chm_status tensor_retain(const chm_host* host, const chm_tensor* tensor, chm_tensor** out) {
+    return with_services(host, "tensor_retain", [&](HostServices&) {
+        if (!tensor || !out) return record_host_error("tensor_retain: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        *out = new chm_tensor{tensor->tensor};
+        return CHM_OK;
+    });
+}
+
+void tensor_release(const chm_host*, chm_tensor* tensor) { delete tensor; }
+
+chm_status tensor_view(const chm_host* host, const chm_tensor* tensor, chm_tensor_view* out) {
+    return with_services(host, "tensor_view", [&](HostServices&) {
+        if (!tensor || !out) return record_host_error("tensor_view: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        if (out->struct_size < offsetof(chm_tensor_view, numel) + sizeof(int64_t))
+            return record_host_error("tensor_view: struct_size too small", CHM_ERR_INVALID_ARGUMENT);
+        const Tensor& t = tensor->tensor;
+        out->dtype = static_cast<chm_dtype>(t.dtype());
+        out->rank = t.rank();
+        out->data = t.raw();
+        out->shape = t.shape().data();
+        out->numel = t.numel();
+        return CHM_OK;
+    });
+}
+
+chm_status param_create(const chm_host* host, const char* name, int32_t rank, const int64_t* shape,
+                        chm_init init, double a, double b, chm_tensor** out) {
+    return with_services(host, "param_create", [&](HostServices& s) {
+        if (!name || !*name || !out)
+            return record_host_error("param_create: name and out are required", CHM_ERR_INVALID_ARGUMENT);
+        if (s.creating.empty())
+            return record_host_error(std::string("param_create('") + name + "'): parameters can only be "
+                                     "made while the component is being created", CHM_ERR_INVALID_ARGUMENT);
+        std::string full = s.creating + "." + name;
+        Tensor t = s.context.parameters().create(s.context, full, shape_of(rank, shape), init, a, b);
+        *out = new chm_tensor{t};
+        return CHM_OK;
+    });
+}
+
+chm_status op_find(const chm_host* host, const char* name, const chm_op** out) {
+    return with_services(host, "op_find", [&](HostServices& s) {
+        if (!name || !out) return record_host_error("op_find: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        const OpDef* def = s.ops.find(name);
+        if (!def) {
+            s.ops.call(s.context, name, {}, {});  // throws the "no op named ..." message
+            return CHM_ERR_NOT_FOUND;
+        }
+        *out = as_op(def);
+        return CHM_OK;
+    });
+}
+
+chm_status op_call(const chm_host* host, const chm_op* op, const chm_tensor* const* inputs,
+                   uint32_t n_inputs, const double* attrs, uint32_t n_attrs, chm_tensor** outputs,
+                   uint32_t n_outputs) {
+    return with_services(host, "op_call", [&](HostServices& s) {
+        if (!op || (n_inputs && !inputs) || (n_attrs && !attrs) || (n_outputs && !outputs))
+            return record_host_error("op_call: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        const OpDef& def = *as_def(op);
+        std::vector<Tensor> in;
+        for (uint32_t i = 0; i < n_inputs; ++i) in.push_back(inputs[i] ? inputs[i]->tensor : Tensor());
+        std::vector<Tensor> result = s.ops.call(s.context, def, in, Attrs(attrs, attrs + n_attrs));
+        if (result.size() != n_outputs)
+            return record_host_error(def.name + ": returns " + std::to_string(result.size()) +
+                                     " outputs, the caller asked for " + std::to_string(n_outputs),
+                                     CHM_ERR_INVALID_ARGUMENT);
+        for (uint32_t i = 0; i < n_outputs; ++i) outputs[i] = new chm_tensor{result[i]};
+        return CHM_OK;
+    });
+}
+
+chm_status grad_mode(const chm_host* host, int32_t enabled, int32_t* previous) {
+    return with_services(host, "grad_mode", [&](HostServices& s) {
+        if (previous) *previous = s.context.grad_enabled() ? 1 : 0;
+        s.context.set_grad_enabled(enabled != 0);
+        return CHM_OK;
+    });
+}
+
+chm_status output_set(const chm_host* host, chm_outputs* outputs, const char* name,
+                      const chm_tensor* tensor) {
+    return with_services(host, "output_set", [&](HostServices&) {
+        if (!outputs || !name || !tensor)
+            return record_host_error("output_set: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        for (const auto& item : outputs->items)
+            if (item.first == name)
+                return record_host_error(std::string("output '") + name + "' is set twice",
+                                         CHM_ERR_INVALID_ARGUMENT);
+        outputs->items.emplace_back(name, tensor->tensor);
+        return CHM_OK;
+    });
+}
+
+}  // namespace
+
+void install_compute_functions(chm_host& table) {
+    table.tensor_create = tensor_create;
+    table.tensor_retain = tensor_retain;
+    table.tensor_release = tensor_release;
+    table.tensor_view = tensor_view;
+    table.param_create = param_create;
+    table.op_find = op_find;
+    table.op_call = op_call;
+    table.grad_mode = grad_mode;
+    table.output_set = output_set;
+}
+
+}  // namespace chimera

@@ -1,0 +1,45 @@
+// Test plugin: a tiny two-layer network written with the SDK's wrapper alone, trained by
+// tests/sdk/test_plugin_compute.cpp with plain gradient descent through the host's autograd.
+#include <chimera/chimera.hpp>
+
+#include <cmath>
+
+namespace {
+
+class TinyMlp : public chimera::Encoder {
+public:
+    static chimera::Description describe() {
+        using chimera::Param;
+        return {"tiny_mlp", "1.0.0", "x -> tanh(x W1^T + b1) W2^T + b2",
+                {Param::integer("inputs", 2, "input width").min(1),
+                 Param::integer("hidden", 16, "hidden width").min(1),
+                 Param::integer("outputs", 1, "output width").min(1)}};
+    }
+    TinyMlp(chimera::Host host, const chimera::Config& c) : chimera::Encoder(host) {
+        int64_t in = c.get<int64_t>("inputs"), hidden = c.get<int64_t>("hidden"), out = c.get<int64_t>("outputs");
+        w1_ = parameter("fc1.weight", {hidden, in}, CHM_INIT_XAVIER_UNIFORM, 1.0);
+        b1_ = parameter("fc1.bias", {hidden}, CHM_INIT_ZEROS);
+        w2_ = parameter("fc2.weight", {out, hidden}, CHM_INIT_XAVIER_UNIFORM, 1.0);
+        b2_ = parameter("fc2.bias", {out}, CHM_INIT_ZEROS);
+    }
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
+        namespace ops = chimera::ops;
+        out.set("y", ops::linear(ops::tanh(ops::linear(in["x"], w1_, b1_)), w2_, b2_));
+    }
+
+private:
+    chimera::Tensor w1_, b1_, w2_, b2_;
+};
+
+// Checks the wrapper's error path for forward: asks for an input that is not there.
+class WantsMissingInput : public chimera::Encoder {
+public:
+    static chimera::Description describe() { return {"wants_missing_input", "1.0.0", "Reads input 'nope'", {}}; }
+    using chimera::Encoder::Encoder;
+    WantsMissingInput(chimera::Host h, const chimera::Config&) : chimera::Encoder(h) {}
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override { out.set("y", in["nope"]); }
+};
+
+}  // namespace
+
+CHIMERA_PLUGIN("mlp_plugin", "1.0.0", "A tiny network for tests", TinyMlp, WantsMissingInput)

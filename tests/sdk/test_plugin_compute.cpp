@@ -1,0 +1,157 @@
+// A plugin computing through the ABI: the tiny network of mlp_plugin makes its parameters, runs
+// forward with the host's ops, is differentiated by the host's tape (checked by finite
+// differences), trains with plain gradient descent, and a repeated identical step builds no
+// oneDNN primitive and allocates no buffer.
+#define BOOST_TEST_MODULE sdk_plugin_compute
+#include <boost/test/unit_test.hpp>
+
+#include "autograd/parameter_store.hpp"
+#include "autograd/tape.hpp"
+#include "core/host_error.hpp"
+#include "plugin/component_config.hpp"
+#include "plugin/component_instance.hpp"
+#include "plugin/host_services.hpp"
+#include "plugin/plugin_registry.hpp"
+#include "support/gradient_check.hpp"
+
+#include <cmath>
+
+using namespace chimera;
+using namespace chimera::test;
+
+namespace {
+
+struct Session {
+    Logger quiet{CHM_LOG_ERROR + 1};
+    PluginRegistry registry{quiet};
+    Context ctx{1, 1234};
+    OpRegistry ops;
+    HostServices services{ctx, ops, ""};
+
+    Session() {
+        register_builtin_ops(ops);
+        registry.load_file(MLP_PLUGIN_FILE);
+        BOOST_TEST_REQUIRE(registry.problems().empty());
+        registry.attach(&services);
+    }
+    ~Session() { registry.attach(nullptr); }
+
+    std::unique_ptr<ComponentInstance> make(const std::string& component, const std::string& yaml,
+                                            const std::string& name) {
+        const ComponentInfo& info = registry.require(CHM_KIND_ENCODER, component);
+        auto config = make_component_config(info, YAML::Load(yaml), "", name);
+        return std::make_unique<ComponentInstance>(info, *config, name);
+    }
+};
+
+Tensor output(const ComponentInstance& net, const Tensor& x) {
+    NamedTensors out = net.forward({{"x", x}});
+    BOOST_TEST_REQUIRE(out.size() == 1u);
+    BOOST_TEST_REQUIRE(out[0].first == "y");
+    return out[0].second;
+}
+
+// Mean squared error with the host's ops.
+Tensor mse(Session& s, const Tensor& y, const Tensor& target) {
+    Tensor d = s.ops.call(s.ctx, "sub", {y, target})[0];
+    return s.ops.call(s.ctx, "mean", {s.ops.call(s.ctx, "square", {d})[0]})[0];
+}
+
+// One step of plain gradient descent; returns the loss before the update.
+float step(Session& s, const Tensor& x, const Tensor& target, const ComponentInstance& net, float lr) {
+    s.ctx.parameters().zero_grad();
+    Tensor loss = mse(s, output(net, x), target);
+    s.ctx.tape().backward(s.ctx, {loss}, {1.0});
+    for (const Tensor& p : s.ctx.parameters().all()) {
+        float* w = p.data<float>();
+        const float* g = p.grad().data<float>();
+        for (int64_t i = 0; i < p.numel(); ++i) w[i] -= lr * g[i];
+    }
+    return loss.data<float>()[0];
+}
+
+// 64 points in [-1, 1]^2 with target x0 * x1, a function a linear model cannot fit.
+std::pair<Tensor, Tensor> dataset(Session& s) {
+    Tensor x = random_tensor(s.ctx, {64, 2}, 99);
+    Tensor t = s.ctx.empty(DType::f32, {64, 1});
+    for (int i = 0; i < 64; ++i) t.data<float>()[i] = x.data<float>()[2 * i] * x.data<float>()[2 * i + 1];
+    return {x, t};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(parameters_are_registered_under_the_instance_name) {
+    Session s;
+    auto net = s.make("tiny_mlp", "hidden: 5", "net");
+    std::vector<std::string> names;
+    for (const Tensor& p : s.ctx.parameters().all()) names.push_back(p.name() + shape_text(p.shape()));
+    std::vector<std::string> expected{"net.fc1.weight[5, 2]", "net.fc1.bias[5]", "net.fc2.weight[1, 5]",
+                                      "net.fc2.bias[1]"};
+    BOOST_TEST(names == expected, boost::test_tools::per_element());
+    BOOST_TEST(s.ctx.parameters().count_elements() == 10 + 5 + 5 + 1);
+    // Xavier-uniform bound for [5, 2] is sqrt(6 / 7): every value inside, not all equal.
+    Tensor w = s.ctx.parameters().find("net.fc1.weight");
+    float bound = std::sqrt(6.0f / 7.0f);
+    for (int64_t i = 0; i < w.numel(); ++i) BOOST_TEST(std::fabs(w.data<float>()[i]) <= bound);
+    BOOST_TEST(w.data<float>()[0] != w.data<float>()[1]);
+}
+
+BOOST_AUTO_TEST_CASE(gradients_through_the_plugin_match_finite_differences) {
+    Session s;
+    auto net = s.make("tiny_mlp", "hidden: 7\ninputs: 3\noutputs: 2", "net");
+    Function f = [&](Context&, const std::vector<Tensor>& in) { return output(*net, in[0]); };
+    for (Shape shape : {Shape{1, 3}, Shape{5, 3}}) {
+        BOOST_TEST(check_gradients(s.ctx, f, {random_tensor(s.ctx, shape, 3)}, smooth) == "");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(plain_gradient_descent_lowers_the_loss) {
+    Session s;
+    auto net = s.make("tiny_mlp", "hidden: 16", "net");
+    auto [x, t] = dataset(s);
+    float first = step(s, x, t, *net, 0.5f);
+    float last = first;
+    for (int i = 0; i < 300; ++i) last = step(s, x, t, *net, 0.5f);
+    BOOST_TEST_MESSAGE("loss " << first << " -> " << last);
+    BOOST_TEST(last < 0.3f * first);
+}
+
+BOOST_AUTO_TEST_CASE(repeated_steps_build_no_primitive_and_allocate_no_buffer) {
+    Session s;
+    auto net = s.make("tiny_mlp", "", "net");
+    auto [x, t] = dataset(s);
+    step(s, x, t, *net, 0.1f);
+    step(s, x, t, *net, 0.1f);
+    RuntimeCounters before = s.ctx.counters();
+    for (int i = 0; i < 3; ++i) step(s, x, t, *net, 0.1f);
+    RuntimeCounters after = s.ctx.counters();
+    BOOST_TEST(before.primitives_created > 0u);
+    BOOST_TEST(after.primitives_created == before.primitives_created);
+    BOOST_TEST(after.buffers_allocated == before.buffers_allocated);
+    BOOST_TEST(after.primitive_cache_hits > before.primitive_cache_hits);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_input_is_an_error_naming_the_inputs) {
+    Session s;
+    auto bad = s.make("wants_missing_input", "", "bad");
+    try {
+        output(*bad, random_tensor(s.ctx, {1, 2}, 1));
+        BOOST_FAIL("forward should have failed");
+    } catch (const PluginError& e) {
+        BOOST_TEST(std::string(e.what()).find("encoder 'wants_missing_input': forward failed (not found): "
+                                              "no input named 'nope' (inputs: x)") != std::string::npos,
+                   e.what());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(without_a_compute_context_parameters_cannot_be_made) {
+    Session s;
+    s.registry.attach(nullptr);
+    try {
+        s.make("tiny_mlp", "", "net");
+        BOOST_FAIL("create should have failed");
+    } catch (const PluginError& e) {
+        BOOST_TEST(std::string(e.what()).find("param_create: no compute context is attached") != std::string::npos,
+                   e.what());
+    }
+}
