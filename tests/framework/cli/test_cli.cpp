@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_command_suggests_and_lists_the_valid_ones) {
     ProcessResult r = chimera_cli({"plugin"});
     BOOST_TEST(r.exit_code == usage_error);
     BOOST_TEST(r.err == "chimera: error: unknown command 'plugin'. Did you mean 'plugins'? "
-                        "Commands: help, plugins.\n");
+                        "Commands: help, ops, plugins.\n");
     BOOST_TEST(r.out.empty());
 }
 
@@ -74,7 +74,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_option_suggests_and_lists_the_valid_ones) {
     BOOST_TEST(r.exit_code == usage_error);
     BOOST_TEST(r.err == "chimera: error: chimera plugins: unknown option '--describ'. Did you "
                         "mean '--describe'? Valid options: --describe, --check, --plugin-path, "
-                        "--no-builtin-plugins, --verbose, --help.\n");
+                        "--no-builtin-plugins, --verbose, --threads, --seed, --help.\n");
     ProcessResult before = chimera_cli({"--frobnicate"});
     BOOST_TEST(before.exit_code == usage_error);
     BOOST_TEST(contains(before.err, "unknown option '--frobnicate' before the command"));
@@ -178,6 +178,31 @@ BOOST_AUTO_TEST_CASE(each_broken_library_gives_its_message_and_the_plugin_exit_c
             BOOST_TEST(contains(r.out, "c_constant"));
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(ops_lists_each_op_with_its_signature_and_attributes) {
+    ProcessResult r = chimera_cli({"ops"});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(contains(r.out, "OP "));
+    BOOST_TEST(contains(r.out, "\nlinear "));
+    BOOST_TEST(contains(r.out, "linear(x[N,I], w[O,I], b[O]?) -> y[N,O]"));
+    BOOST_TEST(contains(r.out, "leaky_relu(x) -> y, same shape"));
+    BOOST_TEST(contains(r.out, "negative_slope (default 0.01)"));
+}
+
+BOOST_AUTO_TEST_CASE(check_builds_components_that_make_parameters) {
+    ProcessResult r = chimera_cli({"plugins", "--check", "--threads", "2", "--seed", "7"});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(contains(r.out, "encoder  template_encoder  ok\n"));
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_thread_count_is_a_usage_error) {
+    ProcessResult env = chimera_cli({"plugins", "--check"}, {"CHIMERA_THREADS=many"});
+    BOOST_TEST(env.exit_code == usage_error);
+    BOOST_TEST(env.err == "chimera: error: CHIMERA_THREADS='many' is not a positive thread count\n");
+    ProcessResult flag = chimera_cli({"plugins", "--check", "--threads", "-3"});
+    BOOST_TEST(flag.exit_code == usage_error);
+    BOOST_TEST(contains(flag.err, "--threads must be a positive integer"));
 }
 
 BOOST_AUTO_TEST_CASE(duplicates_name_both_files) {
