@@ -40,16 +40,16 @@ std::vector<Tensor> OpRegistry::call(Context& ctx, const OpDef& op, const std::v
     return op.fn(ctx, inputs, attrs);
 }
 
+const OpDef& OpRegistry::require(const std::string& name) const {
+    if (const OpDef* op = find(name)) return *op;
+    std::vector<std::string> names;
+    for (const auto& [n, def] : ops_) names.push_back(n);
+    throw ShapeError("no op named '" + name + "'." + did_you_mean(name, names) + " Ops: " + join(names));
+}
+
 std::vector<Tensor> OpRegistry::call(Context& ctx, const std::string& name,
                                      const std::vector<Tensor>& inputs, const Attrs& attrs) const {
-    const OpDef* op = find(name);
-    if (!op) {
-        std::vector<std::string> names;
-        for (const auto& [n, def] : ops_) names.push_back(n);
-        throw ShapeError("no op named '" + name + "'." + did_you_mean(name, names) +
-                         " Ops: " + join(names));
-    }
-    return call(ctx, *op, inputs, attrs);
+    return call(ctx, require(name), inputs, attrs);
 }
 
 }  // namespace chimera

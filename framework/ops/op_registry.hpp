@@ -30,6 +30,8 @@ class OpRegistry {
 public:
     void add(OpDef def);
     const OpDef* find(const std::string& name) const;
+    // Like find, but throws a ShapeError listing the ops there are (with the nearest name).
+    const OpDef& require(const std::string& name) const;
     std::vector<const OpDef*> all() const;
     // Checks the number of inputs (optional inputs may be undefined) and attributes, runs the op.
     // Throws ShapeError naming the op.

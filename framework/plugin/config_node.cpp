@@ -71,18 +71,6 @@ const chm_config* look_up(const chm_config* node, const char* key) {
     return found;
 }
 
-// Host functions are called from plugin code: nothing may escape them as an exception.
-template <class Body>
-chm_status guarded(Body&& body) noexcept {
-    try {
-        return body();
-    } catch (const std::bad_alloc&) {
-        return record_host_error("out of memory", CHM_ERR_OUT_OF_MEMORY);
-    } catch (const std::exception& e) {
-        return record_host_error(std::string("configuration look-up failed: ") + e.what());
-    }
-}
-
 template <class T, class Parse>
 chm_status read_scalar(const chm_config* node, const char* key, T* out, const char* what,
                        Parse parse) {
@@ -96,7 +84,7 @@ chm_status read_scalar(const chm_config* node, const char* key, T* out, const ch
 }
 
 chm_status config_has(const chm_host*, const chm_config* node, const char* key, int32_t* out) {
-    return guarded([&]() -> chm_status {
+    return host_call("configuration look-up", [&]() -> chm_status {
         if (!node || !key || !out)
             return record_host_error("config_has: NULL argument", CHM_ERR_INVALID_ARGUMENT);
         *out = node->member(key) ? 1 : 0;
@@ -105,26 +93,26 @@ chm_status config_has(const chm_host*, const chm_config* node, const char* key, 
 }
 
 chm_status config_get_bool(const chm_host*, const chm_config* n, const char* k, int32_t* out) {
-    return guarded([&]() -> chm_status {
+    return host_call("configuration look-up", [&]() -> chm_status {
         return read_scalar(n, k, out, "true or false", parse_bool);
     });
 }
 
 chm_status config_get_int(const chm_host*, const chm_config* n, const char* k, int64_t* out) {
-    return guarded([&]() -> chm_status {
+    return host_call("configuration look-up", [&]() -> chm_status {
         return read_scalar(n, k, out, "an integer", parse_int);
     });
 }
 
 chm_status config_get_float(const chm_host*, const chm_config* n, const char* k, double* out) {
-    return guarded([&]() -> chm_status {
+    return host_call("configuration look-up", [&]() -> chm_status {
         return read_scalar(n, k, out, "a number", parse_float);
     });
 }
 
 chm_status config_get_string(const chm_host*, const chm_config* node, const char* key,
                              const char** out) {
-    return guarded([&]() -> chm_status {
+    return host_call("configuration look-up", [&]() -> chm_status {
         if (!out) return record_host_error("output pointer is NULL", CHM_ERR_INVALID_ARGUMENT);
         const chm_config* found = look_up(node, key);
         if (!found) return node ? CHM_ERR_NOT_FOUND : CHM_ERR_INVALID_ARGUMENT;
@@ -137,7 +125,7 @@ chm_status config_get_string(const chm_host*, const chm_config* node, const char
 
 chm_status config_child(const chm_host*, const chm_config* node, const char* key,
                         const chm_config** out) {
-    return guarded([&]() -> chm_status {
+    return host_call("configuration look-up", [&]() -> chm_status {
         if (!out || !key)
             return record_host_error("config_child: NULL argument", CHM_ERR_INVALID_ARGUMENT);
         const chm_config* found = look_up(node, key);
@@ -148,7 +136,7 @@ chm_status config_child(const chm_host*, const chm_config* node, const char* key
 }
 
 chm_status config_size(const chm_host*, const chm_config* node, int64_t* out) {
-    return guarded([&]() -> chm_status {
+    return host_call("configuration look-up", [&]() -> chm_status {
         if (!node || !out)
             return record_host_error("config_size: NULL argument", CHM_ERR_INVALID_ARGUMENT);
         *out = static_cast<int64_t>(node->size());
@@ -158,7 +146,7 @@ chm_status config_size(const chm_host*, const chm_config* node, int64_t* out) {
 
 chm_status config_element(const chm_host*, const chm_config* node, int64_t index,
                           const chm_config** out) {
-    return guarded([&]() -> chm_status {
+    return host_call("configuration look-up", [&]() -> chm_status {
         if (!node || !out)
             return record_host_error("config_element: NULL argument", CHM_ERR_INVALID_ARGUMENT);
         if (!node->node().IsSequence())
@@ -175,7 +163,7 @@ chm_status config_element(const chm_host*, const chm_config* node, int64_t index
 
 chm_status config_where(const chm_host*, const chm_config* node, const char* key,
                         const char** out) {
-    return guarded([&]() -> chm_status {
+    return host_call("configuration look-up", [&]() -> chm_status {
         if (!out) return record_host_error("output pointer is NULL", CHM_ERR_INVALID_ARGUMENT);
         const chm_config* found = look_up(node, key);
         if (!found) return node ? CHM_ERR_NOT_FOUND : CHM_ERR_INVALID_ARGUMENT;

@@ -19,9 +19,10 @@ const chm_op* as_op(const OpDef* def) { return reinterpret_cast<const chm_op*>(d
 
 // Runs body with the services attached to this library, turning every exception into a status
 // and a message; nothing escapes into plugin code.
+// Runs body with the services attached to this library; nothing escapes into plugin code.
 template <class Body>
 chm_status with_services(const chm_host* host, const char* what, Body&& body) noexcept {
-    try {
+    return host_call(what, [&]() -> chm_status {
         if (!host) return record_host_error(std::string(what) + ": host is NULL", CHM_ERR_INVALID_ARGUMENT);
         HostServices* services = static_cast<const HostTable*>(host->host_data)->services();
         if (!services)
@@ -29,13 +30,7 @@ chm_status with_services(const chm_host* host, const char* what, Body&& body) no
                                      "and ops are available while a pipeline is built or run",
                                      CHM_ERR_UNSUPPORTED);
         return body(*services);
-    } catch (const std::bad_alloc&) {
-        return record_host_error(std::string(what) + ": out of memory", CHM_ERR_OUT_OF_MEMORY);
-    } catch (const ShapeError& e) {
-        return record_host_error(e.what(), CHM_ERR_INVALID_ARGUMENT);
-    } catch (const std::exception& e) {
-        return record_host_error(std::string(what) + ": " + e.what());
-    }
+    });
 }
 
 Shape shape_of(int32_t rank, const int64_t* dims) {
@@ -103,8 +98,11 @@ chm_status op_find(const chm_host* host, const char* name, const chm_op** out) {
         if (!name || !out) return record_host_error("op_find: NULL argument", CHM_ERR_INVALID_ARGUMENT);
         const OpDef* def = s.ops.find(name);
         if (!def) {
-            s.ops.call(s.context, name, {}, {});  // throws the "no op named ..." message
-            return CHM_ERR_NOT_FOUND;
+            try {
+                s.ops.require(name);
+            } catch (const ShapeError& e) {  // its message lists the ops there are
+                return record_host_error(e.what(), CHM_ERR_NOT_FOUND);
+            }
         }
         *out = as_op(def);
         return CHM_OK;

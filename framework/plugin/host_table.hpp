@@ -5,7 +5,10 @@
 
 #include <chimera/abi.h>
 
+#include "core/host_error.hpp"
+
 #include <functional>
+#include <new>
 #include <string>
 
 namespace chimera {
@@ -55,6 +58,21 @@ chm_status record_host_error(const std::string& message, chm_status status = CHM
 void clear_plugin_error();
 // The recorded message, or `fallback` when the plugin failed without saying why.
 std::string take_plugin_error(const std::string& fallback);
+
+// Runs the body of a host function, turning every exception into a status and a recorded
+// message: nothing may escape a host function into plugin code. `what` names the function.
+template <class Body>
+chm_status host_call(const char* what, Body&& body) noexcept {
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        return record_host_error(std::string(what) + ": out of memory", CHM_ERR_OUT_OF_MEMORY);
+    } catch (const HostError& e) {  // shape and argument errors already name the op and shapes
+        return record_host_error(e.what(), CHM_ERR_INVALID_ARGUMENT);
+    } catch (const std::exception& e) {
+        return record_host_error(std::string(what) + ": " + e.what());
+    }
+}
 
 // "invalid argument", "not found", ... for messages about a status code.
 std::string status_name(chm_status status);
