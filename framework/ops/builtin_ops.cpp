@@ -3,9 +3,13 @@
 #include "ops/op_registry.hpp"
 
 #define CHIMERA_BUILTIN_OPS(X) \
+    X(avg_pool2d)              \
     X(binary)                  \
+    X(conv2d)                  \
+    X(conv_transpose2d)        \
     X(eltwise)                 \
     X(linear)                  \
+    X(max_pool2d)              \
     X(reduce)                  \
     X(reshape)
 

@@ -1,0 +1,194 @@
+// conv2d(x[N,C,H,W], w[O,C/g,kh,kw], b[O]?) -> y[N,O,OH,OW], PyTorch's conv2d on oneDNN's direct
+// convolution: y[n,o,i,j] = b[o] + sum over c in o's group, p, q of
+//   x[n, c, i*sh - ph + p*dh, j*sw - pw + q*dw] * w[o, c mod C/g, p, q]   (zero outside x),
+//   OH = (H + 2 ph - dh (kh-1) - 1) / sh + 1, rounded down; likewise OW.
+// Saves x and w. Not a layout owner: the primitives pick theirs and tensors are reordered to them.
+#include "autograd/tape.hpp"
+#include "ops/op_registry.hpp"
+#include "ops/op_support.hpp"
+
+namespace chimera {
+
+namespace {
+
+const char* const name = "conv2d";
+constexpr int64_t max_geometry = 1 << 20;  // bound on strides, paddings, dilations and groups
+
+using dnnl::memory;
+
+// The shapes and PyTorch's attributes of one call: what the primitives are built from.
+struct Conv2dShape {
+    Shape x, w, y;
+    int64_t sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1;
+
+    std::vector<double> attrs() const {
+        return {double(sh), double(sw), double(ph), double(pw), double(dh), double(dw), double(groups)};
+    }
+};
+
+int64_t attr_or(const Attrs& attrs, std::size_t i, const char* what, int64_t fallback, int64_t lo) {
+    return i < attrs.size() ? int_attr(name, attrs, i, what, lo, max_geometry) : fallback;
+}
+
+std::string pair_text(int64_t a, int64_t b) { return std::to_string(a) + "x" + std::to_string(b); }
+
+Conv2dShape check(const Tensor& x, const Tensor& w, const Tensor& b, const Attrs& attrs) {
+    expect_rank(name, "input x", x, 4);
+    expect_rank(name, "weight w", w, 4);
+    expect_dtype(name, "input x", x, DType::f32);
+    expect_dtype(name, "weight w", w, DType::f32);
+    Conv2dShape s;
+    s.x = x.shape();
+    s.w = w.shape();
+    s.sh = attr_or(attrs, 0, "stride_h", 1, 1);
+    s.sw = attr_or(attrs, 1, "stride_w", 1, 1);
+    s.ph = attr_or(attrs, 2, "pad_h", 0, 0);
+    s.pw = attr_or(attrs, 3, "pad_w", 0, 0);
+    s.dh = attr_or(attrs, 4, "dilation_h", 1, 1);
+    s.dw = attr_or(attrs, 5, "dilation_w", 1, 1);
+    s.groups = attr_or(attrs, 6, "groups", 1, 1);
+    if (x.dim(1) % s.groups != 0 || w.dim(0) % s.groups != 0)
+        throw ShapeError(std::string(name) + ": groups " + std::to_string(s.groups) +
+                         " must divide the input channels of x " + describe(x) +
+                         " and the output channels of w " + describe(w));
+    if (x.dim(1) != w.dim(1) * s.groups)
+        throw ShapeError(std::string(name) + ": x " + describe(x) + " has " + std::to_string(x.dim(1)) +
+                         " channels but w " + describe(w) + " with groups " + std::to_string(s.groups) +
+                         " expects " + std::to_string(w.dim(1) * s.groups));
+    if (b.defined() && (b.rank() != 1 || b.dim(0) != w.dim(0)))
+        throw ShapeError(std::string(name) + ": bias " + describe(b) + " must be [" +
+                         std::to_string(w.dim(0)) + "] for w " + describe(w));
+    const int64_t span_h = s.dh * (w.dim(2) - 1) + 1, span_w = s.dw * (w.dim(3) - 1) + 1;
+    const int64_t in_h = x.dim(2) + 2 * s.ph, in_w = x.dim(3) + 2 * s.pw;
+    if (span_h > in_h || span_w > in_w)
+        throw ShapeError(std::string(name) + ": kernel " + pair_text(span_h, span_w) +
+                         " (dilated) is larger than the padded input " + pair_text(in_h, in_w) +
+                         "; x " + describe(x) + ", w " + describe(w) + ", padding " +
+                         pair_text(s.ph, s.pw) + ", dilation " + pair_text(s.dh, s.dw));
+    s.y = {x.dim(0), w.dim(0), (in_h - span_h) / s.sh + 1, (in_w - span_w) / s.sw + 1};
+    return s;
+}
+
+// oneDNN's weights: [O, C/g, kh, kw] as oihw, or split by group as goihw (the same memory), or
+// with the layout left to the primitive.
+memory::desc weights_desc(const Conv2dShape& s, bool any) {
+    const Shape& w = s.w;
+    using tag = memory::format_tag;
+    if (s.groups == 1)
+        return {{w[0], w[1], w[2], w[3]}, memory::data_type::f32, any ? tag::any : tag::oihw};
+    return {{s.groups, w[0] / s.groups, w[1], w[2], w[3]}, memory::data_type::f32,
+            any ? tag::any : tag::goihw};
+}
+
+memory::desc any_desc(const Shape& shape) {
+    return {memory::dims(shape.begin(), shape.end()), memory::data_type::f32, memory::format_tag::any};
+}
+
+struct Conv2dPrimitives {
+    dnnl::convolution_forward::primitive_desc fwd_pd;
+    dnnl::convolution_forward fwd;
+    dnnl::convolution_backward_data::primitive_desc bwd_data_pd;
+    dnnl::convolution_backward_data bwd_data;
+    dnnl::convolution_backward_weights::primitive_desc bwd_weights_pd;
+    dnnl::convolution_backward_weights bwd_weights;
+};
+
+Conv2dPrimitives& primitives(Context& ctx, const Conv2dShape& s) {
+    return ctx.primitives().get<Conv2dPrimitives>(cache_key(name, {s.x, s.w}, s.attrs()), [&] {
+        using namespace dnnl;
+        auto x_md = any_desc(s.x), w_md = weights_desc(s, true), y_md = any_desc(s.y);
+        auto b_md = plain_desc({s.w[0]});
+        // oneDNN counts dilation from 0 (dense), PyTorch from 1.
+        memory::dims strides{s.sh, s.sw}, dilates{s.dh - 1, s.dw - 1}, pad{s.ph, s.pw};
+        const auto alg = algorithm::convolution_direct;
+        convolution_forward::primitive_desc fwd_pd(
+            {prop_kind::forward_training, alg, x_md, w_md, b_md, y_md, strides, dilates, pad, pad},
+            ctx.engine());
+        convolution_backward_data::primitive_desc bd_pd(
+            {alg, x_md, w_md, y_md, strides, dilates, pad, pad}, ctx.engine(), fwd_pd);
+        convolution_backward_weights::primitive_desc bw_pd(
+            {alg, x_md, w_md, b_md, y_md, strides, dilates, pad, pad}, ctx.engine(), fwd_pd);
+        return Conv2dPrimitives{fwd_pd, convolution_forward(fwd_pd),
+                                bd_pd,  convolution_backward_data(bd_pd),
+                                bw_pd,  convolution_backward_weights(bw_pd)};
+    });
+}
+
+std::vector<Tensor> backward(Context& ctx, const Conv2dShape& s, const Tensor& x, const Tensor& w,
+                             bool bias_grad, const Tensor& dy);
+
+std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const Attrs& attrs) {
+    const Tensor& x = in[0];
+    const Tensor& w = in[1];
+    Tensor b = in.size() > 2 ? in[2] : Tensor();
+    Conv2dShape s = check(x, w, b, attrs);
+    Conv2dPrimitives& p = primitives(ctx, s);
+    Tensor bias = b.defined() ? b : ctx.zeros(DType::f32, {w.dim(0)});
+    Tensor y = ctx.empty(DType::f32, s.y);
+    std::vector<Tensor> scratch;  // reordered copies, alive until the primitive has run
+    memory src = in_layout(ctx, plain_memory(ctx, x), p.fwd_pd.src_desc(), scratch);
+    memory weights =
+        in_layout(ctx, plain_memory(ctx, w, weights_desc(s, false)), p.fwd_pd.weights_desc(), scratch);
+    memory y_user = plain_memory(ctx, y);
+    memory dst = out_layout(ctx, y_user, p.fwd_pd.dst_desc(), scratch);
+    p.fwd.execute(ctx.stream(), {{DNNL_ARG_SRC, src},
+                                 {DNNL_ARG_WEIGHTS, weights},
+                                 {DNNL_ARG_BIAS, plain_memory(ctx, bias)},
+                                 {DNNL_ARG_DST, dst}});
+    finish_out(ctx, dst, y_user);
+    if (needs_grad(ctx, {x, w, b})) {
+        // Saved: x and w as given (plain); backward reorders them to what its primitives want.
+        const bool bias_grad = b.defined() && b.requires_grad();
+        record_op(ctx, name, {x, w, b}, {y},
+                  [x, w, s, bias_grad](Context& c, const std::vector<Tensor>& g) {
+                      return backward(c, s, x, w, bias_grad, g[0]);
+                  });
+    }
+    return {y};
+}
+
+// dx = backward-data(dy, w); dw, db = backward-weights(x, dy); each only when asked for.
+std::vector<Tensor> backward(Context& ctx, const Conv2dShape& s, const Tensor& x, const Tensor& w,
+                             bool bias_grad, const Tensor& dy) {
+    Conv2dPrimitives& p = primitives(ctx, s);
+    std::vector<Tensor> scratch;
+    memory diff_dst = plain_memory(ctx, dy);  // reordered once, reused if both primitives agree
+    Tensor dx, dw, db;
+    if (x.requires_grad()) {
+        dx = ctx.empty(DType::f32, s.x);
+        diff_dst = in_layout(ctx, diff_dst, p.bwd_data_pd.diff_dst_desc(), scratch);
+        memory weights = in_layout(ctx, plain_memory(ctx, w, weights_desc(s, false)),
+                                   p.bwd_data_pd.weights_desc(), scratch);
+        memory dx_user = plain_memory(ctx, dx);
+        memory diff_src = out_layout(ctx, dx_user, p.bwd_data_pd.diff_src_desc(), scratch);
+        p.bwd_data.execute(ctx.stream(), {{DNNL_ARG_DIFF_DST, diff_dst},
+                                          {DNNL_ARG_WEIGHTS, weights},
+                                          {DNNL_ARG_DIFF_SRC, diff_src}});
+        finish_out(ctx, diff_src, dx_user);
+    }
+    if (w.requires_grad() || bias_grad) {
+        dw = ctx.empty(DType::f32, s.w);
+        db = ctx.empty(DType::f32, {s.w[0]});
+        memory src = in_layout(ctx, plain_memory(ctx, x), p.bwd_weights_pd.src_desc(), scratch);
+        diff_dst = in_layout(ctx, diff_dst, p.bwd_weights_pd.diff_dst_desc(), scratch);
+        memory dw_user = plain_memory(ctx, dw, weights_desc(s, false));
+        memory diff_weights = out_layout(ctx, dw_user, p.bwd_weights_pd.diff_weights_desc(), scratch);
+        p.bwd_weights.execute(ctx.stream(), {{DNNL_ARG_SRC, src},
+                                             {DNNL_ARG_DIFF_DST, diff_dst},
+                                             {DNNL_ARG_DIFF_WEIGHTS, diff_weights},
+                                             {DNNL_ARG_DIFF_BIAS, plain_memory(ctx, db)}});
+        finish_out(ctx, diff_weights, dw_user);
+    }
+    return {dx, w.requires_grad() ? dw : Tensor(), bias_grad ? db : Tensor()};
+}
+
+}  // namespace
+
+void register_conv2d(OpRegistry& r) {
+    r.add({name, "conv2d(x[N,C,H,W], w[O,C/groups,kh,kw], b[O]?) -> y[N,O,OH,OW]",
+           "stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups "
+           "(defaults 1, 1, 0, 0, 1, 1, 1)",
+           2, 3, 0, 7, 1, forward});
+}
+
+}  // namespace chimera

@@ -1,0 +1,224 @@
+// conv_transpose2d(x[N,C,H,W], w[C,O/g,kh,kw], b[O]?) -> y[N,O,OH,OW], PyTorch's conv_transpose2d
+// (the gradient of conv2d with respect to its input) on oneDNN's deconvolution:
+//   y[n,o,i,j] = b[o] + sum over c in o's group, h, v, p, q with i = h*sh - ph + p*dh and
+//   j = v*sw - pw + q*dw of x[n,c,h,v] * w[c, o mod O/g, p, q],
+//   OH = (H-1) sh - 2 ph + dh (kh-1) + output_pad_h + 1; likewise OW. Saves x and w.
+#include "autograd/tape.hpp"
+#include "ops/op_registry.hpp"
+#include "ops/op_support.hpp"
+
+#include <algorithm>
+
+namespace chimera {
+
+namespace {
+
+const char* const name = "conv_transpose2d";
+constexpr int64_t max_geometry = 1 << 20;  // bound on strides, paddings, dilations and groups
+
+using dnnl::memory;
+
+// The shapes and PyTorch's attributes of one call: what the primitives are built from.
+struct ConvTranspose2dShape {
+    Shape x, w, y;
+    int64_t sh = 1, sw = 1, ph = 0, pw = 0, oph = 0, opw = 0, groups = 1, dh = 1, dw = 1;
+
+    std::vector<double> attrs() const {
+        return {double(sh), double(sw), double(ph), double(pw), double(oph),
+                double(opw), double(groups), double(dh), double(dw)};
+    }
+};
+
+int64_t attr_or(const Attrs& attrs, std::size_t i, const char* what, int64_t fallback, int64_t lo) {
+    return i < attrs.size() ? int_attr(name, attrs, i, what, lo, max_geometry) : fallback;
+}
+
+std::string pair_text(int64_t a, int64_t b) { return std::to_string(a) + "x" + std::to_string(b); }
+
+// oneDNN describes the output's end padding as pad_r, checking H == (OH - span + pad + pad_r) /
+// stride + 1 (rounded down) and pad_r > -stride. Output padding is end padding taken back, so
+// pad_r = pad - output_pad, raised within the rounding's slack when that is too negative (the
+// values are the same: the tests against direct loops cover it).
+int64_t end_padding(int64_t pad, int64_t output_pad, int64_t stride) {
+    return std::max(pad - output_pad, 1 - stride);
+}
+
+void check_output_pad(int64_t output_pad, int64_t stride, int64_t dilation, int64_t pad,
+                      const char* axis) {
+    const std::string what =
+        std::string(name) + ": output_pad_" + axis + " " + std::to_string(output_pad);
+    if (output_pad >= stride && output_pad >= dilation)
+        throw ShapeError(what + " must be smaller than stride_" + axis + " " + std::to_string(stride) +
+                         " or dilation_" + axis + " " + std::to_string(dilation));
+    // Past the slack, pad_r would be <= -stride: oneDNN 2.6 cannot describe what PyTorch allows.
+    if (output_pad > pad + 2 * stride - 2)
+        throw ShapeError(what + " must be at most pad_" + axis + " + 2 stride_" + axis + " - 2 = " +
+                         std::to_string(pad + 2 * stride - 2) +
+                         " (a limit of oneDNN); pad the output instead");
+}
+
+ConvTranspose2dShape check(const Tensor& x, const Tensor& w, const Tensor& b, const Attrs& attrs) {
+    expect_rank(name, "input x", x, 4);
+    expect_rank(name, "weight w", w, 4);
+    expect_dtype(name, "input x", x, DType::f32);
+    expect_dtype(name, "weight w", w, DType::f32);
+    ConvTranspose2dShape s;
+    s.x = x.shape();
+    s.w = w.shape();
+    s.sh = attr_or(attrs, 0, "stride_h", 1, 1);
+    s.sw = attr_or(attrs, 1, "stride_w", 1, 1);
+    s.ph = attr_or(attrs, 2, "pad_h", 0, 0);
+    s.pw = attr_or(attrs, 3, "pad_w", 0, 0);
+    s.oph = attr_or(attrs, 4, "output_pad_h", 0, 0);
+    s.opw = attr_or(attrs, 5, "output_pad_w", 0, 0);
+    s.groups = attr_or(attrs, 6, "groups", 1, 1);
+    s.dh = attr_or(attrs, 7, "dilation_h", 1, 1);
+    s.dw = attr_or(attrs, 8, "dilation_w", 1, 1);
+    if (x.dim(1) != w.dim(0))
+        throw ShapeError(std::string(name) + ": x " + describe(x) + " has " + std::to_string(x.dim(1)) +
+                         " channels but w " + describe(w) + " expects " + std::to_string(w.dim(0)));
+    if (x.dim(1) % s.groups != 0)
+        throw ShapeError(std::string(name) + ": groups " + std::to_string(s.groups) +
+                         " must divide the input channels of x " + describe(x));
+    const int64_t out_channels = w.dim(1) * s.groups;
+    if (b.defined() && (b.rank() != 1 || b.dim(0) != out_channels))
+        throw ShapeError(std::string(name) + ": bias " + describe(b) + " must be [" +
+                         std::to_string(out_channels) + "] for w " + describe(w) + " with groups " +
+                         std::to_string(s.groups));
+    check_output_pad(s.oph, s.sh, s.dh, s.ph, "h");
+    check_output_pad(s.opw, s.sw, s.dw, s.pw, "w");
+    const int64_t out_h = (x.dim(2) - 1) * s.sh - 2 * s.ph + s.dh * (w.dim(2) - 1) + s.oph + 1;
+    const int64_t out_w = (x.dim(3) - 1) * s.sw - 2 * s.pw + s.dw * (w.dim(3) - 1) + s.opw + 1;
+    if (out_h < 1 || out_w < 1)
+        throw ShapeError(std::string(name) + ": output would be " + pair_text(out_h, out_w) + " for x " +
+                         describe(x) + ", w " + describe(w) + ", padding " + pair_text(s.ph, s.pw));
+    s.y = {x.dim(0), out_channels, out_h, out_w};
+    return s;
+}
+
+// oneDNN's deconvolution weights are logically (O, C, kh, kw); PyTorch's [C, O/g, kh, kw] is that
+// as iohw, or split by group as giohw. Or the layout is left to the primitive.
+memory::desc weights_desc(const ConvTranspose2dShape& s, bool any) {
+    const Shape& w = s.w;
+    using tag = memory::format_tag;
+    if (s.groups == 1)
+        return {{w[1], w[0], w[2], w[3]}, memory::data_type::f32, any ? tag::any : tag::iohw};
+    return {{s.groups, w[1], w[0] / s.groups, w[2], w[3]}, memory::data_type::f32,
+            any ? tag::any : tag::giohw};
+}
+
+memory::desc any_desc(const Shape& shape) {
+    return {memory::dims(shape.begin(), shape.end()), memory::data_type::f32, memory::format_tag::any};
+}
+
+struct ConvTranspose2dPrimitives {
+    dnnl::deconvolution_forward::primitive_desc fwd_pd;
+    dnnl::deconvolution_forward fwd;
+    dnnl::deconvolution_backward_data::primitive_desc bwd_data_pd;
+    dnnl::deconvolution_backward_data bwd_data;
+    dnnl::deconvolution_backward_weights::primitive_desc bwd_weights_pd;
+    dnnl::deconvolution_backward_weights bwd_weights;
+};
+
+ConvTranspose2dPrimitives& primitives(Context& ctx, const ConvTranspose2dShape& s) {
+    const std::string key = cache_key(name, {s.x, s.w}, s.attrs());
+    return ctx.primitives().get<ConvTranspose2dPrimitives>(key, [&] {
+        using namespace dnnl;
+        auto x_md = any_desc(s.x), w_md = weights_desc(s, true), y_md = any_desc(s.y);
+        auto b_md = plain_desc({s.y[1]});
+        // oneDNN counts dilation from 0 (dense), PyTorch from 1.
+        memory::dims strides{s.sh, s.sw}, dilates{s.dh - 1, s.dw - 1}, pad_l{s.ph, s.pw};
+        memory::dims pad_r{end_padding(s.ph, s.oph, s.sh), end_padding(s.pw, s.opw, s.sw)};
+        const auto alg = algorithm::deconvolution_direct;
+        deconvolution_forward::primitive_desc fwd_pd(
+            {prop_kind::forward_training, alg, x_md, w_md, b_md, y_md, strides, dilates, pad_l, pad_r},
+            ctx.engine());
+        deconvolution_backward_data::primitive_desc bd_pd(
+            {alg, x_md, w_md, y_md, strides, dilates, pad_l, pad_r}, ctx.engine(), fwd_pd);
+        deconvolution_backward_weights::primitive_desc bw_pd(
+            {alg, x_md, w_md, b_md, y_md, strides, dilates, pad_l, pad_r}, ctx.engine(), fwd_pd);
+        return ConvTranspose2dPrimitives{fwd_pd, deconvolution_forward(fwd_pd),
+                                         bd_pd,  deconvolution_backward_data(bd_pd),
+                                         bw_pd,  deconvolution_backward_weights(bw_pd)};
+    });
+}
+
+std::vector<Tensor> backward(Context& ctx, const ConvTranspose2dShape& s, const Tensor& x,
+                             const Tensor& w, bool bias_grad, const Tensor& dy);
+
+std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const Attrs& attrs) {
+    const Tensor& x = in[0];
+    const Tensor& w = in[1];
+    Tensor b = in.size() > 2 ? in[2] : Tensor();
+    ConvTranspose2dShape s = check(x, w, b, attrs);
+    ConvTranspose2dPrimitives& p = primitives(ctx, s);
+    Tensor bias = b.defined() ? b : ctx.zeros(DType::f32, {s.y[1]});
+    Tensor y = ctx.empty(DType::f32, s.y);
+    std::vector<Tensor> scratch;  // reordered copies, alive until the primitive has run
+    memory src = in_layout(ctx, plain_memory(ctx, x), p.fwd_pd.src_desc(), scratch);
+    memory weights =
+        in_layout(ctx, plain_memory(ctx, w, weights_desc(s, false)), p.fwd_pd.weights_desc(), scratch);
+    memory y_user = plain_memory(ctx, y);
+    memory dst = out_layout(ctx, y_user, p.fwd_pd.dst_desc(), scratch);
+    p.fwd.execute(ctx.stream(), {{DNNL_ARG_SRC, src},
+                                 {DNNL_ARG_WEIGHTS, weights},
+                                 {DNNL_ARG_BIAS, plain_memory(ctx, bias)},
+                                 {DNNL_ARG_DST, dst}});
+    finish_out(ctx, dst, y_user);
+    if (needs_grad(ctx, {x, w, b})) {
+        // Saved: x and w as given (plain); backward reorders them to what its primitives want.
+        const bool bias_grad = b.defined() && b.requires_grad();
+        record_op(ctx, name, {x, w, b}, {y},
+                  [x, w, s, bias_grad](Context& c, const std::vector<Tensor>& g) {
+                      return backward(c, s, x, w, bias_grad, g[0]);
+                  });
+    }
+    return {y};
+}
+
+// dx = backward-data(dy, w), a convolution of dy; dw, db = backward-weights(x, dy); each only
+// when asked for.
+std::vector<Tensor> backward(Context& ctx, const ConvTranspose2dShape& s, const Tensor& x,
+                             const Tensor& w, bool bias_grad, const Tensor& dy) {
+    ConvTranspose2dPrimitives& p = primitives(ctx, s);
+    std::vector<Tensor> scratch;
+    memory diff_dst = plain_memory(ctx, dy);  // reordered once, reused if both primitives agree
+    Tensor dx, dw, db;
+    if (x.requires_grad()) {
+        dx = ctx.empty(DType::f32, s.x);
+        diff_dst = in_layout(ctx, diff_dst, p.bwd_data_pd.diff_dst_desc(), scratch);
+        memory weights = in_layout(ctx, plain_memory(ctx, w, weights_desc(s, false)),
+                                   p.bwd_data_pd.weights_desc(), scratch);
+        memory dx_user = plain_memory(ctx, dx);
+        memory diff_src = out_layout(ctx, dx_user, p.bwd_data_pd.diff_src_desc(), scratch);
+        p.bwd_data.execute(ctx.stream(), {{DNNL_ARG_DIFF_DST, diff_dst},
+                                          {DNNL_ARG_WEIGHTS, weights},
+                                          {DNNL_ARG_DIFF_SRC, diff_src}});
+        finish_out(ctx, diff_src, dx_user);
+    }
+    if (w.requires_grad() || bias_grad) {
+        dw = ctx.empty(DType::f32, s.w);
+        db = ctx.empty(DType::f32, {s.y[1]});
+        memory src = in_layout(ctx, plain_memory(ctx, x), p.bwd_weights_pd.src_desc(), scratch);
+        diff_dst = in_layout(ctx, diff_dst, p.bwd_weights_pd.diff_dst_desc(), scratch);
+        memory dw_user = plain_memory(ctx, dw, weights_desc(s, false));
+        memory diff_weights = out_layout(ctx, dw_user, p.bwd_weights_pd.diff_weights_desc(), scratch);
+        p.bwd_weights.execute(ctx.stream(), {{DNNL_ARG_SRC, src},
+                                             {DNNL_ARG_DIFF_DST, diff_dst},
+                                             {DNNL_ARG_DIFF_WEIGHTS, diff_weights},
+                                             {DNNL_ARG_DIFF_BIAS, plain_memory(ctx, db)}});
+        finish_out(ctx, diff_weights, dw_user);
+    }
+    return {dx, w.requires_grad() ? dw : Tensor(), bias_grad ? db : Tensor()};
+}
+
+}  // namespace
+
+void register_conv_transpose2d(OpRegistry& r) {
+    r.add({name, "conv_transpose2d(x[N,C,H,W], w[C,O/groups,kh,kw], b[O]?) -> y[N,O,OH,OW]",
+           "stride_h, stride_w, pad_h, pad_w, output_pad_h, output_pad_w, groups, dilation_h, "
+           "dilation_w (defaults 1, 1, 0, 0, 0, 0, 1, 1, 1)",
+           2, 3, 0, 9, 1, forward});
+}
+
+}  // namespace chimera
