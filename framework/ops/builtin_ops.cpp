@@ -4,14 +4,19 @@
 
 #define CHIMERA_BUILTIN_OPS(X) \
     X(avg_pool2d)              \
+    X(batch_norm)              \
     X(binary)                  \
     X(conv2d)                  \
     X(conv_transpose2d)        \
+    X(dropout)                 \
     X(eltwise)                 \
+    X(layer_norm)              \
     X(linear)                  \
+    X(matmul)                  \
     X(max_pool2d)              \
     X(reduce)                  \
-    X(reshape)
+    X(reshape)                 \
+    X(softmax)
 
 namespace chimera {
 
