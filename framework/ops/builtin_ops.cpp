@@ -6,16 +6,24 @@
     X(avg_pool2d)              \
     X(batch_norm)              \
     X(binary)                  \
+    X(clamp)                   \
+    X(concat)                  \
     X(conv2d)                  \
     X(conv_transpose2d)        \
     X(dropout)                 \
     X(eltwise)                 \
+    X(embedding)               \
+    X(gather)                  \
     X(layer_norm)              \
     X(linear)                  \
     X(matmul)                  \
     X(max_pool2d)              \
+    X(permute)                 \
+    X(random)                  \
     X(reduce)                  \
     X(reshape)                 \
+    X(scalar)                  \
+    X(slice)                   \
     X(softmax)
 
 namespace chimera {
