@@ -66,6 +66,27 @@ void deconv(benchmark::State& state, int64_t c, int64_t hw, int64_t o, int64_t k
            2.0 * n * c * hw * hw * o * k * k);
 }
 
+// linear then relu: fused into one primitive (post-op) or as two ops. state.range(3): fused.
+void linear_relu(benchmark::State& state) {
+    int64_t n = state.range(0), in = 784, out = 512;
+    Context ctx(static_cast<int>(state.range(1)), 1);
+    OpRegistry ops;
+    register_builtin_ops(ops);
+    bool backward = state.range(2) != 0, fuse = state.range(3) != 0;
+    std::vector<Tensor> inputs{random(ctx, {n, in}, 0, backward), random(ctx, {out, in}, 1, backward),
+                               random(ctx, {out}, 2, backward)};
+    for (auto _ : state) {
+        Tensor y = fuse ? ops.call(ctx, "linear", inputs, {1})[0]
+                        : ops.call(ctx, "relu", {ops.call(ctx, "linear", inputs)[0]})[0];
+        if (backward) {
+            ctx.tape().backward_seeded(ctx, {y}, {y});
+            for (auto& t : inputs) t.zero_grad();
+        }
+        benchmark::DoNotOptimize(y.raw());
+    }
+    report(state, 2.0 * n * in * out * (backward ? 3.0 : 1.0));
+}
+
 void matmul_ceiling(benchmark::State& state) {
     const int64_t n = 2048;
     Context ctx(static_cast<int>(state.range(0)), 1);
@@ -97,6 +118,11 @@ BENCHMARK_CAPTURE(linear, 784_512, 784, 512)->Apply(shapes);
 BENCHMARK_CAPTURE(linear, 512_256, 512, 256)->Apply(shapes);
 BENCHMARK_CAPTURE(linear, 256_512, 256, 512)->Apply(shapes);
 BENCHMARK_CAPTURE(linear, 512_784, 512, 784)->Apply(shapes);
+BENCHMARK(linear_relu)
+    ->ArgsProduct({{64, 256}, {1, 2}, {0, 1}, {0, 1}})
+    ->ArgNames({"batch", "threads", "backward", "fused"})
+    ->UseRealTime()
+    ->MinTime(0.3);
 // Convolutional autoencoder encoder: 3x3 same convs 1->32 @28, 32->64 @14, 64->128 @7.
 BENCHMARK_CAPTURE(conv, ae_1_32_28, 1, 28, 32, 3, 1, 1)->Apply(shapes);
 BENCHMARK_CAPTURE(conv, ae_32_64_14, 32, 14, 64, 3, 1, 1)->Apply(shapes);

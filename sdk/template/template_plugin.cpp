@@ -55,7 +55,8 @@ public:
     void forward(const chimera::Inputs& inputs, chimera::Outputs& outputs) override {
         chimera::Tensor h = chimera::ops::flatten(inputs["x"]);
         for (const Dense& layer : layers_) {
-            h = activate(chimera::ops::linear(h, layer.weight, layer.bias));
+            // The activation runs inside the linear primitive (fused), not as a separate op.
+            h = chimera::ops::linear(h, layer.weight, layer.bias, activation_code());
             if (dropout_ > 0) h = chimera::ops::dropout(h, dropout_, true);
         }
         outputs.set("z", chimera::ops::linear(h, head_.weight, head_.bias));
@@ -73,11 +74,12 @@ private:
                 parameter(name + ".bias", {out}, CHM_INIT_UNIFORM, -bound, bound)};
     }
 
-    chimera::Tensor activate(const chimera::Tensor& x) const {
-        if (activation_ == "relu") return chimera::ops::relu(x);
-        if (activation_ == "tanh") return chimera::ops::tanh(x);
-        if (activation_ == "sigmoid") return chimera::ops::sigmoid(x);
-        return x;
+    int activation_code() const {
+        using Act = chimera::ops::Act;
+        if (activation_ == "relu") return Act::relu;
+        if (activation_ == "tanh") return Act::tanh;
+        if (activation_ == "sigmoid") return Act::sigmoid;
+        return Act::none;
     }
 
     int64_t in_features_;

@@ -205,8 +205,16 @@ inline Tensor call1(const char* name, const std::vector<const Tensor*>& inputs,
     return std::move(call(name, inputs, attrs)[0]);
 }
 
-inline Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor()) {
-    return call1("linear", {&x, &w, &b});
+// Activations linear can apply inside its primitive (a oneDNN post-op): cheaper than a separate op.
+struct Act {
+    static constexpr int none = 0, relu = 1, leaky_relu = 2, tanh = 3, sigmoid = 4, elu = 5;
+};
+// act(x w^T + b); `alpha` is leaky_relu's slope or elu's alpha (negative: the op's default).
+inline Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor(), int activation = Act::none,
+                     double alpha = -1) {
+    if (activation == Act::none) return call1("linear", {&x, &w, &b});
+    if (alpha < 0) return call1("linear", {&x, &w, &b}, {double(activation)});
+    return call1("linear", {&x, &w, &b}, {double(activation), alpha});
 }
 inline Tensor matmul(const Tensor& a, const Tensor& b) { return call1("matmul", {&a, &b}); }
 inline Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride = 1, int padding = 0,
