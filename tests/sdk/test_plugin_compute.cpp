@@ -31,14 +31,15 @@ struct Session {
     Session() {
         register_builtin_ops(ops);
         registry.load_file(MLP_PLUGIN_FILE);
+        registry.load_file(TEMPLATE_PLUGIN_FILE);
         BOOST_TEST_REQUIRE(registry.problems().empty());
         registry.attach(&services);
     }
     ~Session() { registry.attach(nullptr); }
 
     std::unique_ptr<ComponentInstance> make(const std::string& component, const std::string& yaml,
-                                            const std::string& name) {
-        const ComponentInfo& info = registry.require(CHM_KIND_ENCODER, component);
+                                            const std::string& name, chm_kind kind = CHM_KIND_ENCODER) {
+        const ComponentInfo& info = registry.require(kind, component);
         auto config = make_component_config(info, YAML::Load(yaml), "", name);
         return std::make_unique<ComponentInstance>(info, *config, name);
     }
@@ -154,4 +155,30 @@ BOOST_AUTO_TEST_CASE(without_a_compute_context_parameters_cannot_be_made) {
         BOOST_TEST(std::string(e.what()).find("param_create: no compute context is attached") != std::string::npos,
                    e.what());
     }
+}
+
+BOOST_AUTO_TEST_CASE(the_template_encoder_and_loss_compute_and_train) {
+    Session s;
+    auto encoder = s.make("template_encoder", "in_features: 6\nhidden: [8, 5]\nlatent: 3\nactivation: tanh", "enc");
+    auto loss = s.make("template_loss", "weight: 2.0", "mse", CHM_KIND_LOSS);
+    BOOST_TEST(s.ctx.parameters().all().size() == 6u);  // fc0, fc1, head: weight and bias each
+    Tensor target = random_tensor(s.ctx, {4, 3}, 8);
+    auto objective = [&](Context&, const std::vector<Tensor>& in) {
+        Tensor z = encoder->forward({{"x", in[0]}}).at(0).second;
+        BOOST_TEST_REQUIRE(z.shape() == Shape({4, 3}), boost::test_tools::per_element());
+        return loss->forward({{"x", z}, {"target", target}}).at(0).second;
+    };
+    Tensor x = random_tensor(s.ctx, {4, 2, 3}, 9);  // flattened to [4, 6] by the encoder
+    BOOST_TEST(check_gradients(s.ctx, objective, {x}, smooth) == "");
+
+    float first = 0, last = 0;
+    for (int i = 0; i < 50; ++i) {
+        s.ctx.parameters().zero_grad();
+        Tensor l = objective(s.ctx, {x});
+        s.ctx.tape().backward(s.ctx, {l}, {1.0});
+        for (const Tensor& p : s.ctx.parameters().all())
+            for (int64_t j = 0; j < p.numel(); ++j) p.data<float>()[j] -= 0.05f * p.grad().data<float>()[j];
+        (i == 0 ? first : last) = l.data<float>()[0];
+    }
+    BOOST_TEST(last < 0.5f * first);
 }
