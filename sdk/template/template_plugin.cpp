@@ -23,8 +23,7 @@ public:
                  Param::string("activation", "relu", "activation after each hidden layer")
                      .choices({"relu", "tanh", "sigmoid", "none"}),
                  Param::real("dropout", 0.0, "dropout probability after each hidden layer")
-                     .range(0.0, 0.99),
-                 Param::boolean("batch_norm", false, "batch normalisation after each layer")}};
+                     .range(0.0, 0.99)}};
     }
 
     // Read options here and keep copies: the configuration is valid only during construction.
@@ -34,8 +33,7 @@ public:
           hidden_(config.get<std::vector<int64_t>>("hidden")),
           latent_(config.get<int64_t>("latent")),
           activation_(config.get<std::string>("activation")),
-          dropout_(config.get<double>("dropout")),
-          batch_norm_(config.get<bool>("batch_norm")) {
+          dropout_(config.get<double>("dropout")) {
         // Rules the schema cannot express are checked here; where() names file:line:col.
         if (hidden_.empty())
             throw chimera::Error(config.where("hidden") + ": needs at least one hidden layer",
@@ -87,7 +85,6 @@ private:
     int64_t latent_;
     std::string activation_;
     double dropout_;
-    bool batch_norm_;
     std::vector<Dense> layers_;
     Dense head_;
 };
