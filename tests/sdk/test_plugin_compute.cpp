@@ -15,6 +15,7 @@
 #include "support/gradient_check.hpp"
 
 #include <cmath>
+#include <cstring>
 
 using namespace chimera;
 using namespace chimera::test;
@@ -181,4 +182,31 @@ BOOST_AUTO_TEST_CASE(the_template_encoder_and_loss_compute_and_train) {
         (i == 0 ? first : last) = l.data<float>()[0];
     }
     BOOST_TEST(last < 0.5f * first);
+}
+
+BOOST_AUTO_TEST_CASE(random_numbers_reach_plugins_reproducibly_and_independently_of_threads) {
+    std::vector<std::vector<float>> runs;
+    for (int threads : {1, 2, 1}) {
+        Session s;
+        Context ctx(threads, 77);  // a second context: the session's own is replaced for this run
+        HostServices services{ctx, s.ops, ""};
+        s.registry.attach(&services);
+        const ComponentInfo& info = s.registry.require(CHM_KIND_ENCODER, "gaussian_noise");
+        auto config = make_component_config(info, YAML::Load("std: 2.0"), "", "noise");
+        ComponentInstance noise(info, *config, "noise");
+        Tensor x = ctx.zeros(DType::f32, {1000});
+        Tensor first = noise.forward({{"x", x}}).at(0).second;
+        Tensor second = noise.forward({{"x", x}}).at(0).second;
+        BOOST_TEST(std::memcmp(first.raw(), second.raw(), 4000) != 0);  // each call a new stream
+        runs.push_back(values_of(first));
+        s.registry.attach(&s.services);
+    }
+    BOOST_TEST(std::memcmp(runs[0].data(), runs[1].data(), 4000) == 0);  // 1 thread == 2 threads
+    BOOST_TEST(std::memcmp(runs[0].data(), runs[2].data(), 4000) == 0);  // and run to run
+    double sum = 0, sq = 0;
+    for (float v : runs[0]) {
+        sum += v;
+        sq += double(v) * v;
+    }
+    BOOST_TEST(std::sqrt(sq / 1000 - (sum / 1000) * (sum / 1000)) == 2.0, boost::test_tools::tolerance(0.1));
 }

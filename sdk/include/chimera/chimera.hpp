@@ -181,14 +181,11 @@ private:
 // `chimera ops` lists them with their inputs and attributes.
 namespace ops {
 
-// Calls op `name` with `inputs` (an empty Tensor for an absent optional input) and `attrs`.
-inline std::vector<Tensor> call(const char* name, const std::vector<const Tensor*>& inputs,
+// Calls op `name` through `host` with `inputs` (an empty Tensor for an absent optional input)
+// and numeric `attrs`, returning `n_outputs` new tensors.
+inline std::vector<Tensor> call(Host h, const char* name, const std::vector<const Tensor*>& inputs,
                                 const std::vector<double>& attrs = {}, uint32_t n_outputs = 1) {
-    const chm_host* host = nullptr;
-    for (const Tensor* t : inputs)
-        if (t && t->defined()) host = t->host();
-    if (!host) throw Error(std::string(name) + ": needs at least one defined input tensor", CHM_ERR_INVALID_ARGUMENT);
-    Host h(host);
+    const chm_host* host = h.raw();
     const chm_op* op = nullptr;
     h.check(host->op_find(host, name, &op));
     std::vector<const chm_tensor*> raw;
@@ -199,6 +196,13 @@ inline std::vector<Tensor> call(const char* name, const std::vector<const Tensor
     std::vector<Tensor> result;
     for (chm_tensor* t : out) result.emplace_back(host, t);
     return result;
+}
+// The same, finding the host through the first defined input.
+inline std::vector<Tensor> call(const char* name, const std::vector<const Tensor*>& inputs,
+                                const std::vector<double>& attrs = {}, uint32_t n_outputs = 1) {
+    for (const Tensor* t : inputs)
+        if (t && t->defined()) return call(Host(t->host()), name, inputs, attrs, n_outputs);
+    throw Error(std::string(name) + ": needs at least one defined input tensor", CHM_ERR_INVALID_ARGUMENT);
 }
 inline Tensor call1(const char* name, const std::vector<const Tensor*>& inputs,
                     const std::vector<double>& attrs = {}) {
@@ -283,6 +287,42 @@ inline Tensor reshape(const Tensor& x, const std::vector<int64_t>& dims) {
     return call1("reshape", {&x}, std::vector<double>(dims.begin(), dims.end()));
 }
 inline Tensor flatten(const Tensor& x, int start_axis = 1) { return call1("flatten", {&x}, {double(start_axis)}); }
+inline Tensor rsub_scalar(const Tensor& x, double c) { return call1("rsub_scalar", {&x}, {c}); }
+inline Tensor clamp(const Tensor& x, double lo, double hi) { return call1("clamp", {&x}, {lo, hi}); }
+inline Tensor permute(const Tensor& x, const std::vector<int>& axes) {
+    return call1("permute", {&x}, std::vector<double>(axes.begin(), axes.end()));
+}
+inline Tensor transpose(const Tensor& x, int axis0 = -2, int axis1 = -1) {
+    return call1("transpose", {&x}, {double(axis0), double(axis1)});
+}
+inline Tensor concat(const std::vector<Tensor>& xs, int axis) {
+    std::vector<const Tensor*> in;
+    for (const Tensor& x : xs) in.push_back(&x);
+    return call1("concat", in, {double(axis)});
+}
+inline Tensor slice(const Tensor& x, int axis, int64_t start, int64_t stop, int64_t step = 1) {
+    return call1("slice", {&x}, {double(axis), double(start), double(stop), double(step)});
+}
+// table[indices]: int32 indices of any shape, float32 table [V, D] -> [..., D].
+inline Tensor embedding(const Tensor& indices, const Tensor& table) { return call1("embedding", {&indices, &table}); }
+// logits[i, labels[i]] for float32 logits [N, C] and int32 labels [N].
+inline Tensor gather_classes(const Tensor& logits, const Tensor& labels) {
+    return call1("gather_classes", {&logits, &labels});
+}
+// Random tensors: each call draws a fresh stream of the run's counter-based generator, so
+// results depend on the seed and the order of calls, never on the thread count.
+inline Tensor random_uniform(Host host, const std::vector<int64_t>& shape, double lo = 0, double hi = 1) {
+    std::vector<double> a{lo, hi};
+    a.insert(a.end(), shape.begin(), shape.end());
+    return std::move(call(host, "random_uniform", {}, a)[0]);
+}
+inline Tensor random_normal(Host host, const std::vector<int64_t>& shape, double mean = 0, double std = 1) {
+    std::vector<double> a{mean, std};
+    a.insert(a.end(), shape.begin(), shape.end());
+    return std::move(call(host, "random_normal", {}, a)[0]);
+}
+// 1 with probability p (elementwise), else 0.
+inline Tensor bernoulli(const Tensor& p) { return call1("bernoulli", {&p}); }
 
 }  // namespace ops
 

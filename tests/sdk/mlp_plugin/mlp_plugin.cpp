@@ -31,6 +31,23 @@ private:
     chimera::Tensor w1_, b1_, w2_, b2_;
 };
 
+// y = x + std * N(0, 1): random numbers reach plugins through the host, reproducibly.
+class GaussianNoise : public chimera::Encoder {
+public:
+    static chimera::Description describe() {
+        return {"gaussian_noise", "1.0.0", "x + std * N(0, 1)",
+                {chimera::Param::real("std", 0.5, "standard deviation of the noise").min(0)}};
+    }
+    GaussianNoise(chimera::Host host, const chimera::Config& c) : chimera::Encoder(host), std_(c.get<double>("std")) {}
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
+        chimera::Tensor x = in["x"];
+        out.set("y", chimera::ops::add(x, chimera::ops::random_normal(host(), x.shape(), 0.0, std_)));
+    }
+
+private:
+    double std_;
+};
+
 // Checks the wrapper's error path for forward: asks for an input that is not there.
 class WantsMissingInput : public chimera::Encoder {
 public:
@@ -42,4 +59,4 @@ public:
 
 }  // namespace
 
-CHIMERA_PLUGIN("mlp_plugin", "1.0.0", "A tiny network for tests", TinyMlp, WantsMissingInput)
+CHIMERA_PLUGIN("mlp_plugin", "1.0.0", "A tiny network for tests", TinyMlp, GaussianNoise, WantsMissingInput)
