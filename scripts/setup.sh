@@ -10,7 +10,7 @@ build_dir=${CHIMERA_BUILD_DIR:-$here/build}
 packages=(
   build-essential cmake pkg-config
   libboost-dev libboost-program-options-dev libboost-test-dev
-  libdnnl-dev libyaml-cpp-dev libfmt-dev libbenchmark-dev
+  libdnnl-dev libyaml-cpp-dev libfmt-dev libbenchmark-dev nlohmann-json3-dev libpng-dev
 )
 
 missing=()

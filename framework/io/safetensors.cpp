@@ -1,0 +1,124 @@
+#include "io/safetensors.hpp"
+
+#include "core/host_error.hpp"
+#include "io/atomic_file.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace chimera {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+constexpr uint64_t max_header = 100u << 20;  // a header beyond 100 MB is corruption, not data
+
+std::string dtype_code(DType d) { return d == DType::f32 ? "F32" : "I32"; }
+
+void put_u64_le(std::string& out, uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t get_u64_le(const unsigned char* p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+}
+
+[[noreturn]] void bad(const std::filesystem::path& path, uint64_t offset, const std::string& what) {
+    throw DataError(path.string() + ": byte " + std::to_string(offset) + ": " + what +
+                    " (not a valid safetensors file; was it truncated or overwritten?)");
+}
+
+}  // namespace
+
+void write_safetensors(const std::filesystem::path& path, const NamedTensorList& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+    json header = json::object();
+    if (!metadata.empty()) header["__metadata__"] = metadata;
+    std::set<std::string> names;
+    uint64_t offset = 0;
+    for (const auto& [name, t] : tensors) {
+        if (name.empty() || name == "__metadata__" || !names.insert(name).second)
+            throw std::invalid_argument("safetensors: bad or duplicate tensor name '" + name + "'");
+        uint64_t bytes = static_cast<uint64_t>(t.numel()) * 4;
+        header[name] = {{"dtype", dtype_code(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
+        offset += bytes;
+    }
+    std::string text = header.dump();
+    text.append((8 - text.size() % 8) % 8, ' ');  // keep the data 8-byte aligned, as the format advises
+    std::string out;
+    out.reserve(8 + text.size() + offset);
+    put_u64_le(out, text.size());
+    out += text;
+    for (const auto& [name, t] : tensors) out.append(static_cast<const char*>(t.raw()), t.numel() * 4);
+    write_file_atomically(path, out);
+}
+
+SafetensorsContent read_safetensors(const std::filesystem::path& path,
+                                    const std::shared_ptr<BufferPool>& pool) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw DataError(path.string() + ": cannot open: " + std::strerror(errno));
+    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+    if (bytes.size() < 8) bad(path, 0, "file has " + std::to_string(bytes.size()) + " bytes, fewer than the 8-byte header length");
+    uint64_t header_size = get_u64_le(data);
+    if (header_size > max_header || 8 + header_size > bytes.size())
+        bad(path, 0, "header length " + std::to_string(header_size) + " exceeds the file's " +
+                         std::to_string(bytes.size()) + " bytes");
+    json header;
+    try {
+        header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(header_size));
+    } catch (const json::parse_error& e) {
+        bad(path, 8 + (e.byte > 0 ? e.byte - 1 : 0), "header is not JSON");
+    }
+    if (!header.is_object()) bad(path, 8, "header is not a JSON object");
+
+    const uint64_t data_start = 8 + header_size, data_size = bytes.size() - data_start;
+    SafetensorsContent out;
+    uint64_t expected_offset = 0;
+    for (const auto& [name, entry] : header.items()) {
+        if (name == "__metadata__") {
+            if (!entry.is_object()) bad(path, 8, "__metadata__ is not an object");
+            for (const auto& [k, v] : entry.items()) {
+                if (!v.is_string()) bad(path, 8, "__metadata__." + k + " is not a string");
+                out.metadata[k] = v.get<std::string>();
+            }
+            continue;
+        }
+        const std::string where = "tensor '" + name + "'";
+        if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
+            bad(path, 8, where + " lacks dtype, shape or data_offsets");
+        const std::string dtype = entry["dtype"].is_string() ? entry["dtype"].get<std::string>() : "?";
+        if (dtype != "F32" && dtype != "I32") bad(path, 8, where + " has dtype " + dtype + "; Chimera reads F32 and I32");
+        Shape shape;
+        for (const auto& d : entry["shape"]) {
+            if (!d.is_number_unsigned()) bad(path, 8, where + " has a shape that is not a list of sizes");
+            shape.push_back(d.get<int64_t>());
+        }
+        const auto& range = entry["data_offsets"];
+        if (!range.is_array() || range.size() != 2 || !range[0].is_number_unsigned() || !range[1].is_number_unsigned())
+            bad(path, 8, where + " has malformed data_offsets");
+        uint64_t begin = range[0].get<uint64_t>(), end = range[1].get<uint64_t>();
+        if (begin != expected_offset || end < begin || end > data_size)
+            bad(path, data_start + begin, where + " claims bytes " + std::to_string(begin) + ".." + std::to_string(end) +
+                                              " of a " + std::to_string(data_size) + "-byte data section");
+        if (end - begin != static_cast<uint64_t>(numel(shape)) * 4)
+            bad(path, data_start + begin, where + " has shape " + shape_text(shape) + " but " +
+                                              std::to_string(end - begin) + " bytes");
+        Tensor t = Tensor::empty(pool, dtype == "F32" ? DType::f32 : DType::i32, shape);
+        std::memcpy(t.raw(), data + data_start + begin, end - begin);
+        out.tensors.emplace_back(name, t);
+        expected_offset = end;
+    }
+    if (expected_offset != data_size)
+        bad(path, data_start + expected_offset, std::to_string(data_size - expected_offset) + " bytes follow the last tensor");
+    return out;
+}
+
+}  // namespace chimera

@@ -1,0 +1,127 @@
+// Checkpoint files: safetensors written and read back bit for bit, a file written by an
+// independent Python writer read correctly, every kind of corruption reported with the file and
+// byte offset, and atomic writes that never leave a half-written target.
+#define BOOST_TEST_MODULE framework_io
+#include <boost/test/unit_test.hpp>
+
+#include "core/host_error.hpp"
+#include "io/atomic_file.hpp"
+#include "io/safetensors.hpp"
+#include "support/gradient_check.hpp"
+
+#include <cstring>
+#include <fstream>
+
+using namespace chimera;
+using namespace chimera::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path = fs::temp_directory_path() / ("chimera-io-" + std::to_string(::getpid()));
+    TempDir() { fs::create_directories(path); }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+void spit(const fs::path& p, const std::string& bytes) {
+    std::ofstream f(p, std::ios::binary);
+    f << bytes;
+}
+
+// The DataError message of reading `bytes` as a safetensors file.
+std::string read_error(const TempDir& dir, const std::string& bytes) {
+    fs::path p = dir.path / "bad.safetensors";
+    spit(p, bytes);
+    Context ctx(1, 0);
+    try {
+        read_safetensors(p, ctx.pool());
+    } catch (const DataError& e) {
+        std::string m = e.what();
+        return m.substr(m.find(": byte") + 2);  // drop the temporary path
+    }
+    return "no error";
+}
+
+std::string with_header(const std::string& json_text, const std::string& data) {
+    std::string out(8, '\0');
+    uint64_t n = json_text.size();
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+    return out + json_text + data;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(round_trip_is_bit_exact_with_metadata) {
+    TempDir dir;
+    Context ctx(1, 0);
+    Tensor w = random_tensor(ctx, {3, 5}, 1);
+    Tensor labels = ctx.empty(DType::i32, {4});
+    for (int i = 0; i < 4; ++i) labels.data<int32_t>()[i] = i * 1000 - 7;
+    Tensor scalar = tensor_of(ctx, {}, {3.25f});
+    fs::path p = dir.path / "ckpt.safetensors";
+    write_safetensors(p, {{"enc.w", w}, {"labels", labels}, {"step", scalar}}, {{"step", "12"}});
+    SafetensorsContent back = read_safetensors(p, ctx.pool());
+    BOOST_TEST_REQUIRE(back.tensors.size() == 3u);
+    BOOST_TEST(back.tensors[0].first == "enc.w");
+    BOOST_TEST(back.tensors[0].second.shape() == Shape({3, 5}), boost::test_tools::per_element());
+    BOOST_TEST(std::memcmp(back.tensors[0].second.raw(), w.raw(), 60) == 0);
+    BOOST_TEST((back.tensors[1].second.dtype() == DType::i32));
+    BOOST_TEST(back.tensors[1].second.data<int32_t>()[3] == 2993);
+    BOOST_TEST(back.tensors[2].second.rank() == 0);
+    BOOST_TEST(back.tensors[2].second.data<float>()[0] == 3.25f);
+    BOOST_TEST(back.metadata.at("step") == "12");
+    // The data section starts 8-byte aligned, as the format advises.
+    std::string bytes = slurp(p);
+    uint64_t header = 0;
+    std::memcpy(&header, bytes.data(), 8);
+    BOOST_TEST(header % 8 == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(reads_what_an_independent_python_writer_wrote) {
+    Context ctx(1, 0);
+    SafetensorsContent f = read_safetensors(CHIMERA_TEST_DATA "/python_written.safetensors", ctx.pool());
+    BOOST_TEST_REQUIRE(f.tensors.size() == 2u);
+    BOOST_TEST(f.metadata.at("written_by") == "python stdlib");
+    BOOST_TEST(values_of(f.tensors[0].second) == std::vector<float>({-1, -0.5f, 0, 0.5f, 1, 1.5f}),
+               boost::test_tools::per_element());
+    const int32_t* steps = f.tensors[1].second.data<int32_t>();
+    BOOST_TEST(steps[0] == 7);
+    BOOST_TEST(steps[1] == -3);
+    BOOST_TEST(steps[2] == 2147483647);
+}
+
+BOOST_AUTO_TEST_CASE(corruption_is_reported_with_the_byte_offset) {
+    TempDir dir;
+    const std::string ok_entry = R"("t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})";
+    BOOST_TEST(read_error(dir, "abc").rfind("byte 0: file has 3 bytes, fewer than the 8-byte header length", 0) == 0u);
+    BOOST_TEST(read_error(dir, with_header("{" + ok_entry + "}", "1234")).rfind(
+                   "byte 62: tensor 't' claims bytes 0..8 of a 4-byte data section", 0) == 0u);
+    BOOST_TEST(read_error(dir, std::string("\xff\xff\xff\xff\0\0\0\0", 8) + "{}").rfind(
+                   "byte 0: header length 4294967295 exceeds the file's 10 bytes", 0) == 0u);
+    BOOST_TEST(read_error(dir, with_header("{\"t\": [1,", "")).rfind("byte 17: header is not JSON", 0) == 0u);
+    BOOST_TEST(read_error(dir, with_header(R"({"t":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})", "12345678"))
+                   .rfind("byte 8: tensor 't' has dtype F64; Chimera reads F32 and I32", 0) == 0u);
+    BOOST_TEST(read_error(dir, with_header(R"({"t":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", "12345678"))
+                   .rfind("byte 62: tensor 't' has shape [3] but 8 bytes", 0) == 0u);
+    BOOST_TEST(read_error(dir, with_header("{" + ok_entry + "}", "12345678XY")).rfind(
+                   "byte 70: 2 bytes follow the last tensor", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_atomic_write_that_fails_leaves_the_target_alone) {
+    TempDir dir;
+    fs::path target = dir.path / "state.json";
+    write_file_atomically(target, "old");
+    write_file_atomically(target, "new");
+    BOOST_TEST(slurp(target) == "new");
+    BOOST_CHECK_THROW(write_file_atomically(dir.path / "missing" / "x.json", "data"), DataError);
+    // No temporary files are left behind.
+    int files = 0;
+    for (const auto& entry : fs::directory_iterator(dir.path)) files += entry.is_regular_file();
+    BOOST_TEST(files == 1);
+}
