@@ -1,0 +1,81 @@
+#include "idx_file.hpp"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+namespace chimera_idx {
+
+namespace {
+
+[[noreturn]] void bad(const std::string& path, const std::string& what) {
+    throw std::runtime_error(path + ": " + what);
+}
+
+// The whole (decompressed) content. gzread passes non-gzip files through unchanged.
+std::vector<uint8_t> slurp(const std::string& path) {
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (!f) bad(path, std::string("cannot open: ") + std::strerror(errno));
+    std::vector<uint8_t> out;
+    uint8_t buf[1 << 16];
+    while (true) {
+        int n = gzread(f, buf, sizeof buf);
+        if (n < 0) {
+            int code = 0;
+            std::string why = gzerror(f, &code);
+            gzclose(f);
+            bad(path, "corrupt compressed data after " + std::to_string(out.size()) + " bytes: " + why);
+        }
+        if (n == 0) break;
+        out.insert(out.end(), buf, buf + n);
+    }
+    int code = Z_OK;
+    gzerror(f, &code);
+    gzclose(f);
+    if (code == Z_BUF_ERROR)  // zlib's word for a compressed stream that stops early
+        bad(path, "compressed data ends unexpectedly after " + std::to_string(out.size()) +
+                      " bytes (truncated download?)");
+    return out;
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::string& path) {
+    std::vector<uint8_t> bytes = slurp(path);
+    if (bytes.size() < 4) bad(path, "byte 0: " + std::to_string(bytes.size()) + " bytes is too short for an IDX header");
+    if (bytes[0] != 0 || bytes[1] != 0)
+        bad(path, "byte 0: not an IDX file (magic starts " + std::to_string(bytes[0]) + ", " +
+                      std::to_string(bytes[1]) + " instead of 0, 0)");
+    if (bytes[2] != 0x08) {
+        char code[8];
+        std::snprintf(code, sizeof code, "0x%02x", bytes[2]);
+        bad(path, std::string("byte 2: element type ") + code +
+                      " is not supported; only unsigned bytes (0x08), as in MNIST files");
+    }
+    const int rank = bytes[3];
+    if (rank < 1 || rank > 4) bad(path, "byte 3: rank " + std::to_string(rank) + " is outside 1..4");
+    const std::size_t header = 4 + 4 * static_cast<std::size_t>(rank);
+    if (bytes.size() < header)
+        bad(path, "byte " + std::to_string(bytes.size()) + ": file ends inside the header of " +
+                      std::to_string(header) + " bytes");
+    IdxArray out;
+    uint64_t count = 1;
+    for (int d = 0; d < rank; ++d) {
+        const uint8_t* p = &bytes[4 + 4 * d];
+        uint32_t size = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+        if (size == 0) bad(path, "byte " + std::to_string(4 + 4 * d) + ": dimension " + std::to_string(d) + " is 0");
+        out.dims.push_back(size);
+        count *= size;
+    }
+    if (bytes.size() - header != count)
+        bad(path, "byte " + std::to_string(std::min<uint64_t>(bytes.size(), header + count)) + ": sizes promise " +
+                      std::to_string(count) + " bytes of data but the file holds " + std::to_string(bytes.size() - header) +
+                      (bytes.size() - header < count ? " (truncated?)" : " (trailing bytes)"));
+    out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+    return out;
+}
+
+}  // namespace chimera_idx
