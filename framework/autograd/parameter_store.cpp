@@ -4,6 +4,7 @@
 #include "runtime/philox.hpp"
 #include "tensor/shape_error.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace chimera {
@@ -103,6 +104,12 @@ int64_t ParameterStore::count_elements() const {
     int64_t n = 0;
     for (const auto& p : params_) n += p.numel();
     return n;
+}
+
+void ParameterStore::remove_under(const std::string& prefix) {
+    params_.erase(std::remove_if(params_.begin(), params_.end(),
+                                 [&](const Tensor& p) { return p.name().rfind(prefix + ".", 0) == 0; }),
+                  params_.end());
 }
 
 void ParameterStore::zero_grad() {

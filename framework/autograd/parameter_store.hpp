@@ -26,6 +26,8 @@ public:
     // Every parameter whose name starts with `prefix` followed by '.', in creation order.
     std::vector<Tensor> under(const std::string& prefix) const;
     int64_t count_elements() const;
+    // Forgets every parameter under `prefix` (e.g. those of an instance whose create failed).
+    void remove_under(const std::string& prefix);
     void zero_grad();
 
 private:

@@ -86,7 +86,8 @@ bool check(const std::vector<const ComponentInfo*>& components) {
         std::string result = "ok";
         try {
             auto config = make_component_config(*c, YAML::Node(), "", c->name);
-            ComponentInstance instance(*c, *config);
+            // Named by kind too: an encoder and a generator may share a name.
+            ComponentInstance instance(*c, *config, kind_name(c->kind) + "_" + c->name);
         } catch (const ConfigError& e) {
             result = std::string("skipped: ") + e.what();
         } catch (const PluginError& e) {

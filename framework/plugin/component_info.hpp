@@ -7,11 +7,14 @@
 #include <chimera/abi.h>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace chimera {
+
+class PluginLibrary;
 
 struct ParamInfo {
     std::string name;
@@ -40,6 +43,7 @@ struct ComponentInfo {
     const chm_component_desc* desc = nullptr;    // for create/destroy; lives as long as the library
     const chm_host* host = nullptr;              // the table its library was handed
     const chm_module_methods* module = nullptr;  // forward, for encoders/generators/losses (1.1+)
+    std::weak_ptr<PluginLibrary> owner;          // instances hold it, so it outlives them
 
     const ParamInfo* find_param(const std::string& param_name) const;
     std::vector<std::string> param_names() const;

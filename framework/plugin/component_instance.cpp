@@ -1,5 +1,6 @@
 #include "plugin/component_instance.hpp"
 
+#include "autograd/parameter_store.hpp"
 #include "core/host_error.hpp"
 #include "plugin/host_services.hpp"
 #include "plugin/host_table.hpp"
@@ -30,7 +31,8 @@ private:
 
 ComponentInstance::ComponentInstance(const ComponentInfo& component, const chm_config& config,
                                      std::string name)
-    : component_(component), name_(name.empty() ? component.name : std::move(name)) {
+    : library_(component.owner.lock()), component_(component),
+      name_(name.empty() ? component.name : std::move(name)) {
     clear_plugin_error();
     void* made = nullptr;
     chm_status status = CHM_ERR_RUNTIME;
@@ -42,9 +44,13 @@ ComponentInstance::ComponentInstance(const ComponentInfo& component, const chm_c
             status = record_host_error("create threw a C++ exception across the C ABI");
         }
     }
-    if (status != CHM_OK)
-        throw PluginError(who() + ": create failed (" + status_name(status) +
-                          "): " + take_plugin_error("no message given"));
+    if (status != CHM_OK) {
+        std::string why = take_plugin_error("no message given");
+        // Parameters made before the failure would otherwise be found by optimizers and
+        // checkpoints, and block a retry under the same name.
+        if (HostServices* services = services_of(component)) services->context.parameters().remove_under(name_);
+        throw PluginError(who() + ": create failed (" + status_name(status) + "): " + why);
+    }
     handle_ = made;
 }
 
@@ -66,7 +72,7 @@ NamedTensors ComponentInstance::forward(const NamedTensors& inputs) const {
     for (const auto& input : inputs) handles.push_back(chm_tensor{input.second});
     std::vector<chm_named_tensor> named;
     for (std::size_t i = 0; i < inputs.size(); ++i)
-        named.push_back({inputs[i].first.c_str(), &handles[i]});
+        named.push_back({sizeof(chm_named_tensor), 0, inputs[i].first.c_str(), &handles[i]});
     chm_outputs outputs;
     clear_plugin_error();
     chm_status status = CHM_ERR_RUNTIME;

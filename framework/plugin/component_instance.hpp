@@ -8,6 +8,7 @@
 #include "plugin/config_node.hpp"
 #include "tensor/tensor.hpp"
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +37,7 @@ public:
 private:
     std::string who() const;
 
+    std::shared_ptr<PluginLibrary> library_;  // first: the library outlives the instance
     const ComponentInfo& component_;
     std::string name_;
     void* handle_ = nullptr;

@@ -42,8 +42,7 @@ public:
     explicit Checker(std::string file) : file_(std::move(file)) {}
 
     [[noreturn]] void fail(const std::string& what) const {
-        throw PluginError(file_ + ": malformed plugin descriptor: " + what +
-                          "; fix the plugin (the SDK's CHIMERA_PLUGIN macro fills these in)");
+        throw PluginError(file_ + ": malformed plugin descriptor: " + what + "; fix the plugin's descriptor");
     }
 
     void check_version(const chm_library_desc* desc) const {

@@ -8,6 +8,7 @@
 #include "core/host_error.hpp"
 #include "tensor/shape_error.hpp"
 
+#include <memory>
 #include <new>
 
 namespace chimera {
@@ -116,14 +117,17 @@ chm_status op_call(const chm_host* host, const chm_op* op, const chm_tensor* con
         if (!op || (n_inputs && !inputs) || (n_attrs && !attrs) || (n_outputs && !outputs))
             return record_host_error("op_call: NULL argument", CHM_ERR_INVALID_ARGUMENT);
         const OpDef& def = *as_def(op);
+        if (static_cast<int>(n_outputs) != def.outputs)  // before running: no tape entry, no random stream
+            return record_host_error(def.name + ": returns " + std::to_string(def.outputs) +
+                                     " outputs, the caller asked for " + std::to_string(n_outputs),
+                                     CHM_ERR_INVALID_ARGUMENT);
         std::vector<Tensor> in;
         for (uint32_t i = 0; i < n_inputs; ++i) in.push_back(inputs[i] ? inputs[i]->tensor : Tensor());
         std::vector<Tensor> result = s.ops.call(s.context, def, in, Attrs(attrs, attrs + n_attrs));
-        if (result.size() != n_outputs)
-            return record_host_error(def.name + ": returns " + std::to_string(result.size()) +
-                                     " outputs, the caller asked for " + std::to_string(n_outputs),
-                                     CHM_ERR_INVALID_ARGUMENT);
-        for (uint32_t i = 0; i < n_outputs; ++i) outputs[i] = new chm_tensor{result[i]};
+        // All handles made before any is handed out: a failure leaves `outputs` untouched.
+        std::vector<std::unique_ptr<chm_tensor>> made;
+        for (const Tensor& t : result) made.push_back(std::make_unique<chm_tensor>(chm_tensor{t}));
+        for (uint32_t i = 0; i < n_outputs; ++i) outputs[i] = made[i].release();
         return CHM_OK;
     });
 }

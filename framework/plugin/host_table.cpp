@@ -75,8 +75,12 @@ HostTable::HostTable(std::string library_name, const Logger& logger)
     install_compute_functions(table_);
 }
 
-chm_status record_host_error(const std::string& message, chm_status status) {
-    error_message = message;
+chm_status record_host_error(const std::string& message, chm_status status) noexcept {
+    try {
+        error_message = message;
+    } catch (...) {
+        error_message.clear();  // out of memory: keep the status, lose the detail
+    }
     return status;
 }
 

@@ -33,6 +33,7 @@ private:
 // A chm_host for one library. Lives at a fixed address (libraries keep the pointer).
 class HostTable {
 public:
+    // Keeps its own copy of `logger`: the table may outlive the registry that made it.
     HostTable(std::string library_name, const Logger& logger);
     HostTable(const HostTable&) = delete;
     HostTable& operator=(const HostTable&) = delete;
@@ -41,6 +42,7 @@ public:
     void rename(std::string library_name) { library_name_ = std::move(library_name); }
     const std::string& library_name() const { return library_name_; }
     const Logger& logger() const { return logger_; }
+    void set_logger(const Logger& logger) { logger_ = logger; }
     // The compute services plugins reach through this table, or nullptr (see host_services.hpp).
     HostServices* services() const { return services_; }
     void attach(HostServices* services) { services_ = services; }
@@ -49,12 +51,12 @@ private:
     chm_host table_{};
     HostServices* services_ = nullptr;
     std::string library_name_;
-    const Logger& logger_;
+    Logger logger_;
 };
 
 // The calling thread's error record, written by set_error (plugins) and by failing host
 // functions, read back by the host after a plugin call fails.
-chm_status record_host_error(const std::string& message, chm_status status = CHM_ERR_RUNTIME);
+chm_status record_host_error(const std::string& message, chm_status status = CHM_ERR_RUNTIME) noexcept;
 void clear_plugin_error();
 // The recorded message, or `fallback` when the plugin failed without saying why.
 std::string take_plugin_error(const std::string& fallback);
@@ -66,11 +68,13 @@ chm_status host_call(const char* what, Body&& body) noexcept {
     try {
         return body();
     } catch (const std::bad_alloc&) {
-        return record_host_error(std::string(what) + ": out of memory", CHM_ERR_OUT_OF_MEMORY);
+        return record_host_error("out of memory", CHM_ERR_OUT_OF_MEMORY);  // no allocation to say it
     } catch (const HostError& e) {  // shape and argument errors already name the op and shapes
         return record_host_error(e.what(), CHM_ERR_INVALID_ARGUMENT);
     } catch (const std::exception& e) {
         return record_host_error(std::string(what) + ": " + e.what());
+    } catch (...) {
+        return record_host_error(std::string(what) + ": unknown exception");
     }
 }
 

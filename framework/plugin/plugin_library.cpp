@@ -5,6 +5,9 @@
 
 #include <dlfcn.h>
 
+#include <map>
+#include <mutex>
+
 namespace chimera {
 
 namespace {
@@ -17,10 +20,27 @@ std::string loader_message(const std::exception& e) {
 
 }  // namespace
 
-std::unique_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& file,
-                                                   const Logger& logger) {
+std::shared_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& file, const Logger& logger) {
+    // Why process-wide: dlopen shares one image per file, and the ABI promises one entry call and
+    // one shutdown per load, so every registry in the process must share one PluginLibrary.
+    static std::mutex mutex;
+    static std::map<std::filesystem::path, std::weak_ptr<PluginLibrary>> loaded;
+    std::error_code ec;
+    std::filesystem::path key = std::filesystem::weakly_canonical(file, ec);
+    if (ec) key = file;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto existing = loaded[key].lock()) {
+        existing->host_->set_logger(logger);
+        return existing;
+    }
+    auto lib = load_new(file, logger);
+    loaded[key] = lib;
+    return lib;
+}
+
+std::shared_ptr<PluginLibrary> PluginLibrary::load_new(const std::filesystem::path& file, const Logger& logger) {
     std::string where = file.string();
-    std::unique_ptr<PluginLibrary> lib(new PluginLibrary());
+    std::shared_ptr<PluginLibrary> lib(new PluginLibrary());
     try {
         dlerror();
         lib->shared_.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
@@ -62,6 +82,7 @@ std::unique_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
     for (auto& c : lib->components_) {
         c.library = &lib->info_;
         c.host = lib->host_->get();
+        c.owner = lib;
     }
     return lib;
 }

@@ -39,7 +39,7 @@ void PluginRegistry::load_file(const std::filesystem::path& file) {
     }
 }
 
-void PluginRegistry::add_library(std::unique_ptr<PluginLibrary> library) {
+void PluginRegistry::add_library(std::shared_ptr<PluginLibrary> library) {
     for (const auto& warning : library->warnings()) problems_.push_back({false, warning});
     for (const auto& component : library->components()) {
         auto key = std::make_pair(component.kind, component.name);

@@ -50,11 +50,11 @@ public:
     const ComponentInfo& require(chm_kind kind, const std::string& name) const;
 
 private:
-    void add_library(std::unique_ptr<PluginLibrary> library);
+    void add_library(std::shared_ptr<PluginLibrary> library);
 
     const Logger& logger_;
     SearchPath searched_;
-    std::vector<std::unique_ptr<PluginLibrary>> libraries_;
+    std::vector<std::shared_ptr<PluginLibrary>> libraries_;
     std::map<std::pair<chm_kind, std::string>, const ComponentInfo*> by_key_;
     std::set<std::filesystem::path> seen_files_;
     std::vector<PluginProblem> problems_;

@@ -17,10 +17,18 @@ Tensor Tensor::empty(const std::shared_ptr<BufferPool>& pool, DType dtype, Shape
     if (shape.size() > CHM_MAX_RANK)
         throw ShapeError("tensor: rank " + std::to_string(shape.size()) + " exceeds the maximum " +
                          std::to_string(CHM_MAX_RANK));
+    // Element counts are products of sizes: check them before they can overflow.
+    constexpr int64_t max_elements = int64_t(1) << 38;  // 1 TiB of float32
+    int64_t elements = 1;
+    for (int64_t d : shape) {
+        if (d != 0 && elements > max_elements / d)
+            throw ShapeError("tensor: shape " + shape_text(shape) + " has more than 2^38 elements");
+        elements *= d;
+    }
     auto impl = std::make_shared<TensorImpl>();
     impl->dtype = dtype;
     impl->shape = std::move(shape);
-    impl->storage = std::make_shared<Storage>(pool, chimera::numel(impl->shape) * 4, zero);
+    impl->storage = std::make_shared<Storage>(pool, static_cast<std::size_t>(elements) * 4, zero);
     return Tensor(std::move(impl));
 }
 

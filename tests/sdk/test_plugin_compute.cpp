@@ -210,3 +210,41 @@ BOOST_AUTO_TEST_CASE(random_numbers_reach_plugins_reproducibly_and_independently
     }
     BOOST_TEST(std::sqrt(sq / 1000 - (sum / 1000) * (sum / 1000)) == 2.0, boost::test_tools::tolerance(0.1));
 }
+
+BOOST_AUTO_TEST_CASE(a_failed_create_leaves_no_parameters_behind) {
+    Session s;
+    // hidden: 0 passes the schema's min? No: min is 1, so make the second layer fail instead by
+    // asking for an input width the first layer accepts and an output the host refuses.
+    try {
+        s.make("tiny_mlp", "hidden: 4\noutputs: 4611686018427387904", "net");
+        BOOST_FAIL("create should have failed");
+    } catch (const PluginError& e) {
+        BOOST_TEST(std::string(e.what()).find("more than 2^38 elements") != std::string::npos, e.what());
+    }
+    BOOST_TEST(s.ctx.parameters().all().empty());  // fc1's parameters were made, then forgotten
+    auto again = s.make("tiny_mlp", "hidden: 4", "net");  // the same name works afterwards
+    BOOST_TEST(s.ctx.parameters().all().size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(op_call_with_the_wrong_output_count_changes_nothing) {
+    Session s;
+    const chm_host* host = s.registry.find(CHM_KIND_ENCODER, "tiny_mlp")->host;
+    const chm_op* op = nullptr;
+    BOOST_TEST_REQUIRE(host->op_find(host, "random_normal", &op) == CHM_OK);
+    double attrs[] = {0, 1, 4};
+    chm_tensor* outputs[2] = {nullptr, nullptr};
+    uint64_t streams = s.ctx.streams_used();
+    BOOST_TEST(host->op_call(host, op, nullptr, 0, attrs, 3, outputs, 2) == CHM_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(std::string(host->last_error(host)) == "random_normal: returns 1 outputs, the caller asked for 2");
+    BOOST_TEST(outputs[0] == nullptr);
+    BOOST_TEST(s.ctx.streams_used() == streams);  // the op did not run
+}
+
+BOOST_AUTO_TEST_CASE(impossible_shapes_are_refused_not_wrapped) {
+    Session s;
+    const chm_host* host = s.registry.find(CHM_KIND_ENCODER, "tiny_mlp")->host;
+    int64_t shape[] = {(int64_t(1) << 61) + 1, 8};
+    chm_tensor* t = nullptr;
+    BOOST_TEST(host->tensor_create(host, CHM_DTYPE_F32, 2, shape, &t) == CHM_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(t == nullptr);
+}

@@ -157,7 +157,8 @@ typedef struct chm_config chm_config;
 typedef struct chm_tensor chm_tensor;
 
 /* An operation of the host's op set, found by name with `op_find` (ABI 1.1). Owned by the host,
- * valid until the library is unloaded. */
+ * valid while the compute context it was found in is attached: within the create or forward
+ * call that found it. Look ops up in each call rather than keeping handles. */
 typedef struct chm_op chm_op;
 
 /* Where a module's `forward` puts its results, filled with `output_set` (ABI 1.1). Owned by the
@@ -179,12 +180,18 @@ typedef struct chm_tensor_view {
 CHM_STATIC_ASSERT(offsetof(chm_tensor_view, numel) == 16 + 2 * sizeof(void*),
                   "chm_tensor_view 1.1 layout changed: members may only be appended");
 
-/* A tensor with a name, as modules receive their inputs (ABI 1.1). Both fields are borrowed:
- * valid only during the call they were handed to. */
+/* A tensor with a name, as modules receive their inputs (ABI 1.1), in arrays whose elements
+ * all have the same struct_size; readers step through them by it. `name` and `tensor` are
+ * borrowed: valid only during the call they were handed to. */
 typedef struct chm_named_tensor {
+    uint32_t struct_size; /* sizeof(chm_named_tensor) as the host built it */
+    uint32_t reserved0;   /* zero */
     const char* name;
     const chm_tensor* tensor;
+    /* ---- end of ABI 1.1 --------------------------------------------------------------------- */
 } chm_named_tensor;
+CHM_STATIC_ASSERT(offsetof(chm_named_tensor, tensor) == 8 + sizeof(void*),
+                  "chm_named_tensor 1.1 layout changed: members may only be appended");
 
 /* ---------------------------------------------------------------------------------------------
  * The host function table, handed to the plugin's entry and to every `create`.
@@ -222,7 +229,7 @@ struct chm_host {
      * node itself (a list element, say). Failures: CHM_ERR_NOT_FOUND for a missing key,
      * CHM_ERR_TYPE for a value of another type, CHM_ERR_INVALID_ARGUMENT for NULL handles. */
 
-    /* [setup] Sets *out to 1 if the map node has member `key`, else 0. */
+    /* [setup] Sets *out to 1 if the map node has member `key`, else 0. `key` must not be NULL. */
     chm_status (*config_has)(const chm_host* host, const chm_config* node, const char* key,
                              int32_t* out);
     /* [setup] Reads a boolean as 0 or 1. */
@@ -238,8 +245,8 @@ struct chm_host {
      * node is. */
     chm_status (*config_get_string)(const chm_host* host, const chm_config* node,
                                     const char* key, const char** out);
-    /* [setup] Sets *out to the member `key` of a map node (a map, list or scalar). *out lives as
-     * long as `node`. */
+    /* [setup] Sets *out to the member `key` of a map node (a map, list or scalar). `key` must not
+     * be NULL. *out lives as long as `node`. */
     chm_status (*config_child)(const chm_host* host, const chm_config* node, const char* key,
                                const chm_config** out);
     /* [setup] Sets *out to the number of elements of a list node, or of members of a map node;
@@ -281,8 +288,9 @@ struct chm_host {
                                const int64_t* shape, chm_init init, double a, double b,
                                chm_tensor** out);
 
-    /* [any-thread] Finds the op called `name` ("linear", "conv2d", ...; `chimera ops` lists them
-     * with their inputs and attributes). CHM_ERR_NOT_FOUND names the ops that exist. */
+    /* [step] Finds the op called `name` ("linear", "conv2d", ...; `chimera ops` lists them
+     * with their inputs and attributes). CHM_ERR_NOT_FOUND names the ops that exist. See chm_op
+     * for how long *out is valid. */
     chm_status (*op_find)(const chm_host* host, const char* name, const chm_op** out);
     /* [step] Runs `op` on `n_inputs` tensors (borrowed; an optional input may be NULL) with
      * `n_attrs` numeric attributes (strides, axes, slopes... in the order the op documents),
@@ -292,8 +300,9 @@ struct chm_host {
     chm_status (*op_call)(const chm_host* host, const chm_op* op, const chm_tensor* const* inputs,
                           uint32_t n_inputs, const double* attrs, uint32_t n_attrs,
                           chm_tensor** outputs, uint32_t n_outputs);
-    /* [step] Turns gradient recording on (1) or off (0) for the calling thread and sets
-     * *previous (may be NULL) to the mode before, so a plugin can restore it. */
+    /* [step] Turns gradient recording on (1) or off (0) for the run (all later ops of the
+     * compute context, not only the calling thread's) and sets *previous (may be NULL) to the
+     * mode before, so a plugin can restore it before returning. */
     chm_status (*grad_mode)(const chm_host* host, int32_t enabled, int32_t* previous);
     /* [step] Adds a named result to a module's outputs. `name` is copied; the host takes its
      * own reference to `tensor`, so the plugin still releases its reference. A name set twice
@@ -337,7 +346,8 @@ typedef struct chm_module_methods {
     uint32_t struct_size; /* sizeof(chm_module_methods) as the plugin built it */
     uint32_t reserved0;   /* zero */
     /* [step] Computes the module's outputs from its inputs with the host's ops, and adds each
-     * with host->output_set. Inputs are borrowed for the call. A loss adds one scalar output,
+     * with host->output_set. `inputs` is an array of `n_inputs` elements stepped by
+     * inputs[0].struct_size, borrowed for the call. A loss adds one scalar output,
      * "loss". Parameters were made in `create`; gradients flow through the ops it calls. */
     chm_status (*forward)(void* instance, const chm_named_tensor* inputs, uint32_t n_inputs,
                           chm_outputs* outputs);

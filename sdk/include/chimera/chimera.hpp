@@ -60,7 +60,9 @@ chm_status guard(const chm_host* host, Body&& body) noexcept {
 // A non-owning view of the host table. Cheap to copy; valid while the library is loaded.
 class Host {
 public:
-    explicit Host(const chm_host* host) : host_(host) {}
+    explicit Host(const chm_host* host) : host_(host) {
+        if (!host) throw Error("no host: this object was not made by the host", CHM_ERR_INVALID_ARGUMENT);
+    }
     const chm_host* raw() const noexcept { return host_; }
 
     void log(chm_log_level level, const std::string& message) const {
@@ -191,9 +193,10 @@ inline std::vector<Tensor> call(Host h, const char* name, const std::vector<cons
     std::vector<const chm_tensor*> raw;
     for (const Tensor* t : inputs) raw.push_back(t && t->defined() ? t->raw() : nullptr);
     std::vector<chm_tensor*> out(n_outputs, nullptr);
+    std::vector<Tensor> result;
+    result.reserve(n_outputs);  // so taking over the references below cannot throw
     h.check(host->op_call(host, op, raw.data(), static_cast<uint32_t>(raw.size()), attrs.data(),
                           static_cast<uint32_t>(attrs.size()), out.data(), n_outputs));
-    std::vector<Tensor> result;
     for (chm_tensor* t : out) result.emplace_back(host, t);
     return result;
 }
@@ -425,7 +428,7 @@ public:
         return Param(std::move(name), CHM_PARAM_FLOAT, number(def), std::move(doc));
     }
     static Param string(std::string name, std::string def, std::string doc) {
-        return Param(std::move(name), CHM_PARAM_STRING, std::move(def), std::move(doc));
+        return Param(std::move(name), CHM_PARAM_STRING, yaml_string(def), std::move(doc));
     }
     static Param int_list(std::string name, const std::vector<int64_t>& def, std::string doc) {
         std::vector<std::string> items;
@@ -439,7 +442,9 @@ public:
     }
     static Param string_list(std::string name, const std::vector<std::string>& def,
                              std::string doc) {
-        return Param(std::move(name), CHM_PARAM_STRING_LIST, list(def), std::move(doc));
+        std::vector<std::string> items;
+        for (const auto& item : def) items.push_back(yaml_string(item));
+        return Param(std::move(name), CHM_PARAM_STRING_LIST, list(items), std::move(doc));
     }
     // A YAML subtree the component validates itself; `def` is its default as YAML text.
     static Param node(std::string name, std::string def, std::string doc) {
@@ -486,6 +491,22 @@ private:
         std::snprintf(buf, sizeof buf, "%.9g", v);
         return buf;
     }
+    // `s` as a YAML scalar: plain when YAML would read it back unchanged as a string, else
+    // double-quoted with escapes ("", "null", "a: b", "[x]", "#tag", " padded ").
+    static std::string yaml_string(const std::string& s) {
+        bool plain = !s.empty() && s.front() != ' ' && s.back() != ' ' && s != "null" && s != "Null" &&
+                     s != "NULL" && s != "~" && s.find_first_of(":#[]{},&*!|>'\"%@`\\\n\t") == std::string::npos &&
+                     s.front() != '-' && s.front() != '?';
+        if (plain) return s;
+        std::string out = "\"";
+        for (char c : s) {
+            if (c == '"' || c == '\\') out += '\\';
+            if (c == '\n') { out += "\\n"; continue; }
+            if (c == '\t') { out += "\\t"; continue; }
+            out += c;
+        }
+        return out + "\"";
+    }
     static std::string list(const std::vector<std::string>& items) {
         std::string out = "[";
         for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
@@ -525,13 +546,18 @@ private:
 class Inputs {
 public:
     Inputs(const chm_host* host, const chm_named_tensor* items, uint32_t n) : host_(host), items_(items), n_(n) {}
+    // Element i, stepped by the host's struct_size (later ABIs may make elements larger).
+    const chm_named_tensor& at(uint32_t i) const {
+        const char* base = reinterpret_cast<const char*>(items_);
+        return *reinterpret_cast<const chm_named_tensor*>(base + std::size_t(i) * items_[0].struct_size);
+    }
     bool has(const std::string& name) const { return find(name) != nullptr; }
     // A new reference to input `name`; throws Error naming the inputs there are.
     Tensor operator[](const std::string& name) const {
         const chm_named_tensor* item = find(name);
         if (!item) {
             std::string names;
-            for (uint32_t i = 0; i < n_; ++i) names += (i ? ", " : "") + std::string(items_[i].name);
+            for (uint32_t i = 0; i < n_; ++i) names += (i ? ", " : "") + std::string(at(i).name);
             throw Error("no input named '" + name + "' (inputs: " + (names.empty() ? "none" : names) + ")",
                         CHM_ERR_NOT_FOUND);
         }
@@ -544,7 +570,7 @@ public:
 private:
     const chm_named_tensor* find(const std::string& name) const {
         for (uint32_t i = 0; i < n_; ++i)
-            if (name == items_[i].name) return &items_[i];
+            if (name == at(i).name) return &at(i);
         return nullptr;
     }
     const chm_host* host_;
@@ -691,6 +717,7 @@ struct LibraryHolder {
 template <class... Ts>
 const chm_library_desc* library_entry(const chm_host* host, const char* name,
                                       const char* version, const char* description) {
+    if (!host) return nullptr;
     const chm_library_desc* result = nullptr;
     chm_status status = guard(host, [&] {
         if (host->abi_major != CHM_ABI_VERSION_MAJOR)

@@ -196,6 +196,13 @@ BOOST_AUTO_TEST_CASE(check_builds_components_that_make_parameters) {
     BOOST_TEST(contains(r.out, "encoder  template_encoder  ok\n"));
 }
 
+BOOST_AUTO_TEST_CASE(check_handles_an_encoder_and_a_generator_of_the_same_name) {
+    ProcessResult r = plugins_from(MLP_PLUGIN_FILE, {"--check"});
+    BOOST_TEST(r.exit_code == 0, r.out + r.err);
+    BOOST_TEST(contains(r.out, "encoder    tiny_mlp             ok\n"));
+    BOOST_TEST(contains(r.out, "generator  tiny_mlp             ok\n"));
+}
+
 BOOST_AUTO_TEST_CASE(a_bad_thread_count_is_a_usage_error) {
     ProcessResult env = chimera_cli({"plugins", "--check"}, {"CHIMERA_THREADS=many"});
     BOOST_TEST(env.exit_code == usage_error);

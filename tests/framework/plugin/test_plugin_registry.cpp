@@ -184,8 +184,8 @@ BOOST_AUTO_TEST_CASE(a_plain_c_plugin_is_loaded_described_and_instantiated) {
     auto config = make_component_config(c, YAML::Load("terms: 5"), "", "loss");
     ComponentInstance instance(c, *config);
     BOOST_TEST(instance.handle() != nullptr);
-    BOOST_TEST_REQUIRE(log.lines.size() == 1u);
-    BOOST_TEST(log.lines[0] == "c_plugin: c_constant created: scale=2.5 terms=5");
+    BOOST_TEST_REQUIRE(log.lines.size() == 2u);  // the entry's line, then create's
+    BOOST_TEST(log.lines[1] == "c_plugin: c_constant created: scale=2.5 terms=5");
 }
 
 BOOST_AUTO_TEST_CASE(the_wrapper_reads_every_parameter_type_through_the_host) {
@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(the_wrapper_reads_every_parameter_type_through_the_host) {
     PluginRegistry registry(log.logger);
     registry.load_file(PROBE_PLUGIN_FILE);
     const ComponentInfo& c = registry.require(CHM_KIND_ENCODER, "probe");
-    BOOST_TEST(c.params.size() == 8u);
+    BOOST_TEST(c.params.size() == 10u);
     auto config = make_component_config(
         c, YAML::Load("count: 7\nnames: [x, y, z]\nblocks: [{width: 1}, {width: 9}, {width: 3}]"),
         "probe.yaml", "nodes.probe");
@@ -201,7 +201,8 @@ BOOST_AUTO_TEST_CASE(the_wrapper_reads_every_parameter_type_through_the_host) {
     BOOST_TEST_REQUIRE(log.lines.size() == 1u);
     BOOST_TEST(log.lines[0] ==
                "probe_plugin: flag=1 count=7 rate=0.5 mode=fast sizes=[1,2] weights=[0.25] "
-               "names=[x,y,z] blocks=3 width1=9 where(count)=probe.yaml:1:8 (nodes.probe.count)");
+               "names=[x,y,z] blocks=3 width1=9 where(count)=probe.yaml:1:8 (nodes.probe.count) prefix='' "
+               "tags=[label: int,null,#x, pad]");
 }
 
 BOOST_AUTO_TEST_CASE(exceptions_inside_a_plugin_become_errors_naming_plugin_and_component) {
@@ -244,4 +245,33 @@ BOOST_AUTO_TEST_CASE(require_lists_what_there_is_and_where_it_looked) {
                    "components: "
                    "c_constant. Searched: " C_PLUGIN_FILE " (--plugin-path)");
     }
+}
+
+BOOST_AUTO_TEST_CASE(instances_keep_their_library_and_shutdown_comes_last) {
+    CapturedLog log;
+    std::unique_ptr<ComponentInstance> instance;
+    {
+        PluginRegistry registry(log.logger);
+        registry.load_file(C_PLUGIN_FILE);
+        const ComponentInfo& c = registry.require(CHM_KIND_LOSS, "c_constant");
+        auto config = make_component_config(c, YAML::Node(), "", "loss");
+        instance = std::make_unique<ComponentInstance>(c, *config);
+    }  // the registry is gone; the instance still holds the library
+    instance.reset();
+    std::vector<std::string> expected{"c_plugin: entry", "c_plugin: c_constant created: scale=2.5 terms=3",
+                                      "c_plugin: c_constant destroyed", "c_plugin: shutdown"};
+    BOOST_TEST(log.lines == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(two_registries_share_one_load_of_a_library) {
+    CapturedLog log;
+    {
+        PluginRegistry first(log.logger), second(log.logger);
+        first.load_file(C_PLUGIN_FILE);
+        second.load_file(C_PLUGIN_FILE);
+        BOOST_TEST(second.problems().empty());
+        BOOST_TEST(second.find(CHM_KIND_LOSS, "c_constant") != nullptr);
+    }
+    std::vector<std::string> expected{"c_plugin: entry", "c_plugin: shutdown"};  // once each
+    BOOST_TEST(log.lines == expected, boost::test_tools::per_element());
 }

@@ -29,7 +29,18 @@ static chm_status constant_create(const chm_host* host, const chm_config* config
     return CHM_OK;
 }
 
-static void constant_destroy(void* instance) { free(instance); }
+/* The host table handed to the entry, kept (as the ABI allows) so destroy and shutdown can log:
+ * the tests read the order of entry, destroy and shutdown from these lines. */
+static const chm_host* saved_host;
+
+static void constant_destroy(void* instance) {
+    if (instance && saved_host) saved_host->log(saved_host, CHM_LOG_DEBUG, "c_constant destroyed");
+    free(instance);
+}
+
+static void library_shutdown(void) {
+    if (saved_host) saved_host->log(saved_host, CHM_LOG_DEBUG, "shutdown");
+}
 
 static const chm_param_desc constant_params[] = {
     {sizeof(chm_param_desc), CHM_PARAM_FLOAT, CHM_PARAM_HAS_MIN, 0, 0.0, 0.0, "scale", "2.5",
@@ -49,12 +60,14 @@ static const chm_component_desc* const components[] = {&constant_loss_desc};
 
 static const chm_library_desc library = {
     sizeof(chm_library_desc), CHM_ABI_VERSION_MAJOR, CHM_ABI_VERSION_MINOR, 1, "c_plugin", "1.0.0",
-    "Test plugin in plain C", components, NULL};
+    "Test plugin in plain C", components, library_shutdown};
 
 CHM_PLUGIN_ENTRY(host) {
     if (host->abi_major != CHM_ABI_VERSION_MAJOR) {
         host->set_error(host, CHM_ERR_UNSUPPORTED, "c_plugin speaks ABI 1.x only");
         return NULL;
     }
+    saved_host = host;
+    host->log(host, CHM_LOG_DEBUG, "entry");
     return &library;
 }

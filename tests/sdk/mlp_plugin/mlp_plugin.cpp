@@ -48,6 +48,21 @@ private:
     double std_;
 };
 
+// A generator sharing the encoder's name, as kinds allow: both must instantiate side by side.
+class TinyMlpGenerator : public chimera::Generator {
+public:
+    static chimera::Description describe() { return {"tiny_mlp", "1.0.0", "z -> x W^T", {}}; }
+    TinyMlpGenerator(chimera::Host host, const chimera::Config&) : chimera::Generator(host) {
+        w_ = parameter("fc1.weight", {2, 2}, CHM_INIT_ZEROS);
+    }
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
+        out.set("x", chimera::ops::linear(in["z"], w_));
+    }
+
+private:
+    chimera::Tensor w_;
+};
+
 // Checks the wrapper's error path for forward: asks for an input that is not there.
 class WantsMissingInput : public chimera::Encoder {
 public:
@@ -59,4 +74,5 @@ public:
 
 }  // namespace
 
-CHIMERA_PLUGIN("mlp_plugin", "1.0.0", "A tiny network for tests", TinyMlp, GaussianNoise, WantsMissingInput)
+CHIMERA_PLUGIN("mlp_plugin", "1.0.0", "A tiny network for tests", TinyMlp, TinyMlpGenerator, GaussianNoise,
+               WantsMissingInput)

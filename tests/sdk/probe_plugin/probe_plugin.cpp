@@ -29,7 +29,9 @@ public:
                  Param::int_list("sizes", {1, 2}, "integers"),
                  Param::float_list("weights", {0.25}, "numbers"),
                  Param::string_list("names", {"a", "b"}, "strings"),
-                 Param::node("blocks", "[{width: 4}, {width: 8}]", "a subtree")}};
+                 Param::node("blocks", "[{width: 4}, {width: 8}]", "a subtree"),
+                 Param::string("prefix", "", "empty by default"),
+                 Param::string_list("tags", {"label: int", "null", "#x", " pad"}, "strings YAML would misread")}};
     }
     Probe(chimera::Host host, const chimera::Config& c) : chimera::Encoder(host) {
         std::ostringstream s;
@@ -40,7 +42,8 @@ public:
           << " weights=" << show(c.get<std::vector<double>>("weights"))
           << " names=" << show(c.get<std::vector<std::string>>("names"))
           << " blocks=" << blocks.size() << " width1=" << blocks[1].get<int64_t>("width")
-          << " where(count)=" << c.where("count");
+          << " where(count)=" << c.where("count") << " prefix='" << c.get<std::string>("prefix") << "'"
+          << " tags=" << show(c.get<std::vector<std::string>>("tags"));
         host.info(s.str());
     }
     void forward(const chimera::Inputs& in, chimera::Outputs& out) override { out.set("y", in["x"]); }
