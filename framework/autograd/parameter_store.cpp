@@ -75,21 +75,34 @@ void initialise(Tensor& t, chm_init init, double a, double b, uint64_t seed, con
     }
 }
 
-Tensor ParameterStore::create(Context& ctx, const std::string& name, Shape shape, chm_init init,
-                              double a, double b) {
-    if (find(name).defined())
-        throw ShapeError("parameter '" + name + "' is created twice");
+Tensor ParameterStore::make(Context& ctx, const std::string& name, Shape shape, chm_init init, double a,
+                            double b) {
+    if (find(name).defined()) throw ShapeError("parameter or buffer '" + name + "' is created twice");
     Tensor t = ctx.empty(DType::f32, std::move(shape));
     initialise(t, init, a, b, ctx.seed(), name);
-    t.impl()->requires_grad = true;
     t.impl()->name = name;
+    return t;
+}
+
+Tensor ParameterStore::create(Context& ctx, const std::string& name, Shape shape, chm_init init,
+                              double a, double b) {
+    Tensor t = make(ctx, name, std::move(shape), init, a, b);
+    t.impl()->requires_grad = true;
     params_.push_back(t);
     return t;
 }
 
+Tensor ParameterStore::create_buffer(Context& ctx, const std::string& name, Shape shape, chm_init init,
+                                     double a, double b) {
+    Tensor t = make(ctx, name, std::move(shape), init, a, b);
+    buffers_.push_back(t);
+    return t;
+}
+
 Tensor ParameterStore::find(const std::string& name) const {
-    for (const auto& p : params_)
-        if (p.name() == name) return p;
+    for (const auto* list : {&params_, &buffers_})
+        for (const auto& p : *list)
+            if (p.name() == name) return p;
     return Tensor();
 }
 
@@ -107,9 +120,10 @@ int64_t ParameterStore::count_elements() const {
 }
 
 void ParameterStore::remove_under(const std::string& prefix) {
-    params_.erase(std::remove_if(params_.begin(), params_.end(),
-                                 [&](const Tensor& p) { return p.name().rfind(prefix + ".", 0) == 0; }),
-                  params_.end());
+    for (auto* list : {&params_, &buffers_})
+        list->erase(std::remove_if(list->begin(), list->end(),
+                                   [&](const Tensor& p) { return p.name().rfind(prefix + ".", 0) == 0; }),
+                    list->end());
 }
 
 void ParameterStore::zero_grad() {

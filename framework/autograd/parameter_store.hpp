@@ -20,6 +20,11 @@ public:
     // unknown initialiser.
     Tensor create(Context& ctx, const std::string& name, Shape shape, chm_init init, double a,
                   double b);
+    // Makes, initialises and registers a buffer: state saved with the parameters but never
+    // trained (running statistics). Names share one space with parameters.
+    Tensor create_buffer(Context& ctx, const std::string& name, Shape shape, chm_init init, double a,
+                         double b);
+    const std::vector<Tensor>& buffers() const { return buffers_; }
     // The parameter called `name`, or an undefined Tensor.
     Tensor find(const std::string& name) const;
     const std::vector<Tensor>& all() const { return params_; }
@@ -31,7 +36,10 @@ public:
     void zero_grad();
 
 private:
+    Tensor make(Context& ctx, const std::string& name, Shape shape, chm_init init, double a, double b);
+
     std::vector<Tensor> params_;
+    std::vector<Tensor> buffers_;
 };
 
 // Fills `t` per `init` (CHM_INIT_*) from a random stream keyed by `seed` and `name`.

@@ -43,6 +43,8 @@ struct ComponentInfo {
     const chm_component_desc* desc = nullptr;    // for create/destroy; lives as long as the library
     const chm_host* host = nullptr;              // the table its library was handed
     const chm_module_methods* module = nullptr;  // forward, for encoders/generators/losses (1.1+)
+    const chm_loader_methods* loader = nullptr;        // loaders (1.2+)
+    const chm_optimizer_methods* optimizer = nullptr;  // optimizers (1.2+)
     std::weak_ptr<PluginLibrary> owner;          // instances hold it, so it outlives them
 
     const ParamInfo* find_param(const std::string& param_name) const;

@@ -61,31 +61,112 @@ std::string ComponentInstance::who() const {
            "), " + kind_name(component_.kind) + " '" + component_.name + "'";
 }
 
+template <class Call>
+void ComponentInstance::invoke(const char* method, Call&& call) const {
+    clear_plugin_error();
+    chm_status status = CHM_ERR_RUNTIME;
+    try {
+        status = call();
+    } catch (...) {
+        status = record_host_error(std::string(method) + " threw a C++ exception across the C ABI");
+    }
+    if (status != CHM_OK)
+        throw PluginError(who() + ": " + method + " failed (" + status_name(status) +
+                          "): " + take_plugin_error("no message given"));
+}
+
+namespace {
+
+// Borrowed named views of host tensors, valid while `handles` and `names` live.
+struct BorrowedNames {
+    std::vector<chm_tensor> handles;
+    std::vector<chm_named_tensor> named;
+    explicit BorrowedNames(const NamedTensors& tensors) {
+        handles.reserve(tensors.size());
+        for (const auto& t : tensors) handles.push_back(chm_tensor{t.second});
+        for (std::size_t i = 0; i < tensors.size(); ++i)
+            named.push_back({sizeof(chm_named_tensor), 0, tensors[i].first.c_str(), &handles[i]});
+    }
+    uint32_t size() const { return static_cast<uint32_t>(named.size()); }
+};
+
+}  // namespace
+
 NamedTensors ComponentInstance::forward(const NamedTensors& inputs) const {
     if (!component_.module)
         throw PluginError(who() + ": has no forward (built against ABI " +
                           std::to_string(component_.library->abi_major) + "." +
                           std::to_string(component_.library->abi_minor) + ", or not a module)");
-    // Borrowed views of the inputs: valid for the call, as the ABI promises.
-    std::vector<chm_tensor> handles;
-    handles.reserve(inputs.size());
-    for (const auto& input : inputs) handles.push_back(chm_tensor{input.second});
-    std::vector<chm_named_tensor> named;
-    for (std::size_t i = 0; i < inputs.size(); ++i)
-        named.push_back({sizeof(chm_named_tensor), 0, inputs[i].first.c_str(), &handles[i]});
+    BorrowedNames in(inputs);
     chm_outputs outputs;
-    clear_plugin_error();
-    chm_status status = CHM_ERR_RUNTIME;
-    try {
-        status = component_.module->forward(handle_, named.data(), static_cast<uint32_t>(named.size()),
-                                            &outputs);
-    } catch (...) {
-        status = record_host_error("forward threw a C++ exception across the C ABI");
-    }
-    if (status != CHM_OK)
-        throw PluginError(who() + ": forward failed (" + status_name(status) +
-                          "): " + take_plugin_error("no message given"));
+    invoke("forward", [&] { return component_.module->forward(handle_, in.named.data(), in.size(), &outputs); });
     return std::move(outputs.items);
+}
+
+const chm_loader_methods& ComponentInstance::loader() const {
+    if (!component_.loader) throw PluginError(who() + ": is not a loader built against ABI 1.2 or later");
+    return *component_.loader;
+}
+
+const chm_optimizer_methods& ComponentInstance::optimizer() const {
+    if (!component_.optimizer) throw PluginError(who() + ": is not an optimizer built against ABI 1.2 or later");
+    return *component_.optimizer;
+}
+
+int64_t ComponentInstance::size() const {
+    int64_t n = -1;
+    invoke("size", [&] { return loader().size(handle_, &n); });
+    if (n < 0) throw PluginError(who() + ": size returned " + std::to_string(n));
+    return n;
+}
+
+std::vector<FieldInfo> ComponentInstance::fields() const {
+    const chm_field_desc* raw = nullptr;
+    uint32_t n = 0;
+    invoke("fields", [&] { return loader().fields(handle_, &raw, &n); });
+    if (n && !raw) throw PluginError(who() + ": fields returned NULL for " + std::to_string(n) + " fields");
+    std::vector<FieldInfo> out;
+    for (uint32_t i = 0; i < n; ++i) {
+        const auto& f = *reinterpret_cast<const chm_field_desc*>(reinterpret_cast<const char*>(raw) +
+                                                                 std::size_t(i) * raw[0].struct_size);
+        if (!f.name || (f.dtype != CHM_DTYPE_F32 && f.dtype != CHM_DTYPE_I32) || f.rank < 0 ||
+            f.rank > CHM_MAX_RANK - 1 || (f.rank && !f.shape))
+            throw PluginError(who() + ": field #" + std::to_string(i) + " is malformed");
+        out.push_back({f.name, static_cast<DType>(f.dtype), Shape(f.shape, f.shape + f.rank)});
+    }
+    return out;
+}
+
+void ComponentInstance::read(const std::vector<int64_t>& indices, const std::vector<Tensor>& batch) const {
+    std::vector<chm_tensor> handles;
+    handles.reserve(batch.size());
+    for (const Tensor& t : batch) handles.push_back(chm_tensor{t});
+    std::vector<chm_tensor*> pointers;
+    for (auto& h : handles) pointers.push_back(&h);
+    invoke("read", [&] {
+        return loader().read(handle_, indices.data(), static_cast<uint32_t>(indices.size()), pointers.data(),
+                             static_cast<uint32_t>(pointers.size()));
+    });
+}
+
+void ComponentInstance::attach(const NamedTensors& params) const {
+    BorrowedNames in(params);
+    invoke("attach", [&] { return optimizer().attach(handle_, in.named.data(), in.size()); });
+}
+
+void ComponentInstance::step(double lr_scale, int64_t step) const {
+    invoke("step", [&] { return optimizer().step(handle_, lr_scale, step); });
+}
+
+NamedTensors ComponentInstance::save_state() const {
+    chm_outputs state;
+    invoke("save_state", [&] { return optimizer().save_state(handle_, &state); });
+    return std::move(state.items);
+}
+
+void ComponentInstance::load_state(const NamedTensors& state) const {
+    BorrowedNames in(state);
+    invoke("load_state", [&] { return optimizer().load_state(handle_, in.named.data(), in.size()); });
 }
 
 }  // namespace chimera

@@ -17,6 +17,13 @@ namespace chimera {
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
+// One field of a loader's examples, as the host keeps it.
+struct FieldInfo {
+    std::string name;
+    DType dtype = DType::f32;
+    Shape shape;  // of one example
+};
+
 class ComponentInstance {
 public:
     // Calls the component's create with `config`. `name` scopes its parameters; it defaults to
@@ -34,8 +41,26 @@ public:
     // component has no forward or its forward fails.
     NamedTensors forward(const NamedTensors& inputs) const;
 
+    // Loaders. Throw PluginError when the component is not a loader or the call fails.
+    int64_t size() const;
+    std::vector<FieldInfo> fields() const;
+    // Fills row k of batch[f] with field f of example indices[k]; batch tensors come from the
+    // host, shaped [indices.size(), field shape...].
+    void read(const std::vector<int64_t>& indices, const std::vector<Tensor>& batch) const;
+
+    // Optimizers. Throw PluginError when the component is not an optimizer or the call fails.
+    void attach(const NamedTensors& params) const;
+    void step(double lr_scale, int64_t step) const;
+    NamedTensors save_state() const;
+    void load_state(const NamedTensors& state) const;
+
 private:
     std::string who() const;
+    // Runs one plugin call, turning a failure status or a stray exception into a PluginError.
+    template <class Call>
+    void invoke(const char* method, Call&& call) const;
+    const chm_loader_methods& loader() const;
+    const chm_optimizer_methods& optimizer() const;
 
     std::shared_ptr<PluginLibrary> library_;  // first: the library outlives the instance
     const ComponentInfo& component_;

@@ -109,7 +109,7 @@ public:
         info.version = c->version;
         info.description = c->description;
         info.desc = c;
-        info.module = module_methods(c, at);
+        read_methods(c, at, info);
         std::set<std::string> seen;
         for (uint32_t i = 0; i < c->param_count; ++i) {
             ParamInfo p = param(c, i, at);
@@ -120,16 +120,39 @@ public:
     }
 
 private:
-    // The kind's methods, read only from a descriptor recent enough to have them.
-    const chm_module_methods* module_methods(const chm_component_desc* c, const std::string& at) const {
-        if (c->struct_size < component_v1_1 || !c->methods) return nullptr;
-        if (c->kind != CHM_KIND_ENCODER && c->kind != CHM_KIND_GENERATOR && c->kind != CHM_KIND_LOSS)
-            return nullptr;
-        const auto* m = static_cast<const chm_module_methods*>(c->methods);
-        if (m->struct_size < offsetof(chm_module_methods, forward) + sizeof(void*))
-            fail(at + ": module methods struct_size " + std::to_string(m->struct_size) + " is too small");
-        if (!m->forward) fail(at + ": module methods have no forward");
-        return m;
+    // The kind's methods, read only from a descriptor recent enough to have them, and only as
+    // far as the plugin's own struct_size reaches.
+    void read_methods(const chm_component_desc* c, const std::string& at, ComponentInfo& info) const {
+        if (c->struct_size < component_v1_1 || !c->methods) return;
+        const auto size = *static_cast<const uint32_t*>(c->methods);  // every methods struct starts so
+        auto need = [&](std::size_t minimum, const char* what) {
+            if (size < minimum)
+                fail(at + ": " + what + " methods struct_size " + std::to_string(size) + " is too small");
+        };
+        switch (c->kind) {
+        case CHM_KIND_ENCODER:
+        case CHM_KIND_GENERATOR:
+        case CHM_KIND_LOSS:
+            need(offsetof(chm_module_methods, forward) + sizeof(void*), "module");
+            info.module = static_cast<const chm_module_methods*>(c->methods);
+            if (!info.module->forward) fail(at + ": module methods have no forward");
+            break;
+        case CHM_KIND_LOADER:
+            need(offsetof(chm_loader_methods, read) + sizeof(void*), "loader");
+            info.loader = static_cast<const chm_loader_methods*>(c->methods);
+            if (!info.loader->size || !info.loader->fields || !info.loader->read)
+                fail(at + ": loader methods need size, fields and read");
+            break;
+        case CHM_KIND_OPTIMIZER:
+            need(offsetof(chm_optimizer_methods, load_state) + sizeof(void*), "optimizer");
+            info.optimizer = static_cast<const chm_optimizer_methods*>(c->methods);
+            if (!info.optimizer->attach || !info.optimizer->step || !info.optimizer->save_state ||
+                !info.optimizer->load_state)
+                fail(at + ": optimizer methods need attach, step, save_state and load_state");
+            break;
+        default:
+            break;
+        }
     }
 
     // Elements are stepped by the first one's struct_size, which later ABIs may make larger.

@@ -79,19 +79,46 @@ chm_status tensor_view(const chm_host* host, const chm_tensor* tensor, chm_tenso
     });
 }
 
-chm_status param_create(const chm_host* host, const char* name, int32_t rank, const int64_t* shape,
-                        chm_init init, double a, double b, chm_tensor** out) {
-    return with_services(host, "param_create", [&](HostServices& s) {
+// Parameters and buffers: made only during create, named under the instance.
+chm_status make_state(const chm_host* host, const char* what, bool trainable, const char* name, int32_t rank,
+                      const int64_t* shape, chm_init init, double a, double b, chm_tensor** out) {
+    return with_services(host, what, [&](HostServices& s) {
         if (!name || !*name || !out)
-            return record_host_error("param_create: name and out are required", CHM_ERR_INVALID_ARGUMENT);
+            return record_host_error(std::string(what) + ": name and out are required", CHM_ERR_INVALID_ARGUMENT);
         if (s.creating.empty())
-            return record_host_error(std::string("param_create('") + name + "'): parameters can only be "
-                                     "made while the component is being created", CHM_ERR_INVALID_ARGUMENT);
+            return record_host_error(std::string(what) + "('" + name + "'): only while the component is "
+                                     "being created", CHM_ERR_INVALID_ARGUMENT);
         std::string full = s.creating + "." + name;
-        Tensor t = s.context.parameters().create(s.context, full, shape_of(rank, shape), init, a, b);
+        ParameterStore& store = s.context.parameters();
+        Tensor t = trainable ? store.create(s.context, full, shape_of(rank, shape), init, a, b)
+                             : store.create_buffer(s.context, full, shape_of(rank, shape), init, a, b);
         *out = new chm_tensor{t};
         return CHM_OK;
     });
+}
+
+chm_status param_create(const chm_host* host, const char* name, int32_t rank, const int64_t* shape,
+                        chm_init init, double a, double b, chm_tensor** out) {
+    return make_state(host, "param_create", true, name, rank, shape, init, a, b, out);
+}
+
+chm_status buffer_create(const chm_host* host, const char* name, int32_t rank, const int64_t* shape,
+                         chm_init init, double a, double b, chm_tensor** out) {
+    return make_state(host, "buffer_create", false, name, rank, shape, init, a, b, out);
+}
+
+chm_status tensor_grad(const chm_host* host, const chm_tensor* param, chm_tensor** out) {
+    return with_services(host, "tensor_grad", [&](HostServices&) {
+        if (!param || !out) return record_host_error("tensor_grad: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        Tensor g = param->tensor.grad();
+        *out = g.defined() ? new chm_tensor{g} : nullptr;
+        return CHM_OK;
+    });
+}
+
+int32_t training(const chm_host* host) {
+    HostServices* services = host ? static_cast<const HostTable*>(host->host_data)->services() : nullptr;
+    return services && services->context.training() ? 1 : 0;
 }
 
 chm_status op_find(const chm_host* host, const char* name, const chm_op** out) {
@@ -166,6 +193,9 @@ void install_compute_functions(chm_host& table) {
     table.op_call = op_call;
     table.grad_mode = grad_mode;
     table.output_set = output_set;
+    table.buffer_create = buffer_create;
+    table.tensor_grad = tensor_grad;
+    table.training = training;
 }
 
 }  // namespace chimera

@@ -49,6 +49,10 @@ public:
     bool grad_enabled() const { return grad_enabled_; }
     void set_grad_enabled(bool on) { grad_enabled_ = on; }
 
+    // Training (1) or evaluating/generating (0): what dropout and batch norm consult.
+    bool training() const { return training_; }
+    void set_training(bool on) { training_ = on; }
+
     // Random state: the seed and how many random streams have been handed out. Each random op
     // takes the next stream, so a run is reproducible from (seed, streams_used).
     uint64_t seed() const { return seed_; }
@@ -67,6 +71,7 @@ private:
     std::unique_ptr<Tape> tape_;
     std::unique_ptr<ParameterStore> parameters_;
     bool grad_enabled_ = true;
+    bool training_ = true;
     uint64_t seed_;
     uint64_t streams_used_ = 0;
 };

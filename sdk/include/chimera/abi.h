@@ -57,7 +57,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define CHM_ABI_VERSION_MAJOR 1
-#define CHM_ABI_VERSION_MINOR 1
+#define CHM_ABI_VERSION_MINOR 2
 
 /* The one symbol a plugin library exports, and its type. */
 #define CHM_ENTRY_SYMBOL "chm_plugin_entry"
@@ -193,6 +193,21 @@ typedef struct chm_named_tensor {
 CHM_STATIC_ASSERT(offsetof(chm_named_tensor, tensor) == 8 + sizeof(void*),
                   "chm_named_tensor 1.1 layout changed: members may only be appended");
 
+/* One field of a loader's examples (ABI 1.2): its name ("image", "label"), element type and the
+ * shape of ONE example ([1, 28, 28] for an image, [] for a label). Owned by the loader; valid
+ * while the instance lives. Arrays of fields are stepped by fields[0].struct_size. */
+typedef struct chm_field_desc {
+    uint32_t struct_size; /* sizeof(chm_field_desc) as the plugin built it */
+    chm_dtype dtype;
+    int32_t rank;         /* of one example; 0 for a scalar such as a label */
+    uint32_t reserved0;   /* zero */
+    const char* name;
+    const int64_t* shape; /* `rank` sizes; NULL when rank is 0 */
+    /* ---- end of ABI 1.2 --------------------------------------------------------------------- */
+} chm_field_desc;
+CHM_STATIC_ASSERT(offsetof(chm_field_desc, shape) == 16 + sizeof(void*),
+                  "chm_field_desc 1.2 layout changed: members may only be appended");
+
 /* ---------------------------------------------------------------------------------------------
  * The host function table, handed to the plugin's entry and to every `create`.
  * Owned by the host; valid until the library is unloaded. Plugins keep the pointer.
@@ -274,8 +289,8 @@ struct chm_host {
     chm_status (*tensor_retain)(const chm_host* host, const chm_tensor* tensor, chm_tensor** out);
     /* [step] Drops one reference. Accepts NULL. */
     void (*tensor_release)(const chm_host* host, chm_tensor* tensor);
-    /* [step] Fills *out (whose struct_size the caller set) with the tensor's type, shape and
-     * data. Valid while the plugin holds `tensor`. */
+    /* [any-thread] Fills *out (whose struct_size the caller set) with the tensor's type, shape
+     * and data. Valid while the plugin holds `tensor`. (Loaders call it from the prefetch thread.) */
     chm_status (*tensor_view)(const chm_host* host, const chm_tensor* tensor, chm_tensor_view* out);
 
     /* [setup] Creates a float32 parameter of the component instance being created, initialised
@@ -310,12 +325,31 @@ struct chm_host {
     chm_status (*output_set)(const chm_host* host, chm_outputs* outputs, const char* name,
                              const chm_tensor* tensor);
 
-    /* ---- end of ABI 1.1: append new members below this line, never above ------------------- */
+    /* ---- end of ABI 1.1 --------------------------------------------------------------------- */
+
+    /* ---- ABI 1.2: training state ------------------------------------------------------------ */
+
+    /* [setup] Like param_create, but for state that is saved in checkpoints and never trained:
+     * batch norm's running statistics, say. Buffers do not require gradients and optimizers do
+     * not see them. Named under the instance like parameters ("enc.bn1.running_mean"). */
+    chm_status (*buffer_create)(const chm_host* host, const char* name, int32_t rank,
+                                const int64_t* shape, chm_init init, double a, double b,
+                                chm_tensor** out);
+    /* [step] Sets *out to a new reference to the gradient accumulated for parameter `param` by
+     * the last backward, or to NULL when it has none (it took no part in the loss). */
+    chm_status (*tensor_grad)(const chm_host* host, const chm_tensor* param, chm_tensor** out);
+    /* [step] 1 while the run trains, 0 while it evaluates or generates: what dropout and batch
+     * norm consult. Never fails. */
+    int32_t (*training)(const chm_host* host);
+
+    /* ---- end of ABI 1.2: append new members below this line, never above ------------------- */
 };
 CHM_STATIC_ASSERT(offsetof(chm_host, config_where) == 16 + 12 * sizeof(void*),
                   "chm_host 1.0 layout changed: members may only be appended");
 CHM_STATIC_ASSERT(offsetof(chm_host, output_set) == 16 + 21 * sizeof(void*),
                   "chm_host 1.1 layout changed: members may only be appended");
+CHM_STATIC_ASSERT(offsetof(chm_host, training) == 16 + 24 * sizeof(void*),
+                  "chm_host 1.2 layout changed: members may only be appended");
 
 /* ---------------------------------------------------------------------------------------------
  * What a plugin describes. All of it is owned by the plugin (see "Ownership rules").
@@ -356,6 +390,52 @@ typedef struct chm_module_methods {
 CHM_STATIC_ASSERT(offsetof(chm_module_methods, forward) == 8,
                   "chm_module_methods 1.1 layout changed: members may only be appended");
 
+/* What loaders do (ABI 1.2): a random-access dataset of examples with named fields. The host
+ * shuffles, batches and prefetches; the loader only reads the examples it is asked for. */
+typedef struct chm_loader_methods {
+    uint32_t struct_size; /* sizeof(chm_loader_methods) as the plugin built it */
+    uint32_t reserved0;   /* zero */
+    /* [setup] Sets *n to the number of examples. */
+    chm_status (*size)(void* instance, int64_t* n);
+    /* [setup] Sets *fields to the loader's fields (owned by the loader, valid while it lives)
+     * and *n to their number. */
+    chm_status (*fields)(void* instance, const chm_field_desc** fields, uint32_t* n);
+    /* [any-thread] Writes examples indices[0..n_indices) into row k of each batch tensor:
+     * batch[f] is a host tensor of field f's dtype shaped [n_indices, field shape...], whose data
+     * the loader fills through tensor_view. Called from the host's prefetch thread, never
+     * concurrently with another read of the same instance. Indices are in [0, size). */
+    chm_status (*read)(void* instance, const int64_t* indices, uint32_t n_indices,
+                       chm_tensor* const* batch, uint32_t n_fields);
+    /* ---- end of ABI 1.2 --------------------------------------------------------------------- */
+} chm_loader_methods;
+CHM_STATIC_ASSERT(offsetof(chm_loader_methods, read) == 8 + 2 * sizeof(void*),
+                  "chm_loader_methods 1.2 layout changed: members may only be appended");
+
+/* What optimizers do (ABI 1.2): update one group of parameters from their gradients. The host
+ * clips gradients and schedules the learning rate; the optimizer owns its state (moments...). */
+typedef struct chm_optimizer_methods {
+    uint32_t struct_size; /* sizeof(chm_optimizer_methods) as the plugin built it */
+    uint32_t reserved0;   /* zero */
+    /* [setup] Hands over the group, once, before the first step: `n` parameters with their
+     * full names, borrowed for the call (retain what you keep). State is made here, with
+     * tensor_create. */
+    chm_status (*attach)(void* instance, const chm_named_tensor* params, uint32_t n);
+    /* [step] Updates every parameter in place (through tensor_view) from its gradient
+     * (tensor_grad; skip parameters without one). `lr_scale` multiplies the optimizer's own
+     * learning rate (the host's schedule); `step` counts updates from 1. Runs with gradient
+     * recording off. */
+    chm_status (*step)(void* instance, double lr_scale, int64_t step);
+    /* [setup] Adds the optimizer's state tensors to `state` with output_set, under names of its
+     * choosing, for a checkpoint. */
+    chm_status (*save_state)(void* instance, chm_outputs* state);
+    /* [setup] Restores state saved by save_state (after attach). `state` is borrowed. A missing
+     * or misshapen tensor is CHM_ERR_INVALID_ARGUMENT, naming it. */
+    chm_status (*load_state)(void* instance, const chm_named_tensor* state, uint32_t n);
+    /* ---- end of ABI 1.2 --------------------------------------------------------------------- */
+} chm_optimizer_methods;
+CHM_STATIC_ASSERT(offsetof(chm_optimizer_methods, load_state) == 8 + 3 * sizeof(void*),
+                  "chm_optimizer_methods 1.2 layout changed: members may only be appended");
+
 /* One component: a kind, a name unique within that kind, and how to make instances. */
 typedef struct chm_component_desc {
     uint32_t struct_size;         /* sizeof(chm_component_desc) as the plugin built it */
@@ -377,7 +457,8 @@ typedef struct chm_component_desc {
     void (*destroy)(void* instance);
     /* ---- end of ABI 1.0 --------------------------------------------------------------------- */
 
-    /* The kind's methods (ABI 1.1): a chm_module_methods for encoders, generators and losses;
+    /* The kind's methods (ABI 1.1): a chm_module_methods for encoders, generators and losses,
+     * (ABI 1.2) a chm_loader_methods for loaders and a chm_optimizer_methods for optimizers;
      * NULL for a component that only describes itself. Owned by the plugin. */
     const void* methods;
     /* ---- end of ABI 1.1 --------------------------------------------------------------------- */

@@ -537,6 +537,8 @@ public:
     Component& operator=(const Component&) = delete;
     virtual ~Component() = default;
     Host host() const { return host_; }
+    // True while the run trains; false while it evaluates or generates (dropout, batch norm).
+    bool training() const { return host_.raw()->training(host_.raw()) != 0; }
 
 private:
     Host host_;
@@ -566,6 +568,13 @@ public:
         return Tensor(host_, t);
     }
     uint32_t size() const { return n_; }
+    std::string name(uint32_t i) const { return at(i).name; }
+    // A new reference to element i.
+    Tensor get(uint32_t i) const {
+        chm_tensor* t = nullptr;
+        Host(host_).check(host_->tensor_retain(host_, at(i).tensor, &t));
+        return Tensor(host_, t);
+    }
 
 private:
     const chm_named_tensor* find(const std::string& name) const {
@@ -609,13 +618,39 @@ protected:
                                      init, a, b, &t));
         return Tensor(h, t);
     }
+    // Makes state that checkpoints keep but optimizers never touch (running statistics).
+    Tensor buffer(const std::string& name, const std::vector<int64_t>& shape, chm_init init = CHM_INIT_ZEROS,
+                  double a = 0, double b = 0) {
+        chm_tensor* t = nullptr;
+        const chm_host* h = host().raw();
+        host().check(h->buffer_create(h, name.c_str(), static_cast<int32_t>(shape.size()), shape.data(), init,
+                                      a, b, &t));
+        return Tensor(h, t);
+    }
 };
 
 // One base class per kind. Kind-specific methods join them as the ABI grows.
+// One field of a loader's examples: name, element type and the shape of one example.
+struct Field {
+    std::string name;
+    chm_dtype dtype = CHM_DTYPE_F32;
+    std::vector<int64_t> shape;
+};
+
+// A random-access dataset. The host shuffles, batches and prefetches; a loader only reads.
 class Loader : public Component {
 public:
     static constexpr chm_kind kind = CHM_KIND_LOADER;
     using Component::Component;
+    virtual int64_t size() const = 0;
+    virtual std::vector<Field> fields() const = 0;
+    // Fills row k of batch[f] (field f, in the order of fields()) with example indices[k].
+    // Called from the host's prefetch thread.
+    virtual void read(const std::vector<int64_t>& indices, std::vector<Tensor>& batch) = 0;
+
+    // Storage the ABI needs beyond the fields() call; used by the wrapper only.
+    std::vector<Field> abi_fields_;
+    std::vector<chm_field_desc> abi_field_descs_;
 };
 class Encoder : public Module {
 public:
@@ -632,10 +667,26 @@ public:
     static constexpr chm_kind kind = CHM_KIND_LOSS;
     using Module::Module;
 };
+// Updates one group of parameters from their gradients; the host schedules and clips.
 class Optimizer : public Component {
 public:
     static constexpr chm_kind kind = CHM_KIND_OPTIMIZER;
     using Component::Component;
+    // The group, once, before the first step; make state here.
+    virtual void attach(const std::vector<std::pair<std::string, Tensor>>& params) = 0;
+    // Updates every parameter in place; lr_scale multiplies the optimizer's learning rate.
+    virtual void step(double lr_scale, int64_t step) = 0;
+    virtual std::vector<std::pair<std::string, Tensor>> save_state() = 0;
+    virtual void load_state(const Inputs& state) = 0;
+
+protected:
+    // The gradient the last backward left for `param`, or an empty Tensor.
+    Tensor grad(const Tensor& param) const {
+        chm_tensor* g = nullptr;
+        const chm_host* h = host().raw();
+        host().check(h->tensor_grad(h, param.raw(), &g));
+        return g ? Tensor(h, g) : Tensor();
+    }
 };
 
 namespace detail {
@@ -662,10 +713,84 @@ struct ComponentHolder {
             methods.struct_size = sizeof(chm_module_methods);
             methods.forward = &forward;
             desc.methods = &methods;
+        } else if constexpr (std::is_base_of_v<Loader, T>) {
+            loader_methods.struct_size = sizeof(chm_loader_methods);
+            loader_methods.size = &loader_size;
+            loader_methods.fields = &loader_fields;
+            loader_methods.read = &loader_read;
+            desc.methods = &loader_methods;
+        } else if constexpr (std::is_base_of_v<Optimizer, T>) {
+            optimizer_methods.struct_size = sizeof(chm_optimizer_methods);
+            optimizer_methods.attach = &optimizer_attach;
+            optimizer_methods.step = &optimizer_step;
+            optimizer_methods.save_state = &optimizer_save;
+            optimizer_methods.load_state = &optimizer_load;
+            desc.methods = &optimizer_methods;
         }
     }
 
     chm_module_methods methods{};
+    chm_loader_methods loader_methods{};
+    chm_optimizer_methods optimizer_methods{};
+
+    template <class Kind, class Body>
+    static chm_status call(void* instance, Body&& body) {
+        Component* self = static_cast<Component*>(instance);
+        return guard(self->host().raw(), [&] { body(*static_cast<Kind*>(self)); });
+    }
+    static chm_status loader_size(void* instance, int64_t* n) {
+        return call<Loader>(instance, [&](Loader& l) { *n = l.size(); });
+    }
+    static chm_status loader_fields(void* instance, const chm_field_desc** out, uint32_t* n) {
+        return call<Loader>(instance, [&](Loader& l) {
+            l.abi_fields_ = l.fields();
+            l.abi_field_descs_.clear();
+            for (const Field& f : l.abi_fields_) {
+                chm_field_desc d{};
+                d.struct_size = sizeof d;
+                d.dtype = f.dtype;
+                d.rank = static_cast<int32_t>(f.shape.size());
+                d.name = f.name.c_str();
+                d.shape = f.shape.empty() ? nullptr : f.shape.data();
+                l.abi_field_descs_.push_back(d);
+            }
+            *out = l.abi_field_descs_.data();
+            *n = static_cast<uint32_t>(l.abi_field_descs_.size());
+        });
+    }
+    static chm_status loader_read(void* instance, const int64_t* indices, uint32_t n_indices,
+                                  chm_tensor* const* batch, uint32_t n_fields) {
+        return call<Loader>(instance, [&](Loader& l) {
+            const chm_host* h = l.host().raw();
+            std::vector<Tensor> tensors;
+            for (uint32_t f = 0; f < n_fields; ++f) {
+                chm_tensor* t = nullptr;
+                l.host().check(h->tensor_retain(h, batch[f], &t));
+                tensors.emplace_back(h, t);
+            }
+            l.read(std::vector<int64_t>(indices, indices + n_indices), tensors);
+        });
+    }
+    static chm_status optimizer_attach(void* instance, const chm_named_tensor* params, uint32_t n) {
+        return call<Optimizer>(instance, [&](Optimizer& o) {
+            Inputs in(o.host().raw(), params, n);
+            std::vector<std::pair<std::string, Tensor>> group;
+            for (uint32_t i = 0; i < n; ++i) group.emplace_back(in.name(i), in.get(i));
+            o.attach(group);
+        });
+    }
+    static chm_status optimizer_step(void* instance, double lr_scale, int64_t step) {
+        return call<Optimizer>(instance, [&](Optimizer& o) { o.step(lr_scale, step); });
+    }
+    static chm_status optimizer_save(void* instance, chm_outputs* state) {
+        return call<Optimizer>(instance, [&](Optimizer& o) {
+            Outputs out(o.host().raw(), state);
+            for (const auto& [name, t] : o.save_state()) out.set(name, t);
+        });
+    }
+    static chm_status optimizer_load(void* instance, const chm_named_tensor* state, uint32_t n) {
+        return call<Optimizer>(instance, [&](Optimizer& o) { o.load_state(Inputs(o.host().raw(), state, n)); });
+    }
 
     static chm_status forward(void* instance, const chm_named_tensor* inputs, uint32_t n_inputs,
                               chm_outputs* outputs) {
