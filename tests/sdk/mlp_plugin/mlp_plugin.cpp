@@ -63,6 +63,23 @@ private:
     chimera::Tensor w_;
 };
 
+// A loader of 10 examples (field "x" = [i, -i]) whose read fails on example 7: for showing that
+// failures on the host's prefetch thread reach the caller.
+class FlakyLoader : public chimera::Loader {
+public:
+    static chimera::Description describe() { return {"flaky", "1.0.0", "Fails to read example 7", {}}; }
+    FlakyLoader(chimera::Host h, const chimera::Config&) : chimera::Loader(h) {}
+    int64_t size() const override { return 10; }
+    std::vector<chimera::Field> fields() const override { return {{"x", CHM_DTYPE_F32, {2}}}; }
+    void read(const std::vector<int64_t>& indices, std::vector<chimera::Tensor>& batch) override {
+        for (std::size_t k = 0; k < indices.size(); ++k) {
+            if (indices[k] == 7) throw chimera::Error("disk on fire at example 7", CHM_ERR_IO);
+            batch[0].data()[2 * k] = static_cast<float>(indices[k]);
+            batch[0].data()[2 * k + 1] = -static_cast<float>(indices[k]);
+        }
+    }
+};
+
 // Checks the wrapper's error path for forward: asks for an input that is not there.
 class WantsMissingInput : public chimera::Encoder {
 public:
@@ -75,4 +92,4 @@ public:
 }  // namespace
 
 CHIMERA_PLUGIN("mlp_plugin", "1.0.0", "A tiny network for tests", TinyMlp, TinyMlpGenerator, GaussianNoise,
-               WantsMissingInput)
+               FlakyLoader, WantsMissingInput)
