@@ -13,6 +13,7 @@
 #include "plugin/host_services.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "support/gradient_check.hpp"
+#include "support/plugin_session.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -22,27 +23,12 @@ using namespace chimera::test;
 
 namespace {
 
-struct Session {
-    Logger quiet{CHM_LOG_ERROR + 1};
-    PluginRegistry registry{quiet};
-    Context ctx{1, 1234};
-    OpRegistry ops;
-    HostServices services{ctx, ops, ""};
-
-    Session() {
-        register_builtin_ops(ops);
-        registry.load_file(MLP_PLUGIN_FILE);
-        registry.load_file(TEMPLATE_PLUGIN_FILE);
-        BOOST_TEST_REQUIRE(registry.problems().empty());
-        registry.attach(&services);
-    }
-    ~Session() { registry.attach(nullptr); }
+struct Session : PluginSession {
+    Session() : PluginSession({MLP_PLUGIN_FILE, TEMPLATE_PLUGIN_FILE}, 1, 1234) {}
 
     std::unique_ptr<ComponentInstance> make(const std::string& component, const std::string& yaml,
                                             const std::string& name, chm_kind kind = CHM_KIND_ENCODER) {
-        const ComponentInfo& info = registry.require(kind, component);
-        auto config = make_component_config(info, YAML::Load(yaml), "", name);
-        return std::make_unique<ComponentInstance>(info, *config, name);
+        return PluginSession::make(kind, component, yaml, name);
     }
 };
 

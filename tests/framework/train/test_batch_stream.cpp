@@ -8,6 +8,7 @@
 #include "plugin/component_config.hpp"
 #include "plugin/host_services.hpp"
 #include "plugin/plugin_registry.hpp"
+#include "support/plugin_session.hpp"
 #include "train/batch_stream.hpp"
 
 #include <map>
@@ -18,29 +19,15 @@ using namespace chimera;
 
 namespace {
 
-struct Session {
-    Logger quiet{CHM_LOG_ERROR + 1};
-    PluginRegistry registry{quiet};
-    Context ctx;
-    OpRegistry ops;
-    HostServices services{ctx, ops, ""};
+struct Session : chimera::test::PluginSession {
     std::unique_ptr<ComponentInstance> loader;
 
     explicit Session(int threads = 1, uint64_t seed = 5, const std::string& component = "idx",
                      const std::string& yaml = "limit: 100")
-        : ctx(threads, seed) {
-        register_builtin_ops(ops);
-        registry.load_file(IDX_PLUGIN_FILE);
-        registry.load_file(MLP_PLUGIN_FILE);
-        registry.attach(&services);
-        const ComponentInfo& info = registry.require(CHM_KIND_LOADER, component);
-        auto config = make_component_config(info, YAML::Load(yaml), "", "data");
-        loader = std::make_unique<ComponentInstance>(info, *config, "data");
+        : PluginSession({IDX_PLUGIN_FILE, MLP_PLUGIN_FILE}, threads, seed) {
+        loader = make(CHM_KIND_LOADER, component, yaml, "data");
     }
-    ~Session() {
-        loader.reset();
-        registry.attach(nullptr);
-    }
+    ~Session() { loader.reset(); }  // before the session detaches the context
 };
 
 std::vector<int64_t> all(int64_t n) {

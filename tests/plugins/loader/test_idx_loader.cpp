@@ -9,6 +9,7 @@
 #include "plugin/component_instance.hpp"
 #include "plugin/host_services.hpp"
 #include "plugin/plugin_registry.hpp"
+#include "support/plugin_session.hpp"
 
 #include <zlib.h>
 
@@ -18,23 +19,10 @@ namespace {
 
 const std::string fashion = "/usr/share/datasets/fashion-mnist/";
 
-struct Session {
-    Logger quiet{CHM_LOG_ERROR + 1};
-    PluginRegistry registry{quiet};
-    Context ctx{1, 0};
-    OpRegistry ops;
-    HostServices services{ctx, ops, ""};
-    Session() {
-        register_builtin_ops(ops);
-        registry.load_file(IDX_PLUGIN_FILE);
-        BOOST_TEST_REQUIRE(registry.problems().empty());
-        registry.attach(&services);
-    }
-    ~Session() { registry.attach(nullptr); }
+struct Session : chimera::test::PluginSession {
+    Session() : PluginSession({IDX_PLUGIN_FILE}) {}
     std::unique_ptr<ComponentInstance> loader(const std::string& yaml) {
-        const ComponentInfo& info = registry.require(CHM_KIND_LOADER, "idx");
-        auto config = make_component_config(info, YAML::Load(yaml), "pipe.yaml", "data.train");
-        return std::make_unique<ComponentInstance>(info, *config, "data");
+        return make(CHM_KIND_LOADER, "idx", yaml, "data", "pipe.yaml", "data.train");
     }
     std::vector<Tensor> batch(const ComponentInstance& l, const std::vector<int64_t>& indices) {
         std::vector<Tensor> out;

@@ -12,6 +12,7 @@
 #include "plugin/component_instance.hpp"
 #include "plugin/host_services.hpp"
 #include "plugin/plugin_registry.hpp"
+#include "support/plugin_session.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -72,29 +73,16 @@ std::vector<Case> read_cases() {
     return cases;
 }
 
-struct Session {
-    Logger quiet{CHM_LOG_ERROR + 1};
-    PluginRegistry registry{quiet};
-    Context ctx{1, 0};
-    OpRegistry ops;
-    HostServices services{ctx, ops, ""};
+struct Session : chimera::test::PluginSession {
     int made = 0;
-    Session() {
-        register_builtin_ops(ops);
-        registry.load_file(OPTIM_PLUGIN_FILE);
-        BOOST_TEST_REQUIRE(registry.problems().empty());
-        registry.attach(&services);
-    }
-    ~Session() { registry.attach(nullptr); }
+    Session() : PluginSession({OPTIM_PLUGIN_FILE}) {}
     Tensor param(const std::vector<float>& start) {
         Tensor p = ctx.parameters().create(ctx, "w" + std::to_string(made++) + ".weight", {4, 3}, CHM_INIT_ZEROS, 0, 0);
         std::copy(start.begin(), start.end(), p.data<float>());
         return p;
     }
     std::unique_ptr<ComponentInstance> optimizer(const Case& c, const Tensor& p) {
-        const ComponentInfo& info = registry.require(CHM_KIND_OPTIMIZER, c.optimizer);
-        auto config = make_component_config(info, YAML::Load(c.options), "", "opt");
-        auto opt = std::make_unique<ComponentInstance>(info, *config, "opt" + std::to_string(made));
+        auto opt = make(CHM_KIND_OPTIMIZER, c.optimizer, c.options, "opt" + std::to_string(made), "", "opt");
         opt->attach({{p.name(), p}});
         return opt;
     }
