@@ -99,7 +99,13 @@ NamedTensors ComponentInstance::forward(const NamedTensors& inputs) const {
                           std::to_string(component_.library->abi_minor) + ", or not a module)");
     BorrowedNames in(inputs);
     chm_outputs outputs;
-    invoke("forward", [&] { return component_.module->forward(handle_, in.named.data(), in.size(), &outputs); });
+    {
+        // Until a forward succeeds, the instance may still make parameters sized from its inputs.
+        std::unique_ptr<CreatingScope> building;
+        if (!built_) building = std::make_unique<CreatingScope>(services_of(component_), name_);
+        invoke("forward", [&] { return component_.module->forward(handle_, in.named.data(), in.size(), &outputs); });
+    }
+    built_ = true;
     return std::move(outputs.items);
 }
 

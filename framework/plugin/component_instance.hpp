@@ -66,6 +66,7 @@ private:
     const ComponentInfo& component_;
     std::string name_;
     void* handle_ = nullptr;
+    mutable bool built_ = false;  // a forward has succeeded: parameters can no longer be made
 };
 
 }  // namespace chimera

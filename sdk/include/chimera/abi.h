@@ -297,8 +297,10 @@ struct chm_host {
      * with `init` (CHM_INIT_*, arguments `a`, `b`) from the run's seed and the parameter's full
      * name, so its values do not depend on creation order. `name` is relative to the instance
      * ("fc1.weight"); the host prefixes the instance's name ("encoder.fc1.weight"), under which
-     * optimizers, checkpoints and summaries find it. Only during `create`; a name used twice by
-     * one instance is CHM_ERR_INVALID_ARGUMENT. Sets *out to a new reference. */
+     * optimizers, checkpoints and summaries find it. Only during `create` or (ABI 1.2) during the
+     * instance's first `forward`, so a layer can size itself from its first input as Keras layers
+     * build on their first call; a name used twice by one instance is CHM_ERR_INVALID_ARGUMENT.
+     * Sets *out to a new reference. */
     chm_status (*param_create)(const chm_host* host, const char* name, int32_t rank,
                                const int64_t* shape, chm_init init, double a, double b,
                                chm_tensor** out);

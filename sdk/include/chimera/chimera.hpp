@@ -608,7 +608,8 @@ public:
     virtual void forward(const Inputs& inputs, Outputs& outputs) = 0;
 
 protected:
-    // Makes a trainable parameter; call only from the constructor. `name` is relative to the
+    // Makes a trainable parameter; call from the constructor or the first forward (to size it
+    // from the first input, as Keras layers build on first call). `name` is relative to the
     // instance ("fc1.weight"). init is CHM_INIT_* with its arguments a and b.
     Tensor parameter(const std::string& name, const std::vector<int64_t>& shape, chm_init init,
                      double a = 0, double b = 0) {

@@ -1,0 +1,171 @@
+// The `mlp` encoder and generator: flatten, dense hidden layers (activation fused into each
+// linear, optional batch norm and dropout), then one head ("y", optionally reshaped, e.g. to
+// [1, 28, 28]) or a Gaussian head ("mu" and "logvar", for a VAE). Widths are inferred from the
+// first input unless given. Initialised as PyTorch's nn.Linear. Built with the SDK alone.
+#include <chimera/chimera.hpp>
+
+#include <cmath>
+
+namespace {
+
+using chimera::Param;
+using chimera::Tensor;
+namespace ops = chimera::ops;
+
+std::vector<chimera::Param> mlp_params(const char* default_input, int64_t default_out) {
+    return {Param::string("input", default_input, "name of the input this node reads"),
+            Param::integer("in_features", 0, "width of the flattened input (0: from the first batch)").min(0),
+            Param::int_list("hidden", {512, 256}, "widths of the hidden layers").min(1),
+            Param::string("activation", "relu", "activation of every hidden layer")
+                .choices({"relu", "leaky_relu", "tanh", "sigmoid", "elu", "none"}),
+            Param::string_list("activations", {}, "one activation per hidden layer (overrides activation)")
+                .choices({"relu", "leaky_relu", "tanh", "sigmoid", "elu", "none"}),
+            Param::real("negative_slope", 0.2, "slope of leaky_relu").min(0),
+            Param::boolean("batch_norm", false, "batch normalisation after each hidden layer"),
+            Param::real("dropout", 0.0, "dropout probability after each hidden layer").range(0, 0.99),
+            Param::string("head", "single", "single (output y) or gaussian (outputs mu and logvar)")
+                .choices({"single", "gaussian"}),
+            Param::integer("out_features", default_out, "width of the output (the latent size for a gaussian head)").min(1),
+            Param::string("output_activation", "none", "activation of the output").choices({"none", "sigmoid", "tanh"}),
+            Param::int_list("output_shape", {}, "reshape y to [N, output_shape...] (e.g. [1, 28, 28])").min(1)};
+}
+
+int activation_code(const std::string& name) {
+    using Act = ops::Act;
+    if (name == "relu") return Act::relu;
+    if (name == "leaky_relu") return Act::leaky_relu;
+    if (name == "tanh") return Act::tanh;
+    if (name == "sigmoid") return Act::sigmoid;
+    if (name == "elu") return Act::elu;
+    return Act::none;
+}
+
+// Shared by both kinds: they differ only in their defaults and kind.
+template <class Kind>
+class Mlp : public Kind {
+public:
+    static chimera::Description describe() {
+        constexpr bool encoder = std::is_same_v<Kind, chimera::Encoder>;
+        return {"mlp", "1.0.0",
+                encoder ? "Dense encoder: flatten, hidden layers, one or a Gaussian (mu, logvar) head"
+                        : "Dense generator: hidden layers, an output reshaped to the data's shape",
+                mlp_params(encoder ? "x" : "z", encoder ? 20 : 784)};
+    }
+
+    Mlp(chimera::Host host, const chimera::Config& c)
+        : Kind(host), input_(c.get<std::string>("input")), in_features_(c.get<int64_t>("in_features")),
+          hidden_(c.get<std::vector<int64_t>>("hidden")), slope_(c.get<double>("negative_slope")),
+          batch_norm_(c.get<bool>("batch_norm")), dropout_(c.get<double>("dropout")),
+          gaussian_(c.get<std::string>("head") == "gaussian"), out_features_(c.get<int64_t>("out_features")),
+          output_activation_(activation_code(c.get<std::string>("output_activation"))),
+          output_shape_(c.get<std::vector<int64_t>>("output_shape")) {
+        auto per_layer = c.get<std::vector<std::string>>("activations");
+        if (!per_layer.empty() && per_layer.size() != hidden_.size())
+            throw chimera::Error(c.where("activations") + ": " + std::to_string(per_layer.size()) + " activations for " +
+                                     std::to_string(hidden_.size()) + " hidden layers",
+                                 CHM_ERR_INVALID_ARGUMENT);
+        for (std::size_t i = 0; i < hidden_.size(); ++i)
+            activations_.push_back(activation_code(per_layer.empty() ? c.get<std::string>("activation") : per_layer[i]));
+        int64_t shaped = 1;
+        for (int64_t d : output_shape_) shaped *= d;
+        if (!output_shape_.empty() && (gaussian_ || shaped != out_features_))
+            throw chimera::Error(c.where("output_shape") + ": output_shape has " + std::to_string(shaped) +
+                                     " elements but out_features is " + std::to_string(out_features_) +
+                                     (gaussian_ ? " (and a gaussian head cannot be reshaped)" : ""),
+                                 CHM_ERR_INVALID_ARGUMENT);
+        if (in_features_ > 0) build(in_features_);
+    }
+
+    void forward(const chimera::Inputs& inputs, chimera::Outputs& outputs) override {
+        Tensor h = ops::flatten(inputs[input_]);
+        if (layers_.empty() && head_.empty()) build(h.dim(1));
+        if (h.dim(1) != width_in_)
+            throw chimera::Error("input '" + input_ + "' has " + std::to_string(h.dim(1)) + " features per example; this mlp was built for " +
+                                     std::to_string(width_in_), CHM_ERR_INVALID_ARGUMENT);
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            const Layer& l = layers_[i];
+            if (batch_norm_) {  // normalise before the activation, so it is not fused here
+                h = ops::linear(h, l.weight, l.bias);
+                h = ops::batch_norm(h, l.gamma, l.beta, l.running_mean, l.running_var, this->training());
+                h = activate(h, activations_[i]);
+            } else {
+                h = ops::linear(h, l.weight, l.bias, activations_[i], slope_);
+            }
+            if (dropout_ > 0) h = ops::dropout(h, dropout_, this->training());
+        }
+        if (gaussian_) {
+            outputs.set("mu", ops::linear(h, head_[0].weight, head_[0].bias));
+            outputs.set("logvar", ops::linear(h, head_[1].weight, head_[1].bias));
+            return;
+        }
+        Tensor y = ops::linear(h, head_[0].weight, head_[0].bias, output_activation_);
+        if (!output_shape_.empty()) {
+            std::vector<int64_t> shape{y.dim(0)};
+            shape.insert(shape.end(), output_shape_.begin(), output_shape_.end());
+            y = ops::reshape(y, shape);
+        }
+        outputs.set("y", y);
+    }
+
+private:
+    struct Layer {
+        Tensor weight, bias, gamma, beta, running_mean, running_var;
+    };
+
+    // PyTorch's nn.Linear initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
+    Layer dense(const std::string& name, int64_t in, int64_t out) {
+        double bound = 1.0 / std::sqrt(static_cast<double>(in));
+        Layer l;
+        l.weight = this->parameter(name + ".weight", {out, in}, CHM_INIT_KAIMING_UNIFORM, std::sqrt(5.0));
+        l.bias = this->parameter(name + ".bias", {out}, CHM_INIT_UNIFORM, -bound, bound);
+        return l;
+    }
+
+    void build(int64_t in) {
+        width_in_ = in;
+        for (std::size_t i = 0; i < hidden_.size(); ++i) {
+            std::string name = "fc" + std::to_string(i);
+            Layer l = dense(name, in, hidden_[i]);
+            if (batch_norm_) {
+                l.gamma = this->parameter(name + ".bn.weight", {hidden_[i]}, CHM_INIT_CONSTANT, 1.0);
+                l.beta = this->parameter(name + ".bn.bias", {hidden_[i]}, CHM_INIT_ZEROS);
+                l.running_mean = this->buffer(name + ".bn.running_mean", {hidden_[i]}, CHM_INIT_ZEROS);
+                l.running_var = this->buffer(name + ".bn.running_var", {hidden_[i]}, CHM_INIT_CONSTANT, 1.0);
+            }
+            layers_.push_back(l);
+            in = hidden_[i];
+        }
+        head_.push_back(dense(gaussian_ ? "mu" : "out", in, out_features_));
+        if (gaussian_) head_.push_back(dense("logvar", in, out_features_));
+    }
+
+    Tensor activate(const Tensor& x, int code) const {
+        using Act = ops::Act;
+        switch (code) {
+        case Act::relu: return ops::relu(x);
+        case Act::leaky_relu: return ops::leaky_relu(x, slope_);
+        case Act::tanh: return ops::tanh(x);
+        case Act::sigmoid: return ops::sigmoid(x);
+        case Act::elu: return ops::elu(x);
+        default: return x;
+        }
+    }
+
+    std::string input_;
+    int64_t in_features_, width_in_ = 0;
+    std::vector<int64_t> hidden_;
+    std::vector<int> activations_;
+    double slope_;
+    bool batch_norm_;
+    double dropout_;
+    bool gaussian_;
+    int64_t out_features_;
+    int output_activation_;
+    std::vector<int64_t> output_shape_;
+    std::vector<Layer> layers_, head_;
+};
+
+}  // namespace
+
+CHIMERA_PLUGIN("mlp", "1.0.0", "Dense (multi-layer perceptron) encoders and generators", Mlp<chimera::Encoder>,
+               Mlp<chimera::Generator>)
