@@ -1,0 +1,97 @@
+// YAML helpers of the pipeline language: syntax errors and unknown keys named by file, line and
+// column (with the nearest key), --set overrides, and ${VAR} / ${VAR:-default} expansion.
+#define BOOST_TEST_MODULE framework_pipeline
+#include <boost/test/unit_test.hpp>
+
+#include "core/host_error.hpp"
+#include "pipeline/yaml_source.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+using namespace chimera;
+
+namespace {
+
+std::string write_temp(const std::string& text) {
+    std::string path = (std::filesystem::temp_directory_path() / ("pipe-" + std::to_string(::getpid()) + ".yaml")).string();
+    std::ofstream(path) << text;
+    return path;
+}
+
+template <class F>
+std::string message_of(F f) {
+    try {
+        f();
+    } catch (const HostError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+const EnvLookup env = [](const std::string& name) -> const char* {
+    static const std::map<std::string, std::string> vars{{"DATA", "/data/fashion"}, {"EMPTY", ""}};
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(syntax_errors_name_file_line_and_column) {
+    std::string path = write_temp("version: 1\nnodes:\n  enc: [unclosed\n");
+    std::string m = message_of([&] { load_yaml_file(path); });
+    std::filesystem::remove(path);
+    BOOST_TEST(m.rfind(path + ":4:1: ", 0) == 0u, m);
+    BOOST_TEST(message_of([] { load_yaml_file("/nonexistent/pipe.yaml"); }) ==
+               "/nonexistent/pipe.yaml: cannot open the pipeline file");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_keys_suggest_the_nearest_and_list_the_rest) {
+    YAML::Node n = YAML::Load("version: 1\ndata: {}\nnodse: {}\n");
+    BOOST_TEST(message_of([&] { check_keys(n, {"version", "data", "nodes", "losses"}, "p.yaml", ""); }) ==
+               "p.yaml:3:1 (nodse): unknown key 'nodse'. Did you mean 'nodes'? Accepted keys: version, data, nodes, losses");
+    YAML::Node inner = YAML::Load("train:\n  epochs: 3\n  lr: 0.1\n");
+    BOOST_TEST(message_of([&] { check_keys(inner["train"], {"epochs", "steps"}, "p.yaml", "train"); }) ==
+               "p.yaml:3:3 (train.lr): unknown key 'lr'. Accepted keys: epochs, steps");
+    BOOST_TEST(message_of([&] { check_keys(YAML::Load("[1, 2]"), {"a"}, "p.yaml", "data"); }) ==
+               "p.yaml:1:1 (data): expected a map of key: value");
+    check_keys(YAML::Node(), {"a"}, "p.yaml", "empty");  // an absent section passes
+}
+
+BOOST_AUTO_TEST_CASE(overrides_set_nested_values_parsed_as_yaml) {
+    YAML::Node root = YAML::Load("train: {epochs: 10}\nnodes: {enc: {options: {hidden: [512]}}}\n");
+    apply_override(root, "train.epochs=3");
+    apply_override(root, "nodes.enc.options.hidden=[64, 32]");
+    apply_override(root, "nodes.enc.options.activation=tanh");
+    apply_override(root, "generate.n=16");  // new sections are made
+    BOOST_TEST(root["train"]["epochs"].as<int>() == 3);
+    BOOST_TEST(root["nodes"]["enc"]["options"]["hidden"].size() == 2u);
+    BOOST_TEST(root["nodes"]["enc"]["options"]["hidden"][1].as<int>() == 32);
+    BOOST_TEST(root["nodes"]["enc"]["options"]["activation"].as<std::string>() == "tanh");
+    BOOST_TEST(root["generate"]["n"].as<int>() == 16);
+    BOOST_TEST(message_of([&] { apply_override(root, "train.epochs"); }) ==
+               "--set 'train.epochs': expected KEY.PATH=VALUE, e.g. --set train.epochs=3");
+    BOOST_TEST(message_of([&] { apply_override(root, "train..epochs=1"); }) ==
+               "--set 'train..epochs=1': empty key in 'train..epochs'");
+    BOOST_TEST(message_of([&] { apply_override(root, "train.epochs.x=1"); }) ==
+               "--set 'train.epochs.x=1': 'epochs' is not a map");
+    BOOST_TEST(message_of([&] { apply_override(root, "a=[1,"); }).rfind("--set 'a=[1,': the value is not YAML", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(variables_expand_with_defaults_and_unset_ones_are_errors) {
+    BOOST_TEST(expand_variables("${DATA}/train.gz", env, "w") == "/data/fashion/train.gz");
+    BOOST_TEST(expand_variables("${MISSING:-/usr/share}/x", env, "w") == "/usr/share/x");
+    BOOST_TEST(expand_variables("${EMPTY:-fallback}", env, "w") == "fallback");
+    BOOST_TEST(expand_variables("no variables", env, "w") == "no variables");
+    BOOST_TEST(message_of([] { expand_variables("${MISSING}/x", env, "p.yaml:2:9 (data.images)"); }) ==
+               "p.yaml:2:9 (data.images): environment variable MISSING is not set (write ${MISSING:-default} to give "
+               "a default)");
+    BOOST_TEST(message_of([] { expand_variables("${DATA", env, "w"); }) == "w: unterminated ${ in '${DATA'");
+    // Inside [flow, lists] YAML reads "{" as a map: variables there go in block lists or quotes.
+    YAML::Node root = YAML::Load("data:\n  images: ${DATA}/i.gz\n  sizes:\n    - ${MISSING:-3}\n    - 4\n");
+    expand_variables_in(root, env, "p.yaml");
+    BOOST_TEST(root["data"]["images"].as<std::string>() == "/data/fashion/i.gz");
+    BOOST_TEST(root["data"]["sizes"][0].as<int>() == 3);
+}
