@@ -93,19 +93,23 @@ protected:
     // instance ("fc1.weight"). init is CHM_INIT_* with its arguments a and b.
     Tensor parameter(const std::string& name, const std::vector<int64_t>& shape, chm_init init,
                      double a = 0, double b = 0) {
-        chm_tensor* t = nullptr;
-        const chm_host* h = host().raw();
-        host().check(h->param_create(h, name.c_str(), static_cast<int32_t>(shape.size()), shape.data(),
-                                     init, a, b, &t));
-        return Tensor(h, t);
+        return make_state(host().raw()->param_create, name, shape, init, a, b);
     }
     // Makes state that checkpoints keep but optimizers never touch (running statistics).
     Tensor buffer(const std::string& name, const std::vector<int64_t>& shape, chm_init init = CHM_INIT_ZEROS,
                   double a = 0, double b = 0) {
+        return make_state(host().raw()->buffer_create, name, shape, init, a, b);
+    }
+
+private:
+    // param_create and buffer_create share their signature.
+    using StateCreate = chm_status (*)(const chm_host*, const char*, int32_t, const int64_t*, chm_init, double,
+                                       double, chm_tensor**);
+    Tensor make_state(StateCreate create, const std::string& name, const std::vector<int64_t>& shape, chm_init init,
+                      double a, double b) {
         chm_tensor* t = nullptr;
         const chm_host* h = host().raw();
-        host().check(h->buffer_create(h, name.c_str(), static_cast<int32_t>(shape.size()), shape.data(), init,
-                                      a, b, &t));
+        host().check(create(h, name.c_str(), static_cast<int32_t>(shape.size()), shape.data(), init, a, b, &t));
         return Tensor(h, t);
     }
 };
