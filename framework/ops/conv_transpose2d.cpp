@@ -5,6 +5,7 @@
 //   OH = (H-1) sh - 2 ph + dh (kh-1) + output_pad_h + 1; likewise OW. Saves x and w.
 #include "autograd/tape.hpp"
 #include "ops/op_registry.hpp"
+#include "ops/conv_backward.hpp"
 #include "ops/op_support.hpp"
 
 #include <algorithm>
@@ -176,40 +177,9 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     return {y};
 }
 
-// dx = backward-data(dy, w), a convolution of dy; dw, db = backward-weights(x, dy); each only
-// when asked for.
-std::vector<Tensor> backward(Context& ctx, const ConvTranspose2dShape& s, const Tensor& x,
-                             const Tensor& w, bool bias_grad, const Tensor& dy) {
-    ConvTranspose2dPrimitives& p = primitives(ctx, s);
-    std::vector<Tensor> scratch;
-    memory diff_dst = plain_memory(ctx, dy);  // reordered once, reused if both primitives agree
-    Tensor dx, dw, db;
-    if (x.requires_grad()) {
-        dx = ctx.empty(DType::f32, s.x);
-        diff_dst = in_layout(ctx, diff_dst, p.bwd_data_pd.diff_dst_desc(), scratch);
-        memory weights = in_layout(ctx, plain_memory(ctx, w, weights_desc(s, false)),
-                                   p.bwd_data_pd.weights_desc(), scratch);
-        memory dx_user = plain_memory(ctx, dx);
-        memory diff_src = out_layout(ctx, dx_user, p.bwd_data_pd.diff_src_desc(), scratch);
-        p.bwd_data.execute(ctx.stream(), {{DNNL_ARG_DIFF_DST, diff_dst},
-                                          {DNNL_ARG_WEIGHTS, weights},
-                                          {DNNL_ARG_DIFF_SRC, diff_src}});
-        finish_out(ctx, diff_src, dx_user);
-    }
-    if (w.requires_grad() || bias_grad) {
-        dw = ctx.empty(DType::f32, s.w);
-        db = ctx.empty(DType::f32, {s.y[1]});
-        memory src = in_layout(ctx, plain_memory(ctx, x), p.bwd_weights_pd.src_desc(), scratch);
-        diff_dst = in_layout(ctx, diff_dst, p.bwd_weights_pd.diff_dst_desc(), scratch);
-        memory dw_user = plain_memory(ctx, dw, weights_desc(s, false));
-        memory diff_weights = out_layout(ctx, dw_user, p.bwd_weights_pd.diff_weights_desc(), scratch);
-        p.bwd_weights.execute(ctx.stream(), {{DNNL_ARG_SRC, src},
-                                             {DNNL_ARG_DIFF_DST, diff_dst},
-                                             {DNNL_ARG_DIFF_WEIGHTS, diff_weights},
-                                             {DNNL_ARG_DIFF_BIAS, plain_memory(ctx, db)}});
-        finish_out(ctx, diff_weights, dw_user);
-    }
-    return {dx, w.requires_grad() ? dw : Tensor(), bias_grad ? db : Tensor()};
+std::vector<Tensor> backward(Context& ctx, const ConvTranspose2dShape& s, const Tensor& x, const Tensor& w,
+                             bool bias_grad, const Tensor& dy) {
+    return conv_like_backward(ctx, primitives(ctx, s), x, w, bias_grad, dy, weights_desc(s, false), s.y[1]);
 }
 
 }  // namespace
