@@ -3,7 +3,9 @@
 //   mean       mean over every element;  sum  sum of every element.
 // mse, l1 (x, target); bce (probabilities x, target); bce_logits (logits x, target, computed as
 // softplus(x) - x target, stable for large logits); kl_normal (mu, logvar) against N(0, I);
-// gan (logits real and/or fake) for either player in four formulations.
+// gan (logits real and/or fake) for either player in four formulations; l1_penalty and
+// l2_penalty, weight penalties sum |w| and sum w^2 over whatever parameter tensors the host
+// passes as inputs (under their full names), without a reduction.
 #include <chimera/chimera.hpp>
 
 namespace {
@@ -158,7 +160,67 @@ private:
     std::string mode_;
 };
 
+// A weight penalty: the sum of a per-element term over every input, one input per parameter
+// tensor under its full name ("encoder.fc1.weight"). Rank-1 inputs (biases, norm scales) are
+// skipped unless include_bias, as Keras regularisers are usually applied to kernels only.
+class Penalty : public chimera::Loss {
+public:
+    Penalty(chimera::Host host, const chimera::Config& c) : chimera::Loss(host), include_bias_(c.get<bool>("include_bias")) {}
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
+        Tensor total;
+        for (uint32_t i = 0; i < in.size(); ++i) {
+            Tensor w = in.get(i);
+            if (w.rank() == 1 && !include_bias_) continue;
+            Tensor part = ops::sum(term(w));
+            total = total.defined() ? ops::add(total, part) : part;
+        }
+        if (!total.defined()) throw chimera::Error(no_parameters(in), CHM_ERR_INVALID_ARGUMENT);
+        out.set("loss", total);
+    }
+
+protected:
+    static Param include_bias_param() {
+        return Param::boolean("include_bias", false, "also penalise rank-1 tensors (biases, norm scales)");
+    }
+    virtual const char* name() const = 0;
+    virtual Tensor term(const Tensor& w) const = 0;
+
+private:
+    std::string no_parameters(const chimera::Inputs& in) const {
+        std::string names;
+        for (uint32_t i = 0; i < in.size(); ++i) names += (i ? ", " : "") + in.name(i);
+        std::string message = std::string(name()) + ": no parameters to penalise (inputs: " + (names.empty() ? "none" : names) + ")";
+        if (!names.empty() && !include_bias_) message += "; rank-1 inputs are skipped unless include_bias: true";
+        return message;
+    }
+    bool include_bias_;
+};
+
+class L1Penalty : public Penalty {
+public:
+    static chimera::Description describe() {
+        return {"l1_penalty", "1.0.0",
+                "Weight penalty sum |w| over the inputs; rank-1 tensors (biases, norm scales) are skipped unless include_bias",
+                {include_bias_param()}};
+    }
+    using Penalty::Penalty;
+    const char* name() const override { return "l1_penalty"; }
+    Tensor term(const Tensor& w) const override { return ops::abs(w); }
+};
+
+class L2Penalty : public Penalty {
+public:
+    static chimera::Description describe() {
+        return {"l2_penalty", "1.0.0",
+                "Weight penalty sum w^2 over the inputs; rank-1 tensors (biases, norm scales) are skipped unless include_bias",
+                {include_bias_param()}};
+    }
+    using Penalty::Penalty;
+    const char* name() const override { return "l2_penalty"; }
+    Tensor term(const Tensor& w) const override { return ops::square(w); }
+};
+
 }  // namespace
 
-CHIMERA_PLUGIN("losses", "1.0.0", "Reconstruction, divergence and adversarial losses", Mse, L1, Bce, BceLogits, KlNormal,
-               Gan)
+CHIMERA_PLUGIN("losses", "1.0.0", "Reconstruction, divergence, adversarial losses and weight penalties", Mse, L1, Bce,
+               BceLogits, KlNormal, Gan, L1Penalty, L2Penalty)

@@ -1,6 +1,7 @@
 // The model plugins through the host: mlp encoders and generators (parameter counts — including
 // the GAN figures — lazy sizing, heads, shapes, batch norm and dropout), the gaussian
-// latent, and every loss against its formula; gradients of each by finite differences.
+// latent, and every loss (weight penalties too) against its formula; gradients of each by finite
+// differences.
 #define BOOST_TEST_MODULE plugins_model
 #include <boost/test/unit_test.hpp>
 
@@ -176,4 +177,58 @@ BOOST_AUTO_TEST_CASE(loss_gradients_match_finite_differences) {
             BOOST_TEST(check_gradients(s.ctx, f, {a, b}, smooth, {true, c.loss != "bce" && c.loss != "bce_logits"}) == "");
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(weight_penalties_sum_their_inputs_skipping_biases_unless_asked) {
+    Models s;
+    const auto exact = boost::test_tools::tolerance(1e-6);  // a few float32 sums of small values
+    NamedTensors params{{"encoder.fc1.weight", tensor_of(s.ctx, {2, 2}, {1.0f, -2.0f, 3.0f, 0.5f})},
+                        {"encoder.fc1.bias", tensor_of(s.ctx, {2}, {1.0f, 2.0f})}};
+    BOOST_TEST(s.loss("l1_penalty", "", params) == 1 + 2 + 3 + 0.5, exact);
+    BOOST_TEST(s.loss("l1_penalty", "include_bias: true", params) == 6.5 + 1 + 2, exact);
+    BOOST_TEST(s.loss("l2_penalty", "", params) == 1 + 4 + 9 + 0.25, exact);
+    BOOST_TEST(s.loss("l2_penalty", "include_bias: true", params) == 14.25 + 1 + 4, exact);
+    // A scalar, as the other losses give.
+    auto l2 = s.make(CHM_KIND_LOSS, "l2_penalty", "", "l2_penalty");
+    BOOST_TEST(s.run(*l2, params).shape() == s.run(*s.make(CHM_KIND_LOSS, "mse", "", "mse"),
+                                                   {{"x", params[0].second}, {"target", params[0].second}})
+                                                 .shape(),
+               boost::test_tools::per_element());
+    BOOST_TEST(s.run(*l2, params).rank() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(weight_penalty_gradients_match_finite_differences) {
+    Models s;
+    for (std::string loss : {"l1_penalty", "l2_penalty"}) {
+        for (std::string yaml : {"", "include_bias: true"}) {
+            BOOST_TEST_CONTEXT(loss << " " << yaml) {
+                auto l = s.make(CHM_KIND_LOSS, loss, yaml, loss);
+                Function f = [&](Context&, const std::vector<Tensor>& in) {
+                    return s.run(*l, {{"dec.fc0.weight", in[0]}, {"dec.fc0.bias", in[1]}, {"dec.conv.weight", in[2]}});
+                };
+                // Away from zero for l1's kink; without include_bias the bias's gradient must be 0.
+                std::vector<Tensor> in{random_away_from_zero(s.ctx, {3, 4}, 10), random_away_from_zero(s.ctx, {4}, 11),
+                                       random_away_from_zero(s.ctx, {2, 1, 3, 3}, 12)};
+                BOOST_TEST(check_gradients(s.ctx, f, in, smooth) == "");
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_weight_penalty_without_parameters_to_penalise_fails_clearly) {
+    Models s;
+    auto message_of = [&](const std::string& loss, const NamedTensors& in) -> std::string {
+        try {
+            s.loss(loss, "", in);
+        } catch (const PluginError& e) {
+            return e.what();
+        }
+        return "no error";
+    };
+    auto contains = [](const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; };
+    std::string none = message_of("l2_penalty", {});
+    BOOST_TEST(contains(none, "l2_penalty: no parameters to penalise (inputs: none)"), none);
+    std::string only_bias = message_of("l1_penalty", {{"encoder.fc1.bias", tensor_of(s.ctx, {2}, {1.0f, 2.0f})}});
+    BOOST_TEST(contains(only_bias, "l1_penalty: no parameters to penalise (inputs: encoder.fc1.bias)"), only_bias);
+    BOOST_TEST(contains(only_bias, "include_bias"), only_bias);
 }
