@@ -106,6 +106,15 @@ Tensor ParameterStore::find(const std::string& name) const {
     return Tensor();
 }
 
+ParameterStore::Role ParameterStore::role_of(const Tensor& t) const {
+    if (!t.defined()) return Role::none;
+    for (const auto& p : params_)
+        if (p.same(t)) return Role::parameter;
+    for (const auto& b : buffers_)
+        if (b.same(t)) return Role::buffer;
+    return Role::none;
+}
+
 std::vector<Tensor> ParameterStore::under(const std::string& prefix) const {
     std::vector<Tensor> out;
     for (const auto& p : params_)

@@ -28,6 +28,10 @@ public:
     // The parameter called `name`, or an undefined Tensor.
     Tensor find(const std::string& name) const;
     const std::vector<Tensor>& all() const { return params_; }
+    // What `t` is here, by identity: the very tensor registered (or a copy of its handle), not a
+    // reshaped view nor equal data. Its name is then t.name().
+    enum class Role { none, parameter, buffer };
+    Role role_of(const Tensor& t) const;
     // Every parameter whose name starts with `prefix` followed by '.', in creation order.
     std::vector<Tensor> under(const std::string& prefix) const;
     int64_t count_elements() const;

@@ -151,6 +151,7 @@ chm_status op_call(const chm_host* host, const chm_op* op, const chm_tensor* con
         std::vector<Tensor> in;
         for (uint32_t i = 0; i < n_inputs; ++i) in.push_back(inputs[i] ? inputs[i]->tensor : Tensor());
         std::vector<Tensor> result = s.ops.call(s.context, def, in, Attrs(attrs, attrs + n_attrs));
+        if (const OpObserver& observe = s.context.op_observer()) observe(def.name, in, result);
         // All handles made before any is handed out: a failure leaves `outputs` untouched.
         std::vector<std::unique_ptr<chm_tensor>> made;
         for (const Tensor& t : result) made.push_back(std::make_unique<chm_tensor>(chm_tensor{t}));

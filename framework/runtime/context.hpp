@@ -10,12 +10,21 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace chimera {
 
 class Tape;
 class ParameterStore;
+
+// Sees every op a plugin calls through the host table, after it has run: the op's name, its
+// inputs (undefined for an input the plugin passed as NULL) and its outputs. For tools that
+// inspect a module (a layer summary); not called for ops the host runs itself.
+using OpObserver = std::function<void(const std::string& op, const std::vector<Tensor>& inputs,
+                                      const std::vector<Tensor>& outputs)>;
 
 struct RuntimeCounters {
     uint64_t primitives_created = 0;
@@ -62,6 +71,11 @@ public:
 
     RuntimeCounters counters() const;
 
+    // The op observer, or an empty function (the default: plugin ops then pay one test). An
+    // observer that throws fails the op call it observed.
+    void set_op_observer(OpObserver observer) { op_observer_ = std::move(observer); }
+    const OpObserver& op_observer() const { return op_observer_; }
+
 private:
     dnnl::engine engine_;
     dnnl::stream stream_;
@@ -74,6 +88,7 @@ private:
     bool training_ = true;
     uint64_t seed_;
     uint64_t streams_used_ = 0;
+    OpObserver op_observer_;
 };
 
 // Restores the gradient mode on scope exit: `NoGradGuard guard(ctx);` for evaluation.
