@@ -17,6 +17,7 @@ enum class ExitCode : int {
     config = 3,    // bad pipeline YAML
     plugin = 4,    // a plugin failed to load, describe itself or run
     data = 5,      // unreadable or malformed data, checkpoint or run directory
+    diverged = 6,  // training stopped: a loss became NaN or infinite
 };
 
 class HostError : public std::runtime_error {
@@ -47,6 +48,12 @@ class DataError : public HostError {
 public:
     using HostError::HostError;
     ExitCode exit_code() const noexcept override { return ExitCode::data; }
+};
+
+class DivergedError : public HostError {
+public:
+    using HostError::HostError;
+    ExitCode exit_code() const noexcept override { return ExitCode::diverged; }
 };
 
 }  // namespace chimera

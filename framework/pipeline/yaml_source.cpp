@@ -19,7 +19,8 @@ YAML::Node load_yaml_file(const std::string& file) {
 }
 
 std::string yaml_where(const YAML::Node& node, const std::string& file, const std::string& path) {
-    YAML::Mark mark = node.Mark();
+    // A node looked up under a missing key is invalid and has no mark: name the path alone.
+    YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
     std::string p = "(" + (path.empty() ? std::string("top level") : path) + ")";
     if (file.empty() || mark.is_null()) return p;
     return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + " " + p;

@@ -1,0 +1,293 @@
+#include "pipeline/pipeline.hpp"
+
+#include "autograd/parameter_store.hpp"
+#include "core/host_error.hpp"
+#include "core/suggest.hpp"
+#include "ops/op_registry.hpp"
+#include "pipeline/yaml_source.hpp"
+#include "plugin/component_config.hpp"
+#include "tensor/shape_error.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace chimera {
+
+namespace {
+
+constexpr int64_t kDryBatch = 2;  // the shape pass: small, but more than one (batch norm)
+
+// data.options with a split's options laid over them.
+YAML::Node merge_options(const YAML::Node& shared, const YAML::Node& own) {
+    YAML::Node merged(YAML::NodeType::Map);
+    for (const YAML::Node& source : {shared, own})
+        if (source && source.IsMap())
+            for (const auto& entry : source) merged[entry.first.Scalar()] = entry.second;
+    return merged;
+}
+
+}  // namespace
+
+EvalScope::EvalScope(Context& ctx, std::optional<uint64_t> reseed)
+    : ctx_(ctx), seed_(ctx.seed()), streams_(ctx.streams_used()), grad_(ctx.grad_enabled()), training_(ctx.training()) {
+    ctx.set_grad_enabled(false);
+    ctx.set_training(false);
+    if (reseed) ctx.set_random_state(*reseed, 0);
+}
+
+EvalScope::~EvalScope() {
+    ctx_.set_random_state(seed_, streams_);
+    ctx_.set_grad_enabled(grad_);
+    ctx_.set_training(training_);
+}
+
+Pipeline::Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& ctx, const OpRegistry& ops)
+    : spec_(std::move(spec)), registry_(registry), ctx_(ctx), ops_(ops) {
+    make_data();
+    std::vector<std::string> field_names;
+    for (const auto& f : fields_) field_names.push_back(f.name);
+    dataflow_ = std::make_unique<Dataflow>(spec_, field_names);
+    make_components();
+    dry_run(kDryBatch);
+    for (std::size_t k = 0; k < spec_.optimizers.size(); ++k) {
+        const OptimizerSpec& o = spec_.optimizers[k];
+        NamedTensors group;
+        for (const auto& name : o.nodes) {
+            std::size_t owner = dataflow_->owner(static_cast<std::size_t>(spec_.find_node(name) - spec_.nodes.data()));
+            for (const Tensor& p : ctx_.parameters().under(spec_.nodes[owner].name)) group.emplace_back(p.name(), p);
+        }
+        if (group.empty())
+            fail_at(o.node["nodes"], "optimizers." + o.name + ".nodes", "these nodes have no parameters to optimise");
+        optimizers_[k]->attach(group);
+    }
+}
+
+Pipeline::~Pipeline() = default;
+
+void Pipeline::fail_at(const YAML::Node& node, const std::string& path, const std::string& what) const {
+    throw ConfigError(yaml_where(node, spec_.file, path) + ": " + what);
+}
+
+const ComponentInfo& Pipeline::resolve(const std::string& component, const std::vector<chm_kind>& kinds,
+                                       const YAML::Node& node, const std::string& path) const {
+    std::string name = component;
+    std::vector<chm_kind> wanted = kinds;
+    std::size_t slash = component.find('/');
+    if (slash != std::string::npos) {
+        std::optional<chm_kind> kind = kind_from_name(component.substr(0, slash));
+        if (!kind || std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) {
+            std::vector<std::string> allowed;
+            for (chm_kind k : kinds) allowed.push_back(kind_name(k));
+            fail_at(node, path, "'" + component.substr(0, slash) + "' is not a kind that can be used here (use " + join(allowed, " or ") + ")");
+        }
+        wanted = {*kind};
+        name = component.substr(slash + 1);
+    }
+    std::vector<const ComponentInfo*> found;
+    for (chm_kind k : wanted)
+        if (const ComponentInfo* c = registry_.find(k, name)) found.push_back(c);
+    if (found.size() == 1) return *found.front();
+    if (found.size() > 1)
+        fail_at(node, path, "'" + name + "' is both " + kind_name(found[0]->kind) + "/" + name + " and " +
+                                kind_name(found[1]->kind) + "/" + name + "; write which one, e.g. " + kind_name(found[0]->kind) + "/" + name);
+    std::vector<std::string> candidates;
+    for (const ComponentInfo* c : registry_.components())
+        if (std::find(wanted.begin(), wanted.end(), c->kind) != wanted.end()) candidates.push_back(c->name);
+    fail_at(node, path, "no plugin provides " + (slash == std::string::npos ? std::string("'") : kind_name(wanted[0]) + " '") + name +
+                            "'." + did_you_mean(name, candidates) + " Available: " + (candidates.empty() ? "none" : join(candidates)) +
+                            " (chimera plugins lists them, and where they were searched for)");
+}
+
+std::unique_ptr<ComponentInstance> Pipeline::instantiate(const ComponentInfo& info, const YAML::Node& options,
+                                                         const std::string& path, const std::string& name) {
+    configs_.push_back(make_component_config(info, options, spec_.file, path));
+    return std::make_unique<ComponentInstance>(info, *configs_.back(), name);
+}
+
+void Pipeline::make_data() {
+    const DataSpec& d = spec_.data;
+    const ComponentInfo& info = resolve(d.loader, {CHM_KIND_LOADER}, d.node["loader"], "data.loader");
+    auto make_split = [&](const SplitSpec& s, const std::string& split) {
+        loaders_.push_back(instantiate(info, merge_options(d.options, s.options), "data." + split + ".options", "data_" + split));
+        DataSplit out{loaders_.back().get(), {}};
+        int64_t n = out.loader->size();
+        for (int64_t i = 0; i < n; ++i) out.indices.push_back(i);
+        return out;
+    };
+    train_ = make_split(d.train, "train");
+    fields_ = train_.loader->fields();
+    if (d.validation.present && d.validation.holdout > 0) {
+        auto n = static_cast<int64_t>(train_.indices.size());
+        auto held = d.validation.holdout >= 1 ? static_cast<int64_t>(d.validation.holdout)
+                                              : static_cast<int64_t>(d.validation.holdout * static_cast<double>(n));
+        if (held < 1 || held >= n)
+            fail_at(d.validation.node["holdout"], "data.validation.holdout",
+                    "holds out " + std::to_string(held) + " of the " + std::to_string(n) + " training examples; leave at least one on each side");
+        validation_ = DataSplit{train_.loader, std::vector<int64_t>(train_.indices.end() - held, train_.indices.end())};
+        train_.indices.resize(static_cast<std::size_t>(n - held));
+    } else if (d.validation.present) {
+        validation_ = make_split(d.validation, "validation");
+    }
+    if (d.test.present) test_ = make_split(d.test, "test");
+    for (const DataSplit* s : {&validation_, &test_}) {
+        if (!s->present() || s->loader == train_.loader) continue;
+        std::vector<FieldInfo> f = s->loader->fields();
+        bool same = f.size() == fields_.size();
+        for (std::size_t k = 0; same && k < f.size(); ++k)
+            same = f[k].name == fields_[k].name && f[k].dtype == fields_[k].dtype && f[k].shape == fields_[k].shape;
+        if (!same)
+            fail_at(d.node, "data", std::string("the ") + (s == &test_ ? "test" : "validation") +
+                                        " split's fields differ from the training split's (names, types or shapes)");
+    }
+    if (train_.indices.size() < static_cast<std::size_t>(d.batch_size))
+        fail_at(d.node, "data", "the training split has " + std::to_string(train_.indices.size()) +
+                                    " examples, fewer than one batch of " + std::to_string(d.batch_size));
+}
+
+void Pipeline::make_components() {
+    nodes_.resize(spec_.nodes.size());
+    for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
+        const NodeSpec& n = spec_.nodes[i];
+        if (!n.share.empty()) continue;
+        const ComponentInfo& info =
+            resolve(n.component, {CHM_KIND_ENCODER, CHM_KIND_GENERATOR}, n.node["component"], "nodes." + n.name + ".component");
+        nodes_[i] = instantiate(info, n.options, "nodes." + n.name + ".options", n.name);
+    }
+    for (const auto& l : spec_.losses) {
+        const ComponentInfo& info = resolve(l.component, {CHM_KIND_LOSS}, l.node["component"], "losses." + l.name + ".component");
+        losses_.push_back(instantiate(info, l.options, "losses." + l.name + ".options", l.name));
+    }
+    for (const auto& o : spec_.optimizers) {
+        const ComponentInfo& info =
+            resolve(o.component, {CHM_KIND_OPTIMIZER}, o.node["component"], "optimizers." + o.name + ".component");
+        optimizers_.push_back(instantiate(info, o.options, "optimizers." + o.name + ".options", o.name));
+    }
+}
+
+void Pipeline::read_examples(const DataSplit& split, const std::vector<int64_t>& indices, TensorMap& values) const {
+    std::vector<Tensor> batch;
+    for (const auto& f : fields_) {
+        Shape shape{static_cast<int64_t>(indices.size())};
+        shape.insert(shape.end(), f.shape.begin(), f.shape.end());
+        batch.push_back(ctx_.empty(f.dtype, shape));
+    }
+    split.loader->read(indices, batch);
+    for (std::size_t k = 0; k < fields_.size(); ++k) values[fields_[k].name] = batch[k];
+}
+
+void Pipeline::dry_run(int64_t batch) {
+    EvalScope quiet(ctx_);
+    TensorMap values;
+    std::vector<int64_t> indices(train_.indices.begin(), train_.indices.begin() + batch);
+    read_examples(train_, indices, values);
+    sample_noise(values, batch);
+    run_nodes(values, dataflow_->order());
+    for (std::size_t k = 0; k < spec_.losses.size(); ++k) run_loss(values, k);
+}
+
+void Pipeline::sample_noise(TensorMap& values, int64_t n) const {
+    for (const auto& noise : spec_.noise) {
+        Attrs attrs = noise.distribution == "normal" ? Attrs{0.0, 1.0} : Attrs{-1.0, 1.0};
+        attrs.push_back(static_cast<double>(n));
+        for (int64_t d : noise.shape) attrs.push_back(static_cast<double>(d));
+        values[noise.name] =
+            ops_.call(ctx_, noise.distribution == "normal" ? "random_normal" : "random_uniform", {}, attrs).front();
+    }
+}
+
+const ComponentInstance& Pipeline::node_instance(std::size_t node) const { return *nodes_[dataflow_->owner(node)]; }
+
+void Pipeline::run_nodes(TensorMap& values, const std::vector<std::size_t>& nodes,
+                         const std::set<std::size_t>* recorded) const {
+    for (std::size_t i : nodes) {
+        const NodeSpec& n = spec_.nodes[i];
+        NamedTensors inputs;
+        for (const auto& [port, tensor] : n.in) inputs.emplace_back(port, values.at(tensor));
+        NamedTensors outputs;
+        try {
+            std::unique_ptr<NoGradGuard> frozen;
+            if (recorded && !recorded->count(i)) frozen = std::make_unique<NoGradGuard>(ctx_);
+            outputs = node_instance(i).forward(inputs);
+        } catch (const PluginError& e) {
+            throw ConfigError(yaml_where(n.node, spec_.file, "nodes." + n.name) + ": node '" + n.name + "' failed: " + e.what());
+        } catch (const ShapeError& e) {
+            throw ConfigError(yaml_where(n.node, spec_.file, "nodes." + n.name) + ": node '" + n.name + "' failed: " + e.what());
+        }
+        for (const auto& [port, tensor] : n.out) {
+            auto it = std::find_if(outputs.begin(), outputs.end(), [&](const auto& o) { return o.first == port; });
+            if (it == outputs.end()) {
+                std::vector<std::string> given;
+                for (const auto& o : outputs) given.push_back(o.first);
+                fail_at(n.node["out"][port], "nodes." + n.name + ".out." + port,
+                        "node '" + n.name + "' has no output '" + port + "'." + did_you_mean(port, given) +
+                            " Its outputs: " + (given.empty() ? "none" : join(given)));
+            }
+            values[tensor] = it->second;
+        }
+    }
+}
+
+Tensor Pipeline::run_loss(const TensorMap& values, std::size_t index) const {
+    const LossSpec& l = spec_.losses[index];
+    NamedTensors inputs;
+    for (const auto& [port, tensor] : l.in) inputs.emplace_back(port, values.at(tensor));
+    for (const auto& node : l.params) {
+        NamedTensors params = node_parameters(static_cast<std::size_t>(spec_.find_node(node) - spec_.nodes.data()));
+        for (auto& p : params)
+            if (p.second.requires_grad()) inputs.push_back(p);
+    }
+    NamedTensors outputs;
+    try {
+        outputs = losses_[index]->forward(inputs);
+    } catch (const PluginError& e) {
+        throw ConfigError(yaml_where(l.node, spec_.file, "losses." + l.name) + ": loss '" + l.name + "' failed: " + e.what());
+    }
+    auto it = std::find_if(outputs.begin(), outputs.end(), [](const auto& o) { return o.first == "loss"; });
+    if (it == outputs.end() || it->second.numel() != 1)
+        fail_at(l.node, "losses." + l.name, "loss '" + l.name + "' did not produce a one-element output named 'loss'");
+    return it->second;
+}
+
+std::vector<std::size_t> Pipeline::nodes_for_losses(const std::vector<std::size_t>& indices) const {
+    std::vector<std::string> targets;
+    for (std::size_t k : indices)
+        for (const auto& t : dataflow_->loss_inputs(spec_.losses[k])) targets.push_back(t);
+    return dataflow_->nodes_for(targets, {});
+}
+
+NamedTensors Pipeline::node_parameters(std::size_t node) const {
+    NamedTensors out;
+    const std::string& owner = spec_.nodes[dataflow_->owner(node)].name;
+    for (const Tensor& p : ctx_.parameters().under(owner)) out.emplace_back(p.name(), p);
+    for (const Tensor& b : ctx_.parameters().buffers())
+        if (b.name().rfind(owner + ".", 0) == 0) out.emplace_back(b.name(), b);
+    return out;
+}
+
+std::vector<std::size_t> Pipeline::loss_indices(const std::vector<std::string>& names) const {
+    std::vector<std::size_t> out;
+    for (const auto& n : names) out.push_back(static_cast<std::size_t>(spec_.find_loss(n) - spec_.losses.data()));
+    return out;
+}
+
+std::vector<std::size_t> Pipeline::optimizer_indices(const std::vector<std::string>& names) const {
+    std::vector<std::size_t> out;
+    for (const auto& n : names) out.push_back(static_cast<std::size_t>(spec_.find_optimizer(n) - spec_.optimizers.data()));
+    return out;
+}
+
+std::vector<std::string> Pipeline::components_used() const {
+    std::set<std::string> used;
+    auto add = [&](const ComponentInstance* c) {
+        if (!c) return;
+        const ComponentInfo& i = c->component();
+        used.insert(kind_name(i.kind) + "/" + i.name + " " + i.version + " (" + i.library->name + " " + i.library->version + ")");
+    };
+    for (const auto& c : loaders_) add(c.get());
+    for (const auto& c : nodes_) add(c.get());
+    for (const auto& c : losses_) add(c.get());
+    for (const auto& c : optimizers_) add(c.get());
+    return {used.begin(), used.end()};
+}
+
+}  // namespace chimera

@@ -1,0 +1,114 @@
+// A pipeline made live: its spec checked against the loaded plugins, every component
+// instantiated (loaders per split, nodes, losses, optimizers), the dataflow checked, and one dry
+// pass at batch 2 that finds shape mismatches and builds lazily-sized parameters. Then it
+// computes on request: noise, the nodes a set of tensors needs, the losses. Not the training
+// loop (train/trainer.hpp) nor files (checkpoints, grids).
+#pragma once
+
+#include "pipeline/dataflow.hpp"
+#include "pipeline/pipeline_spec.hpp"
+#include "plugin/component_instance.hpp"
+#include "plugin/plugin_registry.hpp"
+#include "runtime/context.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace chimera {
+
+class OpRegistry;
+
+using TensorMap = std::map<std::string, Tensor>;
+
+// The examples of one split: a loader instance and the indices it covers.
+struct DataSplit {
+    const ComponentInstance* loader = nullptr;
+    std::vector<int64_t> indices;
+    bool present() const { return loader != nullptr; }
+};
+
+// Evaluation mode (no gradients, training flag off) for a scope, restoring the random state,
+// gradient mode and training flag on exit. With `reseed`, random numbers inside come from
+// stream 0 of that seed, so the same seed gives the same samples.
+class EvalScope {
+public:
+    explicit EvalScope(Context& ctx, std::optional<uint64_t> reseed = std::nullopt);
+    ~EvalScope();
+    EvalScope(const EvalScope&) = delete;
+    EvalScope& operator=(const EvalScope&) = delete;
+
+private:
+    Context& ctx_;
+    uint64_t seed_, streams_;
+    bool grad_, training_;
+};
+
+class Pipeline {
+public:
+    // Instantiates everything and runs the dry pass (which leaves the random state as it was).
+    // Throws ConfigError naming file:line:col for anything wrong with the file, PluginError when
+    // a plugin fails for another reason.
+    Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& ctx, const OpRegistry& ops);
+    ~Pipeline();
+    Pipeline(const Pipeline&) = delete;
+    Pipeline& operator=(const Pipeline&) = delete;
+
+    const PipelineSpec& spec() const { return spec_; }
+    const Dataflow& dataflow() const { return *dataflow_; }
+    const DataSplit& train_split() const { return train_; }
+    const DataSplit& validation_split() const { return validation_; }
+    const DataSplit& test_split() const { return test_; }
+    const std::vector<FieldInfo>& fields() const { return fields_; }
+
+    // Reads examples `indices` of `split` into `values`, one tensor per field.
+    void read_examples(const DataSplit& split, const std::vector<int64_t>& indices, TensorMap& values) const;
+    // Adds every noise tensor for a batch of `n` to `values`.
+    void sample_noise(TensorMap& values, int64_t n) const;
+    // Runs `nodes` (indices into spec().nodes, in order) on `values`, adding their outputs. Nodes
+    // not in `recorded` run with gradient recording off; nullptr records every node.
+    void run_nodes(TensorMap& values, const std::vector<std::size_t>& nodes,
+                   const std::set<std::size_t>* recorded = nullptr) const;
+    // Computes loss `index` (into spec().losses) from `values`: a one-element tensor.
+    Tensor run_loss(const TensorMap& values, std::size_t index) const;
+    // The nodes to run for the losses `indices`, given the sources.
+    std::vector<std::size_t> nodes_for_losses(const std::vector<std::size_t>& indices) const;
+
+    // Parameters and buffers a node's instance made, by full name.
+    NamedTensors node_parameters(std::size_t node) const;
+    const ComponentInstance& optimizer(std::size_t index) const { return *optimizers_[index]; }
+    const ComponentInstance& node_instance(std::size_t node) const;
+    std::vector<std::size_t> loss_indices(const std::vector<std::string>& names) const;
+    // The optimizers' parameter groups are attached after the dry pass has made every parameter.
+    std::vector<std::size_t> optimizer_indices(const std::vector<std::string>& names) const;
+    // "name version (library file)" of every plugin component in use, for run state.
+    std::vector<std::string> components_used() const;
+
+private:
+    const ComponentInfo& resolve(const std::string& component, const std::vector<chm_kind>& kinds,
+                                 const YAML::Node& node, const std::string& path) const;
+    std::unique_ptr<ComponentInstance> instantiate(const ComponentInfo& info, const YAML::Node& options,
+                                                   const std::string& path, const std::string& name);
+    void make_data();
+    void make_components();
+    void dry_run(int64_t batch);
+    [[noreturn]] void fail_at(const YAML::Node& node, const std::string& path, const std::string& what) const;
+
+    PipelineSpec spec_;
+    const PluginRegistry& registry_;
+    Context& ctx_;
+    const OpRegistry& ops_;
+    std::vector<std::unique_ptr<chm_config>> configs_;
+    std::vector<std::unique_ptr<ComponentInstance>> loaders_;
+    DataSplit train_, validation_, test_;
+    std::vector<FieldInfo> fields_;
+    std::unique_ptr<Dataflow> dataflow_;
+    std::vector<std::unique_ptr<ComponentInstance>> nodes_;  // by node index; null for sharing nodes
+    std::vector<std::unique_ptr<ComponentInstance>> losses_;
+    std::vector<std::unique_ptr<ComponentInstance>> optimizers_;
+};
+
+}  // namespace chimera

@@ -1,0 +1,319 @@
+#include "pipeline/pipeline_spec.hpp"
+
+#include "core/host_error.hpp"
+#include "core/suggest.hpp"
+#include "pipeline/yaml_source.hpp"
+#include "pipeline/yaml_values.hpp"
+
+#include <cstdlib>
+#include <set>
+
+namespace chimera {
+
+namespace {
+
+constexpr int kPipelineVersion = 1;
+
+// A map-valued key (options: ...), or a null node when absent.
+YAML::Node map_at(const YAML::Node& map, const std::string& key, const YamlPlace& place) {
+    if (!has_key(map, key)) return YAML::Node();
+    YAML::Node v = map[key];
+    if (!v.IsMap()) yaml_fail(v, place.child(key), "expected a map of key: value");
+    return v;
+}
+
+PortMap read_ports(const YAML::Node& map, const std::string& key, const YamlPlace& place) {
+    PortMap ports;
+    YAML::Node v = map_at(map, key, place);
+    if (!v.IsMap()) return ports;
+    for (const auto& entry : v) {
+        std::string port = entry.first.Scalar();
+        YamlPlace at = place.child(key).child(port);
+        if (!entry.second.IsScalar()) yaml_fail(entry.second, at, "expected the name of a tensor");
+        check_identifier(entry.second.Scalar(), entry.second, at, "tensor name");
+        ports.emplace_back(port, entry.second.Scalar());
+    }
+    return ports;
+}
+
+// Items of a named section (nodes:, losses:, optimizers:) in file order.
+template <class Read>
+void read_named_section(const YAML::Node& root, const std::string& section, const std::string& file, Read read) {
+    YamlPlace place{file, section};
+    YAML::Node map = map_at(root, section, {file, ""});
+    if (!map.IsMap()) return;
+    for (const auto& entry : map) {
+        std::string name = entry.first.Scalar();
+        check_identifier(name, entry.first, place.child(name), "name");
+        if (!entry.second.IsMap()) yaml_fail(entry.second, place.child(name), "expected a map of key: value");
+        read(name, entry.second, place.child(name));
+    }
+}
+
+SplitSpec read_split(const YAML::Node& data, const std::string& key, const YamlPlace& place, bool holdout_allowed) {
+    SplitSpec split;
+    if (!has_key(data, key)) return split;
+    split.node = data[key];
+    YamlPlace at = place.child(key);
+    check_keys(split.node, holdout_allowed ? std::vector<std::string>{"options", "holdout"} : std::vector<std::string>{"options"},
+               at.file, at.path);
+    split.present = true;
+    split.options = map_at(split.node, "options", at);
+    if (holdout_allowed) {
+        split.holdout = read_real(split.node, "holdout", at, 0.0, 0.0);
+        if (split.holdout > 0 && split.options.IsMap())
+            yaml_fail(split.node, at, "give either holdout (examples taken from the training data) or options, not both");
+        if (split.holdout >= 1 && split.holdout != static_cast<double>(static_cast<int64_t>(split.holdout)))
+            yaml_fail(split.node["holdout"], at.child("holdout"), "a holdout of 1 or more is a count of examples: give an integer");
+    }
+    return split;
+}
+
+DataSpec read_data(const YAML::Node& root, const std::string& file) {
+    YamlPlace place{file, "data"};
+    if (!has_key(root, "data")) yaml_fail(root, {file, ""}, "missing required section 'data'");
+    DataSpec data;
+    data.node = root["data"];
+    check_keys(data.node, {"loader", "options", "train", "validation", "test", "batch_size", "shuffle"}, file, "data");
+    data.loader = read_string(data.node, "loader", place);
+    data.options = map_at(data.node, "options", place);
+    data.train = read_split(data.node, "train", place, false);
+    data.validation = read_split(data.node, "validation", place, true);
+    data.test = read_split(data.node, "test", place, false);
+    data.batch_size = read_int(data.node, "batch_size", place, 64, 1);
+    data.shuffle = read_bool(data.node, "shuffle", place, true);
+    return data;
+}
+
+std::vector<NoiseSpec> read_noise(const YAML::Node& root, const std::string& file) {
+    std::vector<NoiseSpec> noise;
+    read_named_section(root, "noise", file, [&](const std::string& name, const YAML::Node& n, const YamlPlace& at) {
+        check_keys(n, {"shape", "distribution"}, file, at.path);
+        NoiseSpec s;
+        s.name = name;
+        s.node = n;
+        s.distribution = read_string(n, "distribution", at, std::string("normal"));
+        if (s.distribution != "normal" && s.distribution != "uniform")
+            yaml_fail(n["distribution"], at.child("distribution"),
+                      "unknown distribution '" + s.distribution + "'." + did_you_mean(s.distribution, {"normal", "uniform"}) +
+                          " Accepted: normal, uniform");
+        if (!has_key(n, "shape")) yaml_fail(n, at, "missing required key 'shape' (of one example, e.g. [100])");
+        s.shape = read_int_list(n, "shape", at, 1);
+        if (s.shape.empty()) yaml_fail(n["shape"], at.child("shape"), "the shape needs at least one dimension");
+        noise.push_back(std::move(s));
+    });
+    return noise;
+}
+
+std::vector<NodeSpec> read_nodes(const YAML::Node& root, const std::string& file) {
+    std::vector<NodeSpec> nodes;
+    read_named_section(root, "nodes", file, [&](const std::string& name, const YAML::Node& n, const YamlPlace& at) {
+        check_keys(n, {"component", "share", "in", "out", "options"}, file, at.path);
+        NodeSpec s;
+        s.name = name;
+        s.node = n;
+        s.share = read_string(n, "share", at, std::string());
+        s.component = read_string(n, "component", at, s.share.empty() ? std::nullopt : std::optional<std::string>(""));
+        if (!s.share.empty() && (!s.component.empty() || has_key(n, "options")))
+            yaml_fail(n, at, "a node that shares '" + s.share + "' takes its component and options from it: remove component and options");
+        s.in = read_ports(n, "in", at);
+        s.out = read_ports(n, "out", at);
+        if (s.out.empty()) yaml_fail(n, at, "missing 'out': name the tensors this node writes (out: {port: tensor})");
+        s.options = map_at(n, "options", at);
+        nodes.push_back(std::move(s));
+    });
+    if (nodes.empty()) yaml_fail(root, {file, ""}, "the pipeline has no nodes (section 'nodes')");
+    return nodes;
+}
+
+std::vector<LossSpec> read_losses(const YAML::Node& root, const std::string& file) {
+    std::vector<LossSpec> losses;
+    read_named_section(root, "losses", file, [&](const std::string& name, const YAML::Node& n, const YamlPlace& at) {
+        check_keys(n, {"component", "in", "params", "weight", "options"}, file, at.path);
+        LossSpec s;
+        s.name = name;
+        s.node = n;
+        s.component = read_string(n, "component", at);
+        s.in = read_ports(n, "in", at);
+        s.params = read_names(n, "params", at);
+        s.weight = read_real(n, "weight", at, 1.0, 0.0);
+        s.options = map_at(n, "options", at);
+        if (s.in.empty() && s.params.empty())
+            yaml_fail(n, at, "a loss needs inputs: 'in: {port: tensor}' or 'params: [node, ...]'");
+        losses.push_back(std::move(s));
+    });
+    if (losses.empty()) yaml_fail(root, {file, ""}, "the pipeline has no losses (section 'losses')");
+    return losses;
+}
+
+std::vector<OptimizerSpec> read_optimizers(const YAML::Node& root, const std::string& file) {
+    std::vector<OptimizerSpec> optimizers;
+    read_named_section(root, "optimizers", file, [&](const std::string& name, const YAML::Node& n, const YamlPlace& at) {
+        check_keys(n, {"component", "nodes", "options", "clip_norm", "schedule"}, file, at.path);
+        OptimizerSpec s;
+        s.name = name;
+        s.node = n;
+        s.component = read_string(n, "component", at);
+        s.nodes = read_names(n, "nodes", at);
+        if (s.nodes.empty()) yaml_fail(n, at, "missing 'nodes': the nodes whose parameters this optimizer updates");
+        s.options = map_at(n, "options", at);
+        s.clip_norm = read_real(n, "clip_norm", at, 0.0, 0.0);
+        if (has_key(n, "schedule")) s.schedule = parse_lr_schedule(n["schedule"], file, at.child("schedule").path);
+        optimizers.push_back(std::move(s));
+    });
+    if (optimizers.empty()) yaml_fail(root, {file, ""}, "the pipeline has no optimizers (section 'optimizers')");
+    return optimizers;
+}
+
+std::vector<PhaseSpec> read_phases(const YAML::Node& root, const std::string& file, const PipelineSpec& spec) {
+    std::vector<PhaseSpec> phases;
+    if (!has_key(root, "phases")) {  // one phase: every loss, every optimizer
+        PhaseSpec p;
+        p.name = "train";
+        for (const auto& l : spec.losses) p.losses.push_back(l.name);
+        for (const auto& o : spec.optimizers) p.optimizers.push_back(o.name);
+        phases.push_back(p);
+        return phases;
+    }
+    YAML::Node list = root["phases"];
+    YamlPlace place{file, "phases"};
+    if (!list.IsSequence()) yaml_fail(list, place, "expected a list of phases ({name, losses, optimizers, updates})");
+    for (std::size_t k = 0; k < list.size(); ++k) {
+        YamlPlace at = place.item(k);
+        check_keys(list[k], {"name", "losses", "optimizers", "updates"}, file, at.path);
+        PhaseSpec p;
+        p.node = list[k];
+        p.name = read_string(p.node, "name", at);
+        check_identifier(p.name, p.node["name"], at.child("name"), "phase name");
+        p.losses = read_names(p.node, "losses", at);
+        p.optimizers = read_names(p.node, "optimizers", at);
+        p.updates = read_int(p.node, "updates", at, 1, 1);
+        if (p.losses.empty()) yaml_fail(p.node, at, "a phase needs 'losses'");
+        if (p.optimizers.empty()) yaml_fail(p.node, at, "a phase needs 'optimizers'");
+        phases.push_back(std::move(p));
+    }
+    return phases;
+}
+
+EarlyStoppingSpec read_early_stopping(const YAML::Node& train, const YamlPlace& place) {
+    EarlyStoppingSpec e;
+    if (!has_key(train, "early_stopping")) return e;
+    YamlPlace at = place.child("early_stopping");
+    e.node = train["early_stopping"];
+    check_keys(e.node, {"monitor", "mode", "patience", "min_delta", "restore_best"}, at.file, at.path);
+    e.enabled = true;
+    e.monitor = read_string(e.node, "monitor", at, e.monitor);
+    if (e.monitor.find('/') == std::string::npos)
+        yaml_fail(e.node["monitor"], at.child("monitor"), "expected split/metric, e.g. validation/total");
+    e.mode = read_string(e.node, "mode", at, e.mode);
+    if (e.mode != "min" && e.mode != "max") yaml_fail(e.node["mode"], at.child("mode"), "expected min or max");
+    e.patience = read_int(e.node, "patience", at, e.patience, 1);
+    e.min_delta = read_real(e.node, "min_delta", at, 0.0, 0.0);
+    e.restore_best = read_bool(e.node, "restore_best", at, true);
+    return e;
+}
+
+TrainSpec read_train(const YAML::Node& root, const std::string& file) {
+    TrainSpec t;
+    YamlPlace place{file, "train"};
+    t.node = has_key(root, "train") ? root["train"] : YAML::Node(YAML::NodeType::Map);
+    check_keys(t.node, {"epochs", "steps", "seed", "log_every", "checkpoint_every", "samples", "early_stopping"}, file, "train");
+    t.epochs = read_int(t.node, "epochs", place, 1, 1);
+    t.steps = read_int(t.node, "steps", place, 0, 0);
+    t.seed = read_int(t.node, "seed", place, 0, 0);
+    t.log_every = read_int(t.node, "log_every", place, 50, 1);
+    t.checkpoint_every = read_int(t.node, "checkpoint_every", place, 0, 0);
+    t.samples = read_int(t.node, "samples", place, 64, 0);
+    t.early_stopping = read_early_stopping(t.node, place);
+    return t;
+}
+
+GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
+    GenerateSpec g;
+    if (!has_key(root, "generate")) return g;
+    YamlPlace place{file, "generate"};
+    g.node = root["generate"];
+    check_keys(g.node, {"from", "image", "reconstruct", "activation", "range"}, file, "generate");
+    g.present = true;
+    g.from = read_string(g.node, "from", place, std::string());
+    g.image = read_string(g.node, "image", place);
+    g.reconstruct = read_string(g.node, "reconstruct", place, std::string());
+    if (g.from.empty() && g.reconstruct.empty())
+        yaml_fail(g.node, place, "say what to draw: 'from' (a noise tensor: samples from the prior), 'reconstruct' (a data field), or both");
+    g.activation = read_string(g.node, "activation", place, std::string("none"));
+    if (g.activation != "none" && g.activation != "sigmoid" && g.activation != "tanh")
+        yaml_fail(g.node["activation"], place.child("activation"), "expected none, sigmoid or tanh");
+    if (has_key(g.node, "range")) {
+        YAML::Node r = g.node["range"];
+        double lo = 0, hi = 0;
+        if (!r.IsSequence() || r.size() != 2 || !YAML::convert<double>::decode(r[0], lo) ||
+            !YAML::convert<double>::decode(r[1], hi) || !(lo < hi))
+            yaml_fail(r, place.child("range"), "expected [lo, hi] with lo < hi, e.g. [-1, 1]");
+        g.lo = lo;
+        g.hi = hi;
+    }
+    return g;
+}
+
+void check_unique_names(const PipelineSpec& spec) {
+    std::set<std::string> seen;
+    auto claim = [&](const std::string& name, const YAML::Node& node, const std::string& section) {
+        if (!seen.insert(name).second)
+            yaml_fail(node, {spec.file, section + "." + name},
+                      "the name '" + name + "' is used twice; nodes, losses and optimizers need distinct names");
+    };
+    for (const auto& n : spec.nodes) claim(n.name, n.node, "nodes");
+    for (const auto& l : spec.losses) claim(l.name, l.node, "losses");
+    for (const auto& o : spec.optimizers) claim(o.name, o.node, "optimizers");
+    if (seen.count("total")) yaml_fail(spec.root, {spec.file, ""}, "'total' is reserved for the weighted sum of the losses");
+}
+
+}  // namespace
+
+const NodeSpec* PipelineSpec::find_node(const std::string& name) const {
+    for (const auto& n : nodes)
+        if (n.name == name) return &n;
+    return nullptr;
+}
+const LossSpec* PipelineSpec::find_loss(const std::string& name) const {
+    for (const auto& l : losses)
+        if (l.name == name) return &l;
+    return nullptr;
+}
+const OptimizerSpec* PipelineSpec::find_optimizer(const std::string& name) const {
+    for (const auto& o : optimizers)
+        if (o.name == name) return &o;
+    return nullptr;
+}
+
+YAML::Node read_pipeline_yaml(const std::string& file, const std::vector<std::string>& overrides) {
+    YAML::Node root = load_yaml_file(file);
+    for (const auto& o : overrides) apply_override(root, o);
+    expand_variables_in(root, [](const std::string& name) { return std::getenv(name.c_str()); }, file);
+    return root;
+}
+
+PipelineSpec parse_pipeline(const YAML::Node& root, const std::string& file) {
+    PipelineSpec spec;
+    spec.file = file;
+    spec.root = root;
+    if (!root.IsMap()) yaml_fail(root, {file, ""}, "a pipeline file is a map with version, data, nodes, losses, optimizers");
+    check_keys(root, {"version", "description", "data", "noise", "nodes", "losses", "optimizers", "phases", "train", "generate"},
+               file, "");
+    int64_t version = read_int(root, "version", {file, ""});
+    if (version != kPipelineVersion)
+        yaml_fail(root["version"], {file, "version"},
+                  "this Chimera reads pipeline version " + std::to_string(kPipelineVersion) + ", not " + std::to_string(version));
+    spec.data = read_data(root, file);
+    spec.noise = read_noise(root, file);
+    spec.nodes = read_nodes(root, file);
+    spec.losses = read_losses(root, file);
+    spec.optimizers = read_optimizers(root, file);
+    check_unique_names(spec);
+    spec.phases = read_phases(root, file, spec);
+    spec.train = read_train(root, file);
+    spec.generate = read_generate(root, file);
+    return spec;
+}
+
+}  // namespace chimera

@@ -1,0 +1,136 @@
+// A pipeline file read into plain structs: its data, noise sources, nodes, losses, optimizers,
+// phases, training and generation settings. Each item keeps its YAML node so later checks can
+// name file:line:column. Checks the file's own structure (keys, types, ranges, names, references
+// between sections); not plugin options nor the dataflow, which need the plugins (pipeline.hpp).
+#pragma once
+
+#include "tensor/shape.hpp"
+#include "train/lr_schedule.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace chimera {
+
+// port -> tensor, in the order written.
+using PortMap = std::vector<std::pair<std::string, std::string>>;
+
+struct SplitSpec {
+    bool present = false;
+    YAML::Node options;   // loader options for this split, laid over data.options
+    double holdout = 0;   // validation only: examples taken from the end of the training data
+                          // (a count when >= 1, a fraction when < 1)
+    YAML::Node node;
+};
+
+struct DataSpec {
+    std::string loader;
+    YAML::Node options;  // shared by every split
+    SplitSpec train, validation, test;
+    int64_t batch_size = 64;
+    bool shuffle = true;
+    YAML::Node node;
+};
+
+struct NoiseSpec {
+    std::string name;
+    std::string distribution = "normal";  // normal: N(0, 1); uniform: U[-1, 1)
+    Shape shape;                          // of one example
+    YAML::Node node;
+};
+
+struct NodeSpec {
+    std::string name;
+    std::string component;  // "encoder/mlp" or "mlp"; empty for a node that shares another's
+    std::string share;      // the node whose instance (and parameters) this one reuses
+    PortMap in, out;
+    YAML::Node options;
+    YAML::Node node;
+};
+
+struct LossSpec {
+    std::string name;
+    std::string component;
+    PortMap in;
+    std::vector<std::string> params;  // nodes whose parameters are inputs (weight penalties)
+    double weight = 1.0;
+    YAML::Node options;
+    YAML::Node node;
+};
+
+struct OptimizerSpec {
+    std::string name;
+    std::string component;
+    std::vector<std::string> nodes;
+    YAML::Node options;
+    double clip_norm = 0;  // 0: no clipping
+    LrSchedule schedule;
+    YAML::Node node;
+};
+
+struct PhaseSpec {
+    std::string name;
+    std::vector<std::string> losses, optimizers;
+    int64_t updates = 1;  // optimizer updates per training step
+    YAML::Node node;
+};
+
+struct EarlyStoppingSpec {
+    bool enabled = false;
+    std::string monitor = "validation/total";  // split/metric
+    std::string mode = "min";
+    int64_t patience = 5;
+    double min_delta = 0;
+    bool restore_best = true;
+    YAML::Node node;
+};
+
+struct TrainSpec {
+    int64_t epochs = 1;
+    int64_t steps = 0;  // a step budget; 0: the epochs decide
+    int64_t seed = 0;
+    int64_t log_every = 50;        // steps between metric lines
+    int64_t checkpoint_every = 0;  // steps between checkpoints within an epoch; 0: epoch ends only
+    int64_t samples = 64;          // images in each epoch's sample grid; 0: none
+    EarlyStoppingSpec early_stopping;
+    YAML::Node node;
+};
+
+struct GenerateSpec {
+    bool present = false;
+    std::string from;         // the noise tensor drawn from the prior
+    std::string image;        // the tensor drawn as images
+    std::string reconstruct;  // the data field autoencoders reconstruct from ("" : none)
+    std::string activation = "none";  // applied to `image` before drawing: none, sigmoid, tanh
+    double lo = 0, hi = 1;            // the value range drawn black..white
+    YAML::Node node;
+};
+
+struct PipelineSpec {
+    std::string file;
+    YAML::Node root;
+    DataSpec data;
+    std::vector<NoiseSpec> noise;
+    std::vector<NodeSpec> nodes;
+    std::vector<LossSpec> losses;
+    std::vector<OptimizerSpec> optimizers;
+    std::vector<PhaseSpec> phases;
+    TrainSpec train;
+    GenerateSpec generate;
+
+    const NodeSpec* find_node(const std::string& name) const;
+    const LossSpec* find_loss(const std::string& name) const;
+    const OptimizerSpec* find_optimizer(const std::string& name) const;
+};
+
+// Reads `file`, applies --set overrides ("train.epochs=3") and expands ${VAR:-default} in
+// strings. Throws ConfigError / UsageError / DataError.
+YAML::Node read_pipeline_yaml(const std::string& file, const std::vector<std::string>& overrides);
+
+// Checks and reads the whole structure. Throws ConfigError naming file:line:col and the path.
+PipelineSpec parse_pipeline(const YAML::Node& root, const std::string& file);
+
+}  // namespace chimera
