@@ -1,0 +1,49 @@
+#include "train/evaluator.hpp"
+
+#include "train/batch_stream.hpp"
+
+namespace chimera {
+
+Metrics evaluate_split(const Pipeline& pipeline, Context& ctx, const DataSplit& split, int64_t batch_size) {
+    const PipelineSpec& spec = pipeline.spec();
+    std::vector<std::size_t> all_losses;
+    for (std::size_t k = 0; k < spec.losses.size(); ++k) all_losses.push_back(k);
+    const std::vector<std::size_t> nodes = pipeline.nodes_for_losses(all_losses);
+
+    const bool was_training = ctx.training();
+    ctx.set_training(false);
+    NoGradGuard no_grad(ctx);
+    BatchStream stream(ctx, *split.loader, split.indices, {batch_size, false, false});
+    stream.start_epoch(0);
+    std::vector<double> sums(spec.losses.size(), 0.0);
+    int64_t seen = 0;
+    NamedTensors batch;
+    try {
+        while (stream.next(batch)) {
+            TensorMap values(batch.begin(), batch.end());
+            const int64_t n = batch.front().second.dim(0);
+            pipeline.sample_noise(values, n);
+            pipeline.run_nodes(values, nodes);
+            // Every reduction is a per-example mean or a plain sum over the batch; weighting
+            // by the batch size makes the last, smaller batch count for what it holds.
+            for (std::size_t k = 0; k < all_losses.size(); ++k)
+                sums[k] += static_cast<double>(pipeline.run_loss(values, k).data<float>()[0]) * static_cast<double>(n);
+            seen += n;
+        }
+    } catch (...) {
+        ctx.set_training(was_training);
+        throw;
+    }
+    ctx.set_training(was_training);
+    Metrics metrics;
+    double total = 0;
+    for (std::size_t k = 0; k < spec.losses.size(); ++k) {
+        double mean = sums[k] / static_cast<double>(seen);
+        metrics.emplace_back(spec.losses[k].name, mean);
+        total += spec.losses[k].weight * mean;
+    }
+    metrics.emplace_back("total", total);
+    return metrics;
+}
+
+}  // namespace chimera

@@ -1,0 +1,43 @@
+// Images from a pipeline, as its generate section says: samples from the prior, reconstructions
+// of examples, and walks between two latent samples; written as PNG grids. Runs in evaluation
+// mode on its own seeded random numbers, so drawing images never changes a run's training.
+// Not what a model is: the pipeline's nodes decide that.
+#pragma once
+
+#include "io/png_grid.hpp"
+#include "pipeline/pipeline.hpp"
+
+#include <filesystem>
+
+namespace chimera {
+
+class ImageSampler {
+public:
+    ImageSampler(const Pipeline& pipeline, Context& ctx, const OpRegistry& ops);
+
+    bool can_generate() const;
+    bool can_reconstruct() const;
+
+    // `n` samples from the prior: [n, C, H, W].
+    Tensor generate(int64_t n, uint64_t seed) const;
+    // The first `n` examples of the test split (else validation, else training) and their
+    // reconstructions, arranged so each row of `columns` originals is followed by their
+    // reconstructions: [2n, C, H, W] (n rounded up to whole rows).
+    Tensor reconstruct(int64_t n, int columns) const;
+    // `walks` straight lines in latent space between pairs of prior samples, `steps` images each
+    // (ends included): [walks * steps, C, H, W], one walk per grid row.
+    Tensor interpolate(int64_t walks, int64_t steps, uint64_t seed) const;
+
+    // Writes images as a grid with the pipeline's value range. Throws DataError.
+    void write(const std::filesystem::path& file, const Tensor& images, int columns) const;
+
+private:
+    Tensor draw(TensorMap values, int64_t n) const;
+    const GenerateSpec& spec() const { return pipeline_.spec().generate; }
+
+    const Pipeline& pipeline_;
+    Context& ctx_;
+    const OpRegistry& ops_;
+};
+
+}  // namespace chimera

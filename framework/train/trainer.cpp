@@ -1,0 +1,353 @@
+#include "train/trainer.hpp"
+
+#include "autograd/parameter_store.hpp"
+#include "autograd/tape.hpp"
+#include "core/host_error.hpp"
+#include "io/atomic_file.hpp"
+#include "pipeline/yaml_source.hpp"
+#include "train/batch_stream.hpp"
+#include "train/evaluator.hpp"
+#include "train/grad_clip.hpp"
+#include "train/image_sampler.hpp"
+#include "train/lr_schedule.hpp"
+#include "train/metrics_log.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+namespace chimera {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kSampleColumns = 8;
+
+double metric(const Metrics& metrics, const std::string& name) {
+    for (const auto& [k, v] : metrics)
+        if (k == name) return v;
+    return std::nan("");
+}
+
+std::string metrics_text(const Metrics& metrics) {
+    std::string text;
+    for (const auto& [k, v] : metrics) text += fmt::format("{}{} {:.4g}", text.empty() ? "" : "  ", k, v);
+    return text;
+}
+
+// Keeps the lines of metrics.jsonl up to `step`: a resumed run rewrites what came after.
+void truncate_metrics(const fs::path& file, int64_t step) {
+    std::ifstream in(file);
+    if (!in) return;
+    std::string line, kept;
+    while (std::getline(in, line)) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_discarded() && j.contains("step") && j["step"].is_number_integer() && j["step"].get<int64_t>() <= step)
+            kept += line + "\n";
+    }
+    write_file_atomically(file, kept);
+}
+
+}  // namespace
+
+std::string pipeline_hash(const YAML::Node& root) {
+    YAML::Node copy = YAML::Clone(root);
+    if (copy["train"] && copy["train"].IsMap()) {
+        copy["train"].remove("epochs");
+        copy["train"].remove("steps");
+    }
+    YAML::Emitter out;
+    out << copy;
+    uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (unsigned char c : std::string(out.c_str())) h = (h ^ c) * 1099511628211ull;
+    return fmt::format("{:016x}", h);
+}
+
+Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainOptions options)
+    : pipeline_(pipeline), ctx_(ctx), ops_(ops), options_(std::move(options)), spec_(pipeline.spec()) {
+    plan_phases();
+    batches_ = std::make_unique<BatchStream>(ctx_, *pipeline_.train_split().loader, pipeline_.train_split().indices,
+                                             BatchOptions{spec_.data.batch_size, spec_.data.shuffle, true});
+    total_steps_ = spec_.train.steps > 0 ? spec_.train.steps : spec_.train.epochs * batches_->batches_per_epoch();
+    sampler_ = std::make_unique<ImageSampler>(pipeline_, ctx_, ops_);
+    state_.seed = ctx_.seed();
+    state_.optimizer_steps.assign(spec_.optimizers.size(), 0);
+    state_.config_hash = options_.config_hash;
+    state_.components = pipeline_.components_used();
+    std::error_code ec;
+    fs::create_directories(options_.run_dir, ec);
+    if (ec) throw DataError(options_.run_dir.string() + ": cannot create the run directory: " + ec.message());
+    if (options_.resume) resume();
+    else if (has_checkpoint(options_.run_dir))
+        throw UsageError(options_.run_dir.string() + " already holds a run; continue it with --resume, start over with "
+                         "--overwrite, or choose another --out");
+    log_ = std::make_unique<MetricsLog>(options_.run_dir / "metrics.jsonl");
+}
+
+Trainer::~Trainer() = default;
+
+// Which nodes each phase runs and which of them must be taped: those whose parameters the
+// phase's optimizers update, and those downstream of a taped node.
+void Trainer::plan_phases() {
+    for (const auto& o : spec_.optimizers) {
+        std::vector<Tensor> group;
+        for (const auto& name : o.nodes)
+            for (const auto& [n, t] : pipeline_.node_parameters(static_cast<std::size_t>(spec_.find_node(name) - spec_.nodes.data())))
+                if (t.requires_grad()) group.push_back(t);
+        groups_.push_back(group);
+    }
+    for (const auto& p : spec_.phases) {
+        Phase phase{&p, pipeline_.loss_indices(p.losses), pipeline_.optimizer_indices(p.optimizers), {}, {}};
+        phase.nodes = pipeline_.nodes_for_losses(phase.losses);
+        std::set<std::size_t> trained;  // owners of the parameters this phase updates
+        for (std::size_t o : phase.optimizers)
+            for (const auto& name : spec_.optimizers[o].nodes)
+                trained.insert(pipeline_.dataflow().owner(static_cast<std::size_t>(spec_.find_node(name) - spec_.nodes.data())));
+        std::set<std::string> taped_tensors;
+        for (std::size_t i : phase.nodes) {
+            bool taped = trained.count(pipeline_.dataflow().owner(i)) != 0;
+            for (const auto& [port, tensor] : spec_.nodes[i].in) taped = taped || taped_tensors.count(tensor);
+            if (!taped) continue;
+            phase.recorded.insert(i);
+            for (const auto& [port, tensor] : spec_.nodes[i].out) taped_tensors.insert(tensor);
+        }
+        phases_.push_back(std::move(phase));
+    }
+}
+
+NamedTensorList Trainer::model_tensors() const {
+    NamedTensorList out;
+    for (const Tensor& p : ctx_.parameters().all()) out.emplace_back("param/" + p.name(), p);
+    for (const Tensor& b : ctx_.parameters().buffers()) out.emplace_back("buffer/" + b.name(), b);
+    return out;
+}
+
+NamedTensorList Trainer::checkpoint_tensors() const {
+    NamedTensorList out = model_tensors();
+    for (std::size_t k = 0; k < spec_.optimizers.size(); ++k)
+        for (auto& [name, t] : pipeline_.optimizer(k).save_state())
+            out.emplace_back("optimizer/" + spec_.optimizers[k].name + "/" + name, t);
+    return out;
+}
+
+void Trainer::save() {
+    state_.streams_used = ctx_.streams_used();
+    save_checkpoint(options_.run_dir, state_, checkpoint_tensors());
+}
+
+void Trainer::resume() {
+    Checkpoint c = load_checkpoint(options_.run_dir, ctx_.pool());
+    const std::string file = c.file.string();
+    if (c.state.config_hash != options_.config_hash)
+        throw ConfigError(file + ": this run was made by a different pipeline (config " + c.state.config_hash + ", now " +
+                          options_.config_hash + "); only train.epochs and train.steps may change when resuming");
+    if (c.state.optimizer_steps.size() != spec_.optimizers.size())
+        throw DataError(file + ": has state for " + std::to_string(c.state.optimizer_steps.size()) + " optimizers, the pipeline has " +
+                        std::to_string(spec_.optimizers.size()));
+    restore_tensors(c.tensors.tensors, model_tensors(), file);
+    for (std::size_t k = 0; k < spec_.optimizers.size(); ++k) {
+        const std::string prefix = "optimizer/" + spec_.optimizers[k].name + "/";
+        NamedTensors state;
+        for (const auto& [name, t] : c.tensors.tensors)
+            if (name.rfind(prefix, 0) == 0) state.emplace_back(name.substr(prefix.size()), t);
+        pipeline_.optimizer(k).load_state(state);
+    }
+    RunState saved = c.state;
+    saved.components = state_.components;
+    saved.finished = false;
+    state_ = saved;
+    ctx_.set_random_state(state_.seed, state_.streams_used);
+    truncate_metrics(options_.run_dir / "metrics.jsonl", state_.step);
+}
+
+bool Trainer::budget_left() const {
+    if (stopped_early_) return false;
+    return spec_.train.steps > 0 ? state_.step < spec_.train.steps : state_.epoch < spec_.train.epochs;
+}
+
+TrainResult Trainer::run() {
+    std::ostream& out = *options_.out;
+    out << fmt::format("Training {} for {} on {} examples ({} per batch, {} steps per epoch); run directory {}\n",
+                       spec_.file, spec_.train.steps > 0 ? fmt::format("{} steps", spec_.train.steps) : fmt::format("{} epochs", spec_.train.epochs),
+                       pipeline_.train_split().indices.size(), spec_.data.batch_size, batches_->batches_per_epoch(),
+                       options_.run_dir.string());
+    if (options_.resume) out << fmt::format("Resuming at epoch {}, step {}\n", state_.epoch + 1, state_.step);
+    while (budget_left())
+        if (!train_epoch()) break;
+    TrainResult result;
+    finish(result);
+    return result;
+}
+
+// One epoch (or what is left of it). False when the step budget ran out inside it.
+bool Trainer::train_epoch() {
+    const int64_t per_epoch = batches_->batches_per_epoch();
+    const std::string label =
+        spec_.train.steps > 0 ? fmt::format("epoch {}", state_.epoch + 1) : fmt::format("epoch {}/{}", state_.epoch + 1, spec_.train.epochs);
+    ProgressBar bar(*options_.out, label, per_epoch, spec_.data.batch_size, options_.terminal);
+    batches_->start_epoch(state_.epoch, state_.batch);
+    auto means = [&] {  // losses in pipeline order, then the total, then anything else
+        std::vector<std::string> order;
+        for (const auto& l : spec_.losses) order.push_back(l.name);
+        order.push_back("total");
+        for (const auto& [k, v] : state_.epoch_sums)
+            if (std::find(order.begin(), order.end(), k) == order.end()) order.push_back(k);
+        Metrics m;
+        for (const auto& k : order) {
+            auto it = state_.epoch_sums.find(k);
+            if (it != state_.epoch_sums.end()) m.emplace_back(k, it->second / static_cast<double>(std::max<int64_t>(1, state_.epoch_steps)));
+        }
+        return m;
+    };
+    NamedTensors batch;
+    while ((spec_.train.steps == 0 || state_.step < spec_.train.steps) && batches_->next(batch)) {
+        Metrics metrics = train_step(TensorMap(batch.begin(), batch.end()));
+        ++state_.step;
+        ++state_.batch;
+        ++state_.epoch_steps;
+        for (const auto& [k, v] : metrics) state_.epoch_sums[k] += v;
+        if (state_.step % spec_.train.log_every == 0) log_->write(state_.step, state_.epoch + 1, "train", metrics);
+        bar.update(state_.batch, means());
+        if (spec_.train.checkpoint_every > 0 && state_.step % spec_.train.checkpoint_every == 0 && state_.batch < per_epoch) save();
+    }
+    bar.finish(means());
+    if (state_.batch < per_epoch) {  // the step budget ended inside the epoch
+        save();
+        return false;
+    }
+    return end_epoch(means());
+}
+
+Metrics Trainer::train_step(const TensorMap& batch) {
+    Metrics metrics;
+    for (const Phase& phase : phases_)
+        for (int64_t u = 0; u < phase.spec->updates; ++u) run_phase(phase, batch, metrics);
+    double total = 0;
+    for (const auto& l : spec_.losses) {
+        double v = metric(metrics, l.name);
+        if (!std::isnan(v)) total += l.weight * v;
+    }
+    metrics.emplace_back("total", total);
+    return metrics;
+}
+
+void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& metrics) {
+    ctx_.parameters().zero_grad();
+    TensorMap values = batch;
+    pipeline_.sample_noise(values, batch.begin()->second.dim(0));
+    pipeline_.run_nodes(values, phase.nodes, &phase.recorded);
+    std::vector<Tensor> losses;
+    std::vector<double> weights;
+    for (std::size_t k : phase.losses) {
+        Tensor loss = pipeline_.run_loss(values, k);
+        const double value = loss.data<float>()[0];
+        if (!std::isfinite(value)) {
+            ctx_.tape().clear();
+            throw DivergedError(fmt::format(
+                "training stopped: loss '{}' is {} at step {} (epoch {}, phase '{}'). The last good checkpoint is kept in {}. "
+                "Try a lower learning rate or gradient clipping (optimizers.NAME.clip_norm).",
+                spec_.losses[k].name, value, state_.step + 1, state_.epoch + 1, phase.spec->name,
+                has_checkpoint(options_.run_dir) ? (options_.run_dir / "checkpoint.json").string() : "(none yet: it failed before the first)"));
+        }
+        metrics.emplace_back(spec_.losses[k].name, value);
+        losses.push_back(loss);
+        weights.push_back(spec_.losses[k].weight);
+    }
+    ctx_.tape().backward(ctx_, losses, weights);
+    for (std::size_t o : phase.optimizers) {
+        const OptimizerSpec& os = spec_.optimizers[o];
+        if (os.clip_norm > 0) metrics.emplace_back("grad_norm/" + os.name, clip_grad_norm(groups_[o], os.clip_norm));
+        pipeline_.optimizer(o).step(lr_scale(os.schedule, state_.step, total_steps_), ++state_.optimizer_steps[o]);
+    }
+}
+
+// Validation, early stopping, samples and a checkpoint. False when training should stop.
+bool Trainer::end_epoch(const Metrics& train_means) {
+    std::ostream& out = *options_.out;
+    const int64_t epoch = state_.epoch + 1;
+    log_->write(state_.step, epoch, "train_epoch", train_means);
+    bool stop = false;
+    if (pipeline_.validation_split().present()) {
+        Metrics validation = evaluate_split(pipeline_, ctx_, pipeline_.validation_split(), spec_.data.batch_size);
+        log_->write(state_.step, epoch, "validation", validation);
+        out << "  validation: " << metrics_text(validation) << "\n";
+        stop = early_stopping(validation);
+    }
+    write_samples();
+    state_.epoch += 1;
+    state_.batch = 0;
+    state_.epoch_sums.clear();
+    state_.epoch_steps = 0;
+    stopped_early_ = stop;
+    save();
+    out.flush();
+    return !stop;
+}
+
+// Updates the best value; true when patience has run out.
+bool Trainer::early_stopping(const Metrics& validation) {
+    const EarlyStoppingSpec& e = spec_.train.early_stopping;
+    if (!e.enabled) return false;
+    const std::string name = e.monitor.substr(e.monitor.find('/') + 1);
+    const double value = metric(validation, name);
+    if (std::isnan(value))
+        throw ConfigError(yaml_where(e.node, spec_.file, "train.early_stopping.monitor") + ": no metric '" + e.monitor +
+                          "' (validation has: " + metrics_text(validation) + ")");
+    const bool better = state_.best_epoch < 0 || (e.mode == "min" ? value < state_.best - e.min_delta : value > state_.best + e.min_delta);
+    if (better) {
+        state_.best = value;
+        state_.best_epoch = state_.epoch + 1;
+        state_.bad_epochs = 0;
+        if (e.restore_best) write_safetensors(options_.run_dir / "best.safetensors", model_tensors());
+        return false;
+    }
+    if (++state_.bad_epochs < e.patience) return false;
+    *options_.out << fmt::format("  early stopping: {} has not improved for {} epochs (best {:.4g} at epoch {})\n", e.monitor,
+                                 state_.bad_epochs, state_.best, state_.best_epoch);
+    if (e.restore_best) {
+        restore_tensors(read_safetensors(options_.run_dir / "best.safetensors", ctx_.pool()).tensors, model_tensors(),
+                        (options_.run_dir / "best.safetensors").string());
+        *options_.out << fmt::format("  restored the parameters of epoch {}\n", state_.best_epoch);
+    }
+    return true;
+}
+
+void Trainer::write_samples() {
+    if (spec_.train.samples == 0 || (!sampler_->can_generate() && !sampler_->can_reconstruct())) return;
+    const fs::path file = options_.run_dir / "samples" / fmt::format("epoch-{:03d}.png", state_.epoch + 1);
+    fs::create_directories(file.parent_path());
+    // The same prior samples every epoch, so the grids show the model changing.
+    Tensor images = sampler_->can_generate() ? sampler_->generate(spec_.train.samples, state_.seed + 1)
+                                             : sampler_->reconstruct(spec_.train.samples, kSampleColumns);
+    sampler_->write(file, images, kSampleColumns);
+}
+
+void Trainer::finish(TrainResult& result) {
+    std::ostream& out = *options_.out;
+    state_.finished = !budget_left() || stopped_early_;
+    result.steps = state_.step;
+    result.epochs = state_.epoch;
+    result.stopped_early = stopped_early_;
+    if (pipeline_.test_split().present()) {
+        EvalScope same_numbers(ctx_, state_.seed + 2);  // the test metrics of a run do not depend on when they are asked for
+        ctx_.set_grad_enabled(false);
+        result.test = evaluate_split(pipeline_, ctx_, pipeline_.test_split(), spec_.data.batch_size);
+    }
+    save();
+    if (!result.test.empty()) {
+        log_->write(state_.step, state_.epoch, "test", result.test);
+        out << "Test (" << pipeline_.test_split().indices.size() << " examples, mean per example):\n";
+        for (const auto& [k, v] : result.test)
+            out << fmt::format("  {:<16} {:>12.4f}{}\n", k, v, k == "total" ? "  (weighted sum of the losses)" : "");
+    }
+    out << fmt::format("Done: {} steps, {} epochs. Checkpoint, metrics and samples are in {}\n", state_.step, state_.epoch,
+                       options_.run_dir.string());
+}
+
+}  // namespace chimera
