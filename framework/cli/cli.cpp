@@ -100,7 +100,10 @@ int help(const std::vector<Command>& commands, const std::vector<std::string>& a
 
 }  // namespace
 
-std::vector<Command> all_commands() { return {ops_command(), plugins_command()}; }
+std::vector<Command> all_commands() {
+    return {train_command(),    validate_command(), summary_command(), generate_command(),
+            reconstruct_command(), plugins_command(),  ops_command()};
+}
 
 int run_cli(const std::vector<std::string>& args) {
     const std::vector<Command> commands = all_commands();

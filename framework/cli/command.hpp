@@ -26,6 +26,11 @@ std::vector<Command> all_commands();
 // One per file, each in its own translation unit.
 Command ops_command();
 Command plugins_command();
+Command train_command();
+Command validate_command();
+Command summary_command();
+Command generate_command();
+Command reconstruct_command();
 
 // Runs the whole command line; returns the exit code. Throws HostError subclasses.
 int run_cli(const std::vector<std::string>& args);
