@@ -48,8 +48,10 @@ void truncate_metrics(const fs::path& file, int64_t step) {
     std::string line, kept;
     while (std::getline(in, line)) {
         auto j = nlohmann::json::parse(line, nullptr, false);
-        if (!j.is_discarded() && j.contains("step") && j["step"].is_number_integer() && j["step"].get<int64_t>() <= step)
-            kept += line + "\n";
+        if (j.is_discarded() || !j.contains("step") || !j["step"].is_number_integer()) continue;
+        const int64_t at = j["step"].get<int64_t>();
+        // The test metrics of the interrupted run are superseded by the resumed run's.
+        if (at < step || (at == step && j.value("split", "") != "test")) kept += line + "\n";
     }
     write_file_atomically(file, kept);
 }
@@ -252,7 +254,7 @@ void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& met
             throw DivergedError(fmt::format(
                 "training stopped: loss '{}' is {} at step {} (epoch {}, phase '{}'). The last good checkpoint is kept in {}. "
                 "Try a lower learning rate or gradient clipping (optimizers.NAME.clip_norm).",
-                spec_.losses[k].name, value, state_.step + 1, state_.epoch + 1, phase.spec->name,
+                spec_.losses[k].name, std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf", state_.step + 1, state_.epoch + 1, phase.spec->name,
                 has_checkpoint(options_.run_dir) ? (options_.run_dir / "checkpoint.json").string() : "(none yet: it failed before the first)"));
         }
         metrics.emplace_back(spec_.losses[k].name, value);

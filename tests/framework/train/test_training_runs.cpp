@@ -1,0 +1,182 @@
+// Whole training runs through the command line, on a few hundred Fashion-MNIST images: the same
+// seed gives the same losses; a run resumed from a checkpoint (mid-epoch, and for a GAN's two
+// optimizers) equals the uninterrupted run bit for bit; a non-finite loss stops the run with
+// its name and keeps the last checkpoint; early stopping restores the best epoch; a run
+// directory is never overwritten or resumed by mistake.
+#define BOOST_TEST_MODULE framework_training
+#include <boost/test/unit_test.hpp>
+
+#include "support/run_process.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using chimera::test::run_process;
+using chimera::test::ProcessResult;
+
+namespace {
+
+const std::string vae = std::string(CHIMERA_CONFIGS) + "/vae_mlp_fashion.yaml";
+const std::string gan = std::string(CHIMERA_CONFIGS) + "/gan_mlp_fashion.yaml";
+const std::string ae = std::string(CHIMERA_CONFIGS) + "/ae_mlp_fashion.yaml";
+
+// Small and fast: 640 examples of 64 (10 steps an epoch), a metric line every step, 2 threads.
+const std::vector<std::string> small = {"--set", "data.options.limit=640", "--set", "data.batch_size=64",
+                                        "--set", "train.log_every=1",       "--set", "train.samples=16",
+                                        "--threads", "2"};
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("chimera-train-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~TempDir() { fs::remove_all(path); }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+};
+
+ProcessResult train(const std::string& config, const fs::path& out, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {CHIMERA_BIN, "train", config, "--out", out.string()};
+    argv.insert(argv.end(), small.begin(), small.end());
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_process(argv);
+}
+
+std::string read(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+nlohmann::json state_of(const fs::path& run) { return nlohmann::json::parse(read(run / "checkpoint.json")); }
+
+std::vector<nlohmann::json> metric_lines(const fs::path& run) {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(read(run / "metrics.jsonl"));
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+}
+
+void require_ok(const ProcessResult& r) {
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "exit " << r.exit_code << "\n" << r.out << r.err);
+}
+#define REQUIRE_OK(call) require_ok(call)
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_same_seed_gives_identical_losses_and_another_seed_does_not) {
+    TempDir a, b, c;
+    REQUIRE_OK(train(vae, a.path, {"--set", "train.epochs=2"}));
+    REQUIRE_OK(train(vae, b.path, {"--set", "train.epochs=2"}));
+    REQUIRE_OK(train(vae, c.path, {"--set", "train.epochs=2", "--seed", "7"}));
+    BOOST_TEST(metric_lines(a.path).size() == 2 * 10 + 2 * 2 + 1);  // steps, epoch and validation lines, test
+    BOOST_TEST(read(a.path / "metrics.jsonl") == read(b.path / "metrics.jsonl"));
+    BOOST_TEST(read(a.path / "metrics.jsonl") != read(c.path / "metrics.jsonl"));
+    BOOST_TEST(fs::exists(a.path / "samples" / "epoch-002.png"));
+}
+
+BOOST_AUTO_TEST_CASE(a_vae_resumed_mid_epoch_equals_the_uninterrupted_run_bit_for_bit) {
+    TempDir whole, parts;
+    REQUIRE_OK(train(vae, whole.path, {"--set", "train.epochs=3"}));
+    // Stop inside epoch 2 (step 14 of 30), then continue to the end of epoch 3.
+    REQUIRE_OK(train(vae, parts.path, {"--set", "train.epochs=3", "--set", "train.steps=14"}));
+    nlohmann::json stopped = state_of(parts.path);
+    BOOST_TEST(stopped["step"].get<int>() == 14);
+    BOOST_TEST(stopped["epoch"].get<int>() == 1);
+    BOOST_TEST(stopped["batch"].get<int>() == 4);
+    ProcessResult resumed = train(vae, parts.path, {"--set", "train.epochs=3", "--resume"});
+    REQUIRE_OK(resumed);
+    BOOST_TEST(resumed.out.find("Resuming at epoch 2, step 14") != std::string::npos);
+    BOOST_TEST(read(whole.path / "metrics.jsonl") == read(parts.path / "metrics.jsonl"));
+    std::string tensors = state_of(whole.path)["tensors"].get<std::string>();
+    BOOST_TEST(tensors == state_of(parts.path)["tensors"].get<std::string>());
+    BOOST_TEST((read(whole.path / tensors) == read(parts.path / tensors)));  // parameters and Adam state
+}
+
+BOOST_AUTO_TEST_CASE(a_gan_resumed_at_an_epoch_end_equals_the_uninterrupted_run_bit_for_bit) {
+    TempDir whole, parts;
+    const std::vector<std::string> gan_small = {"--set", "data.validation.holdout=64"};
+    auto with = [&](std::vector<std::string> more) {
+        more.insert(more.begin(), gan_small.begin(), gan_small.end());
+        return more;
+    };
+    REQUIRE_OK(train(gan, whole.path, with({"--set", "train.epochs=2"})));
+    REQUIRE_OK(train(gan, parts.path, with({"--set", "train.epochs=1"})));
+    REQUIRE_OK(train(gan, parts.path, with({"--set", "train.epochs=2", "--resume"})));
+    BOOST_TEST(read(whole.path / "metrics.jsonl") == read(parts.path / "metrics.jsonl"));
+    // Both players stepped every step, from the same checkpoint.
+    BOOST_TEST(state_of(parts.path)["optimizer_steps"] == nlohmann::json::parse("[18, 18]"));
+}
+
+BOOST_AUTO_TEST_CASE(a_non_finite_loss_stops_the_run_naming_it_and_keeps_the_last_checkpoint) {
+    TempDir run;
+    ProcessResult r = train(vae, run.path, {"--set", "optimizers.adam.options.lr=1e6", "--set", "train.checkpoint_every=1"});
+    BOOST_TEST(r.exit_code == 6);
+    BOOST_TEST(r.err.find("chimera: error: training stopped: loss '") != std::string::npos);
+    BOOST_TEST(r.err.find("is NaN at step 2 (epoch 1, phase 'train')") != std::string::npos, r.err);
+    nlohmann::json kept = state_of(run.path);
+    BOOST_TEST(kept["step"].get<int>() == 1);
+    BOOST_TEST(fs::exists(run.path / kept["tensors"].get<std::string>()));
+}
+
+BOOST_AUTO_TEST_CASE(early_stopping_stops_after_patience_and_restores_the_best_epoch) {
+    TempDir run;
+    // No later epoch can beat the first by 1e9: patience 2 stops after epoch 3.
+    ProcessResult r = train(ae, run.path, {"--set", "data.validation.holdout=64", "--set", "train.epochs=10", "--set",
+                                           "train.early_stopping={monitor: validation/total, patience: 2, min_delta: 1e9}"});
+    REQUIRE_OK(r);
+    BOOST_TEST(r.out.find("early stopping: validation/total has not improved for 2 epochs") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("restored the parameters of epoch 1") != std::string::npos);
+    nlohmann::json s = state_of(run.path);
+    BOOST_TEST(s["epoch"].get<int>() == 3);
+    BOOST_TEST(s["early_stopping"]["best_epoch"].get<int>() == 1);
+    // The checkpoint holds epoch 1's parameters: the same bytes as best.safetensors' for each.
+    std::vector<nlohmann::json> lines = metric_lines(run.path);
+    double first_validation = 0, test = 0;
+    for (const auto& l : lines) {
+        if (l["split"] == "validation" && l["epoch"] == 1) first_validation = l["total"].get<double>();
+        if (l["split"] == "test") test = l["total"].get<double>();
+    }
+    BOOST_TEST(first_validation > 0);
+    BOOST_TEST(test > 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_run_directory_is_neither_overwritten_nor_resumed_by_mistake) {
+    TempDir run, empty;
+    REQUIRE_OK(train(vae, run.path, {"--set", "train.steps=2"}));
+    ProcessResult again = train(vae, run.path, {"--set", "train.steps=2"});
+    BOOST_TEST(again.exit_code == 2);
+    BOOST_TEST(again.err.find("already holds a run; continue it with --resume") != std::string::npos, again.err);
+    ProcessResult nothing = train(vae, empty.path / "none", {"--resume"});
+    BOOST_TEST(nothing.exit_code == 2);
+    BOOST_TEST(nothing.err.find("holds no checkpoint to continue") != std::string::npos, nothing.err);
+    ProcessResult changed = train(vae, run.path, {"--set", "train.steps=4", "--set", "optimizers.adam.options.lr=0.01", "--resume"});
+    BOOST_TEST(changed.exit_code == 3);
+    BOOST_TEST(changed.err.find("this run was made by a different pipeline") != std::string::npos, changed.err);
+    REQUIRE_OK(train(vae, run.path, {"--set", "train.steps=2", "--overwrite"}));
+    BOOST_TEST(state_of(run.path)["step"].get<int>() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupt_checkpoint_is_an_error_naming_the_file) {
+    TempDir run;
+    REQUIRE_OK(train(vae, run.path, {"--set", "train.steps=2"}));
+    std::string tensors = state_of(run.path)["tensors"].get<std::string>();
+    std::string bytes = read(run.path / tensors);
+    std::ofstream(run.path / tensors, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    ProcessResult r = train(vae, run.path, {"--set", "train.steps=4", "--resume"});
+    BOOST_TEST(r.exit_code == 5);
+    BOOST_TEST(r.err.find(tensors) != std::string::npos, r.err);
+    std::ofstream(run.path / "checkpoint.json") << "{\"version\": 1, \"step\": ";
+    ProcessResult g = run_process({CHIMERA_BIN, "generate", run.path.string(), "--n", "4"});
+    BOOST_TEST(g.exit_code == 5);
+    BOOST_TEST(g.err.find("checkpoint.json: not a readable checkpoint state") != std::string::npos, g.err);
+}
