@@ -22,7 +22,8 @@ std::string yaml_where(const YAML::Node& node, const std::string& file, const st
     // A node looked up under a missing key is invalid and has no mark: name the path alone.
     YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
     std::string p = "(" + (path.empty() ? std::string("top level") : path) + ")";
-    if (file.empty() || mark.is_null()) return p;
+    if (file.empty()) return p;
+    if (mark.is_null()) return file + " " + p;  // made in code or by --set: no place in the file
     return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + " " + p;
 }
 
@@ -40,6 +41,27 @@ void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, 
     }
 }
 
+namespace {
+
+// A copy of `node` made in code, so that errors about it do not point into the --set text as if
+// it were the file (line 1, column 1).
+YAML::Node without_marks(const YAML::Node& node) {
+    if (node.IsScalar()) return YAML::Node(node.Scalar());
+    if (node.IsSequence()) {
+        YAML::Node out(YAML::NodeType::Sequence);
+        for (const auto& item : node) out.push_back(without_marks(item));
+        return out;
+    }
+    if (node.IsMap()) {
+        YAML::Node out(YAML::NodeType::Map);
+        for (const auto& entry : node) out[entry.first.Scalar()] = without_marks(entry.second);
+        return out;
+    }
+    return YAML::Node();
+}
+
+}  // namespace
+
 void apply_override(YAML::Node& root, const std::string& assignment) {
     std::size_t eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -47,7 +69,7 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     std::string path = assignment.substr(0, eq);
     YAML::Node value;
     try {
-        value = YAML::Load(assignment.substr(eq + 1));
+        value = without_marks(YAML::Load(assignment.substr(eq + 1)));
     } catch (const YAML::Exception& e) {
         throw UsageError("--set '" + assignment + "': the value is not YAML (" + e.msg + ")");
     }

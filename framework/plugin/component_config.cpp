@@ -9,8 +9,9 @@ namespace chimera {
 namespace {
 
 std::string locate(const YAML::Node& node, const std::string& file, const std::string& path) {
-    YAML::Mark mark = node.Mark();
-    if (file.empty() || mark.is_null()) return path;
+    YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
+    if (file.empty()) return path;
+    if (mark.is_null()) return file + " (" + path + ")";  // set on the command line or made in code
     return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
            " (" + path + ")";
 }

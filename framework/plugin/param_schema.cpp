@@ -102,7 +102,7 @@ std::optional<std::string> check_param_value(const ParamInfo& param, const YAML:
     case CHM_PARAM_INT_LIST:
     case CHM_PARAM_FLOAT_LIST:
     case CHM_PARAM_STRING_LIST: {
-        if (!value.IsSequence()) return "expected a " + param_type_name(param.type) + ", got " +
+        if (!value.IsSequence()) return "expected " + std::string(param.type == CHM_PARAM_INT_LIST ? "an " : "a ") + param_type_name(param.type) + ", got " +
                                         show(value);
         chm_param_type element = param.type == CHM_PARAM_INT_LIST     ? CHM_PARAM_INT
                                  : param.type == CHM_PARAM_FLOAT_LIST ? CHM_PARAM_FLOAT

@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(lists_check_every_element) {
     p.min = 1;
     BOOST_TEST(why(p, "[512, 256]") == "fits");
     BOOST_TEST(why(p, "[]") == "fits");
-    BOOST_TEST(why(p, "512") == "expected a int list, got '512'");
+    BOOST_TEST(why(p, "512") == "expected an int list, got '512'");
     BOOST_TEST(why(p, "[512, 0]") == "element 1: 0 is below the minimum 1");
     BOOST_TEST(why(param(CHM_PARAM_FLOAT_LIST), "[0.5, x]") == "element 1: expected a number, got 'x'");
 }
