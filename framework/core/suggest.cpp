@@ -31,7 +31,10 @@ std::string nearest_name(const std::string& typed, const std::vector<std::string
     std::size_t best_distance = 0;
     for (const auto& c : candidates) {
         std::size_t d = edit_distance(typed, c);
-        if (best.empty() || d < best_distance) {
+        // On a tie, a candidate with the same letters wins: "nodse" is "nodes" with two letters
+        // swapped, not "noise" with one changed.
+        bool same_letters = std::is_permutation(typed.begin(), typed.end(), c.begin(), c.end());
+        if (best.empty() || d < best_distance || (d == best_distance && same_letters)) {
             best = c;
             best_distance = d;
         }

@@ -99,16 +99,31 @@ const ComponentInfo& Pipeline::resolve(const std::string& component, const std::
 }
 
 std::unique_ptr<ComponentInstance> Pipeline::instantiate(const ComponentInfo& info, const YAML::Node& options,
-                                                         const std::string& path, const std::string& name) {
+                                                         const std::string& path, const std::string& name,
+                                                         const YAML::Node& written) {
     configs_.push_back(make_component_config(info, options, spec_.file, path));
-    return std::make_unique<ComponentInstance>(info, *configs_.back(), name);
+    try {
+        return std::make_unique<ComponentInstance>(info, *configs_.back(), name);
+    } catch (const PluginError& e) {
+        // A plugin refusing its options is a problem of the pipeline file, one failing to read
+        // a file a problem of the data: both belong where the component is configured.
+        const std::string where = yaml_where(written.IsDefined() && !written.IsNull() ? written : options, spec_.file, path);
+        const std::string what = e.what();
+        if (what.find("create failed (" + status_name(CHM_ERR_IO) + ")") != std::string::npos)
+            throw DataError(where + ": " + what);
+        for (chm_status s : {CHM_ERR_INVALID_ARGUMENT, CHM_ERR_NOT_FOUND, CHM_ERR_TYPE})
+            if (what.find("create failed (" + status_name(s) + ")") != std::string::npos) throw ConfigError(where + ": " + what);
+        throw;
+    }
 }
 
 void Pipeline::make_data() {
     const DataSpec& d = spec_.data;
     const ComponentInfo& info = resolve(d.loader, {CHM_KIND_LOADER}, d.node["loader"], "data.loader");
     auto make_split = [&](const SplitSpec& s, const std::string& split) {
-        loaders_.push_back(instantiate(info, merge_options(d.options, s.options), "data." + split + ".options", "data_" + split));
+        const YAML::Node& written = s.options.IsMap() ? s.options : d.options.IsMap() ? d.options : d.node;
+        loaders_.push_back(
+            instantiate(info, merge_options(d.options, s.options), "data." + split + ".options", "data_" + split, written));
         DataSplit out{loaders_.back().get(), {}};
         int64_t n = out.loader->size();
         for (int64_t i = 0; i < n; ++i) out.indices.push_back(i);

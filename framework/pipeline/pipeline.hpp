@@ -90,8 +90,10 @@ public:
 private:
     const ComponentInfo& resolve(const std::string& component, const std::vector<chm_kind>& kinds,
                                  const YAML::Node& node, const std::string& path) const;
+    // `written` is where the options sit in the file, when `options` was made in code.
     std::unique_ptr<ComponentInstance> instantiate(const ComponentInfo& info, const YAML::Node& options,
-                                                   const std::string& path, const std::string& name);
+                                                   const std::string& path, const std::string& name,
+                                                   const YAML::Node& written = YAML::Node());
     void make_data();
     void make_components();
     void dry_run(int64_t batch);

@@ -95,7 +95,8 @@ std::vector<int64_t> read_int_list(const YAML::Node& map, const std::string& key
         int64_t value = 0;
         if (!v[k].IsScalar() || !YAML::convert<int64_t>::decode(v[k], value))
             yaml_fail(v[k], place.child(key).item(k), "expected an integer");
-        if (value < min) yaml_fail(v[k], place.child(key).item(k), "must be at least " + std::to_string(min));
+        if (value < min)
+            yaml_fail(v[k], place.child(key).item(k), "must be at least " + std::to_string(min) + ", got " + v[k].Scalar());
         values.push_back(value);
     }
     return values;

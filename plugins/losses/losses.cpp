@@ -19,6 +19,12 @@ Param reduction_param(const char* def) {
         .choices({"batch_sum", "mean", "sum"});
 }
 
+std::string shape_text(const Tensor& t) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < t.shape().size(); ++i) s += (i ? ", " : "") + std::to_string(t.shape()[i]);
+    return s + "]";
+}
+
 Tensor reduce(const Tensor& elements, const std::string& reduction) {
     if (reduction == "mean") return ops::mean(elements);
     Tensor total = ops::sum(elements);
@@ -34,7 +40,8 @@ public:
     void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
         Tensor x = in["x"], target = in["target"];
         if (x.shape() != target.shape())
-            throw chimera::Error(std::string(name()) + ": x and target differ in shape", CHM_ERR_INVALID_ARGUMENT);
+            throw chimera::Error(std::string(name()) + ": x " + shape_text(x) + " and target " + shape_text(target) +
+                                     " differ in shape", CHM_ERR_INVALID_ARGUMENT);
         out.set("loss", reduce(elements(x, target), reduction_));
     }
 
