@@ -9,11 +9,35 @@ namespace fs = std::filesystem;
 
 namespace chimera {
 
-po::options_description override_options() {
-    po::options_description desc("Pipeline");
-    desc.add_options()("set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
-                       "override a value of the pipeline file, e.g. --set train.epochs=3 (repeatable)");
-    return desc;
+po::options_description pipeline_file_options(po::options_description own) {
+    own.add_options()("file", po::value<std::string>()->required()->value_name("FILE"), "the pipeline (YAML)")(
+        "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
+        "override a value of the pipeline file, e.g. --set train.epochs=3 (repeatable)");
+    own.add(plugin_options());
+    own.add(compute_options());
+    return own;
+}
+
+po::options_description grid_options(po::options_description own, int64_t default_n, const std::string& default_name) {
+    own.add_options()("run", po::value<std::string>()->required()->value_name("RUN_DIR"), "the run directory of chimera train")(
+        "n", po::value<int64_t>()->default_value(default_n), "how many images (rows with --interpolate)")(
+        "columns", po::value<int>()->default_value(8), "images per grid row")(
+        "out,o", po::value<std::string>()->value_name("FILE.png"), ("the PNG grid (default: RUN_DIR/" + default_name + ")").c_str());
+    own.add(plugin_options());
+    own.add(compute_options());
+    return own;
+}
+
+GridRequest grid_request(const po::variables_map& vm, const std::string& command, const std::string& default_name) {
+    GridRequest r;
+    r.run = vm["run"].as<std::string>();
+    r.n = vm["n"].as<int64_t>();
+    r.columns = vm["columns"].as<int>();
+    if (r.n < 1 || r.n > 4096) throw UsageError("chimera " + command + ": --n must be between 1 and 4096, got " + std::to_string(r.n));
+    if (r.columns < 1 || r.columns > 256)
+        throw UsageError("chimera " + command + ": --columns must be between 1 and 256, got " + std::to_string(r.columns));
+    r.out = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : r.run / default_name;
+    return r;
 }
 
 PipelineSession::PipelineSession(const po::variables_map& vm, const std::string& file, std::vector<std::string> extra) {
@@ -35,20 +59,18 @@ PipelineSession::~PipelineSession() {
     pipeline_.reset();  // instances go before the session that lends them the host
 }
 
-fs::path run_config(const fs::path& dir) {
+std::unique_ptr<PipelineSession> PipelineSession::open_run(const po::variables_map& vm, const fs::path& dir) {
     if (!fs::is_directory(dir)) throw DataError(dir.string() + ": no such run directory");
-    fs::path config = dir / "config.yaml";
+    const fs::path config = dir / "config.yaml";
     if (!fs::exists(config))
         throw DataError(dir.string() + ": not a run directory (no config.yaml); give the --out directory of chimera train");
-    return config;
-}
-
-void load_run_parameters(const fs::path& dir, Context& ctx) {
-    Checkpoint c = load_checkpoint(dir, ctx.pool());
+    auto session = std::make_unique<PipelineSession>(vm, config.string());
+    Checkpoint c = load_checkpoint(dir, session->context().pool());
     NamedTensorList targets;
-    for (const Tensor& p : ctx.parameters().all()) targets.emplace_back("param/" + p.name(), p);
-    for (const Tensor& b : ctx.parameters().buffers()) targets.emplace_back("buffer/" + b.name(), b);
+    for (const Tensor& p : session->context().parameters().all()) targets.emplace_back("param/" + p.name(), p);
+    for (const Tensor& b : session->context().parameters().buffers()) targets.emplace_back("buffer/" + b.name(), b);
     restore_tensors(c.tensors.tensors, targets, c.file.string());
+    return session;
 }
 
 }  // namespace chimera

@@ -17,14 +17,31 @@
 
 namespace chimera {
 
-// --set KEY.PATH=VALUE (repeatable).
-boost::program_options::options_description override_options();
+// The options of a command reading a pipeline FILE (positional): `own`, then the file, --set,
+// plugin search and compute options.
+boost::program_options::options_description pipeline_file_options(boost::program_options::options_description own);
+// The options of a command drawing a grid from a RUN_DIR (positional): `own`, --n, --columns,
+// --out (default RUN_DIR/<default_name>), then plugin search and compute.
+boost::program_options::options_description grid_options(boost::program_options::options_description own,
+                                                         int64_t default_n, const std::string& default_name);
+
+// Those options, checked. Throws UsageError naming `command`.
+struct GridRequest {
+    std::filesystem::path run, out;
+    int64_t n = 0;
+    int columns = 8;
+};
+GridRequest grid_request(const boost::program_options::variables_map& vm, const std::string& command,
+                         const std::string& default_name);
 
 class PipelineSession {
 public:
     // Reads `file` with the command line's --set overrides (plus `extra` ones) and builds it.
     PipelineSession(const boost::program_options::variables_map& vm, const std::string& file,
                     std::vector<std::string> extra = {});
+    // The pipeline of a run directory, with its last checkpoint's parameters. Throws DataError.
+    static std::unique_ptr<PipelineSession> open_run(const boost::program_options::variables_map& vm,
+                                                     const std::filesystem::path& dir);
     ~PipelineSession();
 
     const YAML::Node& root() const { return root_; }
@@ -39,12 +56,5 @@ private:
     YAML::Node root_;
     std::unique_ptr<Pipeline> pipeline_;
 };
-
-// The resolved pipeline a run directory keeps (`config.yaml`). Throws DataError when `dir` is
-// not a run directory.
-std::filesystem::path run_config(const std::filesystem::path& dir);
-
-// Loads the run's last checkpoint parameters and buffers into the pipeline. Throws DataError.
-void load_run_parameters(const std::filesystem::path& dir, Context& ctx);
 
 }  // namespace chimera

@@ -62,14 +62,11 @@ Command train_command() {
     c.usage = "chimera train FILE [--out DIR] [--resume | --overwrite] [--set KEY=VALUE ...] [options]";
     c.options = [] {
         po::options_description desc("Options");
-        desc.add_options()("file", po::value<std::string>()->required()->value_name("FILE"), "the pipeline (YAML)")(
+        desc.add_options()(
             "out,o", po::value<std::string>()->value_name("DIR"), "the run directory (default: runs/<FILE's name>)")(
             "resume", "continue the run in --out from its last checkpoint")(
             "overwrite", "start over in --out, removing the run that is there");
-        desc.add(override_options());
-        desc.add(plugin_options());
-        desc.add(compute_options());
-        return desc;
+        return pipeline_file_options(desc);
     };
     c.positional.add("file", 1);
     c.run = run;

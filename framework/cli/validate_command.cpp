@@ -68,14 +68,7 @@ Command validate_command() {
     c.name = "validate";
     c.summary = "Check a pipeline file without training it";
     c.usage = "chimera validate FILE [--set KEY=VALUE ...] [options]";
-    c.options = [] {
-        po::options_description desc("Options");
-        desc.add_options()("file", po::value<std::string>()->required()->value_name("FILE"), "the pipeline (YAML)");
-        desc.add(override_options());
-        desc.add(plugin_options());
-        desc.add(compute_options());
-        return desc;
-    };
+    c.options = [] { return pipeline_file_options(po::options_description("Options")); };
     c.positional.add("file", 1);
     c.run = run;
     return c;

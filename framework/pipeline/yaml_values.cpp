@@ -2,6 +2,7 @@
 
 #include "core/host_error.hpp"
 #include "pipeline/yaml_source.hpp"
+#include "plugin/param_schema.hpp"
 
 #include <cmath>
 
@@ -45,9 +46,10 @@ int64_t read_int(const YAML::Node& map, const std::string& key, const YamlPlace&
                  std::optional<int64_t> fallback, int64_t min) {
     YAML::Node v = scalar_at(map, key, place, "an integer");
     if (!v.IsDefined()) return absent(map, key, place, fallback);
-    int64_t value = 0;
-    if (!YAML::convert<int64_t>::decode(v, value))
-        yaml_fail(v, place.child(key), "expected an integer, got '" + v.Scalar() + "'");
+    // The same typing as plugin options: 1.5 and 1e3 are not integers.
+    std::optional<int64_t> parsed = parse_int(v);
+    if (!parsed) yaml_fail(v, place.child(key), "expected an integer, got '" + v.Scalar() + "'");
+    int64_t value = *parsed;
     if (value < min) yaml_fail(v, place.child(key), "must be at least " + std::to_string(min) + ", got " + v.Scalar());
     return value;
 }
@@ -56,9 +58,9 @@ double read_real(const YAML::Node& map, const std::string& key, const YamlPlace&
                  std::optional<double> fallback, double min) {
     YAML::Node v = scalar_at(map, key, place, "a number");
     if (!v.IsDefined()) return absent(map, key, place, fallback);
-    double value = 0;
-    if (!YAML::convert<double>::decode(v, value) || !std::isfinite(value))
-        yaml_fail(v, place.child(key), "expected a finite number, got '" + v.Scalar() + "'");
+    std::optional<double> parsed = parse_float(v);
+    if (!parsed || !std::isfinite(*parsed)) yaml_fail(v, place.child(key), "expected a finite number, got '" + v.Scalar() + "'");
+    double value = *parsed;
     if (value < min) yaml_fail(v, place.child(key), "must be at least " + std::to_string(min) + ", got " + v.Scalar());
     return value;
 }
@@ -66,10 +68,9 @@ double read_real(const YAML::Node& map, const std::string& key, const YamlPlace&
 bool read_bool(const YAML::Node& map, const std::string& key, const YamlPlace& place, std::optional<bool> fallback) {
     YAML::Node v = scalar_at(map, key, place, "true or false");
     if (!v.IsDefined()) return absent(map, key, place, fallback);
-    bool value = false;
-    if (!YAML::convert<bool>::decode(v, value))
-        yaml_fail(v, place.child(key), "expected true or false, got '" + v.Scalar() + "'");
-    return value;
+    std::optional<bool> value = parse_bool(v);
+    if (!value) yaml_fail(v, place.child(key), "expected true or false, got '" + v.Scalar() + "'");
+    return *value;
 }
 
 std::vector<std::string> read_names(const YAML::Node& map, const std::string& key, const YamlPlace& place) {
@@ -92,9 +93,9 @@ std::vector<int64_t> read_int_list(const YAML::Node& map, const std::string& key
     if (!v.IsSequence()) yaml_fail(v, place.child(key), "expected a list of integers, e.g. [1, 28, 28]");
     std::vector<int64_t> values;
     for (std::size_t k = 0; k < v.size(); ++k) {
-        int64_t value = 0;
-        if (!v[k].IsScalar() || !YAML::convert<int64_t>::decode(v[k], value))
-            yaml_fail(v[k], place.child(key).item(k), "expected an integer");
+        std::optional<int64_t> parsed = parse_int(v[k]);
+        if (!parsed) yaml_fail(v[k], place.child(key).item(k), "expected an integer");
+        int64_t value = *parsed;
         if (value < min)
             yaml_fail(v[k], place.child(key).item(k), "must be at least " + std::to_string(min) + ", got " + v[k].Scalar());
         values.push_back(value);

@@ -9,12 +9,6 @@ namespace chimera {
 
 namespace {
 
-std::string show(const YAML::Node& value) {
-    if (value.IsScalar()) return "'" + value.Scalar() + "'";
-    if (value.IsSequence()) return "a list";
-    if (value.IsMap()) return "a map";
-    return "nothing";
-}
 
 std::string number_text(double v) {
     std::ostringstream s;
@@ -42,19 +36,19 @@ std::optional<std::string> check_choice(const ParamInfo& param, const std::strin
 // One scalar of a scalar-typed parameter (or one element of a list-typed one).
 std::optional<std::string> check_scalar(const ParamInfo& param, chm_param_type type,
                                         const YAML::Node& value) {
-    if (!value.IsScalar()) return "expected " + param_type_name(type) + ", got " + show(value);
+    if (!value.IsScalar()) return "expected " + param_type_name(type) + ", got " + show_value(value);
     switch (type) {
     case CHM_PARAM_BOOL:
-        if (!parse_bool(value)) return "expected true or false, got " + show(value);
+        if (!parse_bool(value)) return "expected true or false, got " + show_value(value);
         return std::nullopt;
     case CHM_PARAM_INT: {
         auto v = parse_int(value);
-        if (!v) return "expected an integer, got " + show(value);
+        if (!v) return "expected an integer, got " + show_value(value);
         return check_range(param, static_cast<double>(*v));
     }
     case CHM_PARAM_FLOAT: {
         auto v = parse_float(value);
-        if (!v) return "expected a number, got " + show(value);
+        if (!v) return "expected a number, got " + show_value(value);
         return check_range(param, *v);
     }
     default:
@@ -63,6 +57,13 @@ std::optional<std::string> check_scalar(const ParamInfo& param, chm_param_type t
 }
 
 }  // namespace
+
+std::string show_value(const YAML::Node& value) {
+    if (value.IsScalar()) return "'" + value.Scalar() + "'";
+    if (value.IsSequence()) return "a list";
+    if (value.IsMap()) return "a map";
+    return "nothing";
+}
 
 std::optional<bool> parse_bool(const YAML::Node& scalar) {
     if (!scalar.IsScalar()) return std::nullopt;
@@ -103,7 +104,7 @@ std::optional<std::string> check_param_value(const ParamInfo& param, const YAML:
     case CHM_PARAM_FLOAT_LIST:
     case CHM_PARAM_STRING_LIST: {
         if (!value.IsSequence()) return "expected " + std::string(param.type == CHM_PARAM_INT_LIST ? "an " : "a ") + param_type_name(param.type) + ", got " +
-                                        show(value);
+                                        show_value(value);
         chm_param_type element = param.type == CHM_PARAM_INT_LIST     ? CHM_PARAM_INT
                                  : param.type == CHM_PARAM_FLOAT_LIST ? CHM_PARAM_FLOAT
                                                                       : CHM_PARAM_STRING;

@@ -16,6 +16,8 @@ namespace chimera {
 std::optional<std::string> check_param_value(const ParamInfo& param, const YAML::Node& value);
 
 // Parses a scalar the way configuration look-ups do; nullopt when it is not of that type.
+// "'relu'", "a list", "a map" or "nothing": a YAML value as error messages show it.
+std::string show_value(const YAML::Node& value);
 std::optional<bool> parse_bool(const YAML::Node& scalar);
 std::optional<int64_t> parse_int(const YAML::Node& scalar);
 std::optional<double> parse_float(const YAML::Node& scalar);

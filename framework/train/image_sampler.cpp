@@ -71,7 +71,7 @@ Tensor ImageSampler::reconstruct(int64_t n, int columns) const {
 
 Tensor ImageSampler::interpolate(int64_t walks, int64_t steps, uint64_t seed) const {
     if (!can_generate()) throw ConfigError(pipeline_.spec().file + ": the pipeline's generate section names no prior ('from')");
-    if (steps < 2) throw UsageError("--steps: an interpolation needs at least 2 steps");
+    if (steps < 2 || steps > 64) throw UsageError("--steps: an interpolation takes 2 to 64 steps, not " + std::to_string(steps));
     EvalScope scope(ctx_, seed);
     TensorMap ends;
     pipeline_.sample_noise(ends, 2 * walks);

@@ -19,12 +19,6 @@ namespace {
 const std::vector<std::string> schedule_types{"constant", "step", "cosine", "exponential"};
 const std::vector<std::string> schedule_keys{"type", "warmup_steps", "step_size", "gamma", "min_scale"};
 
-std::string show(const YAML::Node& value) {
-    if (value.IsScalar()) return "'" + value.Scalar() + "'";
-    if (value.IsSequence()) return "a list";
-    if (value.IsMap()) return "a map";
-    return "nothing";
-}
 
 std::string number_text(double v) {
     std::ostringstream s;
@@ -46,7 +40,7 @@ public:
     int64_t count(const std::string& key, int64_t fallback) const {
         if (!has(key)) return fallback;
         auto v = parse_int(map_[key]);
-        if (!v) throw ConfigError(where(key) + ": expected an integer, got " + show(map_[key]));
+        if (!v) throw ConfigError(where(key) + ": expected an integer, got " + show_value(map_[key]));
         if (*v < 0) throw ConfigError(where(key) + ": " + key + " must be >= 0, got " + std::to_string(*v));
         return *v;
     }
@@ -54,7 +48,7 @@ public:
     double number(const std::string& key, double fallback, double max) const {
         if (!has(key)) return fallback;
         auto v = parse_float(map_[key]);
-        if (!v) throw ConfigError(where(key) + ": expected a number, got " + show(map_[key]));
+        if (!v) throw ConfigError(where(key) + ": expected a number, got " + show_value(map_[key]));
         if (*v < 0 || *v > max)
             throw ConfigError(where(key) + ": " + key + " must be " +
                               (max < HUGE_VAL ? "between 0 and " + number_text(max) : std::string(">= 0")) +
@@ -65,7 +59,7 @@ public:
     std::string type(const std::string& fallback) const {
         if (!has("type")) return fallback;
         const YAML::Node& t = map_["type"];
-        if (!t.IsScalar()) throw ConfigError(where("type") + ": expected a schedule type, got " + show(t));
+        if (!t.IsScalar()) throw ConfigError(where("type") + ": expected a schedule type, got " + show_value(t));
         const std::string& name = t.Scalar();
         if (std::find(schedule_types.begin(), schedule_types.end(), name) == schedule_types.end())
             throw ConfigError(where("type") + ": unknown schedule type '" + name + "'." +
