@@ -180,3 +180,19 @@ BOOST_AUTO_TEST_CASE(a_corrupt_checkpoint_is_an_error_naming_the_file) {
     BOOST_TEST(g.exit_code == 5);
     BOOST_TEST(g.err.find("checkpoint.json: not a readable checkpoint state") != std::string::npos, g.err);
 }
+
+BOOST_AUTO_TEST_CASE(a_weight_penalty_joins_the_total_with_its_weight) {
+    TempDir run;
+    REQUIRE_OK(train(vae, run.path, {"--set", "train.steps=3", "--set",
+                                     "losses.decay={component: l2_penalty, params: [encoder, decoder], weight: 0.001}"}));
+    int checked = 0;
+    for (const auto& l : metric_lines(run.path)) {
+        if (l["split"] != "train") continue;
+        const double decay = l["decay"].get<double>();
+        BOOST_TEST(decay > 0);
+        const double total = l["reconstruction"].get<double>() + l["kl"].get<double>() + 0.001 * decay;
+        BOOST_TEST(l["total"].get<double>() == total, boost::test_tools::tolerance(1e-12));
+        ++checked;
+    }
+    BOOST_TEST(checked == 3);
+}
