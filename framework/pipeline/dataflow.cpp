@@ -136,6 +136,9 @@ void Dataflow::sort_nodes() {
         bool is_noise = false;
         for (const auto& n : spec_.noise) is_noise = is_noise || n.name == g.from;
         if (!g.from.empty() && !is_noise) yaml_fail(g.node["from"], {spec_.file, "generate.from"}, "'" + g.from + "' is not a tensor of the noise section");
+        if (!g.condition.empty() && !data_fields_.count(g.condition))
+            yaml_fail(g.node["condition"], {spec_.file, "generate.condition"},
+                      "'" + g.condition + "' is not a field of the data (fields: " + join(names_of(data_fields_)) + ")");
         if (!g.reconstruct.empty() && !data_fields_.count(g.reconstruct))
             yaml_fail(g.node["reconstruct"], {spec_.file, "generate.reconstruct"},
                       "'" + g.reconstruct + "' is not a field of the data (fields: " + join(names_of(data_fields_)) + ")");

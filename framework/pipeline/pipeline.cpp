@@ -217,7 +217,7 @@ void Pipeline::run_nodes(TensorMap& values, const std::vector<std::size_t>& node
     for (std::size_t i : nodes) {
         const NodeSpec& n = spec_.nodes[i];
         NamedTensors inputs;
-        for (const auto& [port, tensor] : n.in) inputs.emplace_back(port, values.at(tensor));
+        for (const auto& [port, tensor] : n.in) inputs.emplace_back(port, value_of(values, tensor, n.node, "nodes." + n.name));
         NamedTensors outputs;
         try {
             std::unique_ptr<NoGradGuard> frozen;
@@ -242,10 +242,10 @@ void Pipeline::run_nodes(TensorMap& values, const std::vector<std::size_t>& node
     }
 }
 
-Tensor Pipeline::run_loss(const TensorMap& values, std::size_t index) const {
+Pipeline::LossResult Pipeline::run_loss(const TensorMap& values, std::size_t index) const {
     const LossSpec& l = spec_.losses[index];
     NamedTensors inputs;
-    for (const auto& [port, tensor] : l.in) inputs.emplace_back(port, values.at(tensor));
+    for (const auto& [port, tensor] : l.in) inputs.emplace_back(port, value_of(values, tensor, l.node, "losses." + l.name));
     for (const auto& node : l.params) {
         NamedTensors params = node_parameters(static_cast<std::size_t>(spec_.find_node(node) - spec_.nodes.data()));
         for (auto& p : params)
@@ -257,9 +257,22 @@ Tensor Pipeline::run_loss(const TensorMap& values, std::size_t index) const {
     } catch (const PluginError& e) {
         throw ConfigError(yaml_where(l.node, spec_.file, "losses." + l.name) + ": loss '" + l.name + "' failed: " + e.what());
     }
-    auto it = std::find_if(outputs.begin(), outputs.end(), [](const auto& o) { return o.first == "loss"; });
-    if (it == outputs.end() || it->second.numel() != 1)
+    LossResult result;
+    for (const auto& [name, t] : outputs) {
+        if (name == "loss") result.loss = t;
+        else if (t.numel() == 1 && t.dtype() == DType::f32) result.extras.emplace_back(l.name + "/" + name, t.data<float>()[0]);
+    }
+    if (!result.loss.defined() || result.loss.numel() != 1)
         fail_at(l.node, "losses." + l.name, "loss '" + l.name + "' did not produce a one-element output named 'loss'");
+    return result;
+}
+
+Tensor Pipeline::value_of(const TensorMap& values, const std::string& tensor, const YAML::Node& node,
+                          const std::string& path) const {
+    auto it = values.find(tensor);
+    if (it == values.end())
+        fail_at(node, path, "needs '" + tensor + "', which is not available here" +
+                                (dataflow_->is_data_field(tensor) ? " (it is a data field: generation provides only noise and conditions)" : ""));
     return it->second;
 }
 

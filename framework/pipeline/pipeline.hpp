@@ -72,8 +72,13 @@ public:
     // not in `recorded` run with gradient recording off; nullptr records every node.
     void run_nodes(TensorMap& values, const std::vector<std::size_t>& nodes,
                    const std::set<std::size_t>* recorded = nullptr) const;
-    // Computes loss `index` (into spec().losses) from `values`: a one-element tensor.
-    Tensor run_loss(const TensorMap& values, std::size_t index) const;
+    // Computes loss `index` (into spec().losses) from `values`: its one-element "loss", and any
+    // other one-element outputs (e.g. "accuracy") as metrics named "<loss>/<output>".
+    struct LossResult {
+        Tensor loss;
+        std::vector<std::pair<std::string, double>> extras;
+    };
+    LossResult run_loss(const TensorMap& values, std::size_t index) const;
     // The nodes to run for the losses `indices`, given the sources.
     std::vector<std::size_t> nodes_for_losses(const std::vector<std::size_t>& indices) const;
 
@@ -97,6 +102,8 @@ private:
     void make_data();
     void make_components();
     void dry_run(int64_t batch);
+    // values[tensor], or a ConfigError naming who needed it.
+    Tensor value_of(const TensorMap& values, const std::string& tensor, const YAML::Node& node, const std::string& path) const;
     [[noreturn]] void fail_at(const YAML::Node& node, const std::string& path, const std::string& what) const;
 
     PipelineSpec spec_;

@@ -126,10 +126,25 @@ std::vector<NodeSpec> read_nodes(const YAML::Node& root, const std::string& file
     return nodes;
 }
 
+LossWarmup read_warmup(const YAML::Node& loss, const YamlPlace& place) {
+    LossWarmup w;
+    if (!has_key(loss, "warmup")) return w;
+    YAML::Node n = loss["warmup"];
+    YamlPlace at = place.child("warmup");
+    check_keys(n, {"steps", "start", "period"}, at.file, at.path);
+    w.steps = read_int(n, "steps", at, std::nullopt, 1);
+    w.start = read_real(n, "start", at, 0.0, 0.0);
+    if (w.start > 1) yaml_fail(n["start"], at.child("start"), "the starting fraction of the weight must be at most 1");
+    w.period = read_int(n, "period", at, 0, 0);
+    if (w.period > 0 && w.period < w.steps)
+        yaml_fail(n["period"], at.child("period"), "a period shorter than the warm-up's steps never reaches the full weight");
+    return w;
+}
+
 std::vector<LossSpec> read_losses(const YAML::Node& root, const std::string& file) {
     std::vector<LossSpec> losses;
     read_named_section(root, "losses", file, [&](const std::string& name, const YAML::Node& n, const YamlPlace& at) {
-        check_keys(n, {"component", "in", "params", "weight", "options"}, file, at.path);
+        check_keys(n, {"component", "in", "params", "weight", "warmup", "options"}, file, at.path);
         LossSpec s;
         s.name = name;
         s.node = n;
@@ -137,6 +152,7 @@ std::vector<LossSpec> read_losses(const YAML::Node& root, const std::string& fil
         s.in = read_ports(n, "in", at);
         s.params = read_names(n, "params", at);
         s.weight = read_real(n, "weight", at, 1.0, 0.0);
+        s.warmup = read_warmup(n, at);
         s.options = map_at(n, "options", at);
         if (s.in.empty() && s.params.empty())
             yaml_fail(n, at, "a loss needs inputs: 'in: {port: tensor}' or 'params: [node, ...]'");
@@ -233,11 +249,13 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
     if (!has_key(root, "generate")) return g;
     YamlPlace place{file, "generate"};
     g.node = root["generate"];
-    check_keys(g.node, {"from", "image", "reconstruct", "activation", "range"}, file, "generate");
+    check_keys(g.node, {"from", "image", "reconstruct", "condition", "classes", "activation", "range"}, file, "generate");
     g.present = true;
     g.from = read_string(g.node, "from", place, std::string());
     g.image = read_string(g.node, "image", place);
     g.reconstruct = read_string(g.node, "reconstruct", place, std::string());
+    g.condition = read_string(g.node, "condition", place, std::string());
+    g.classes = read_int(g.node, "classes", place, 10, 1);
     if (g.from.empty() && g.reconstruct.empty())
         yaml_fail(g.node, place, "say what to draw: 'from' (a noise tensor: samples from the prior), 'reconstruct' (a data field), or both");
     g.activation = read_string(g.node, "activation", place, std::string("none"));
@@ -269,6 +287,12 @@ void check_unique_names(const PipelineSpec& spec) {
 }
 
 }  // namespace
+
+double warmup_factor(const LossWarmup& warmup, int64_t step) {
+    if (warmup.steps <= 0) return 1.0;
+    const int64_t s = warmup.period > 0 ? step % warmup.period : step;
+    return s >= warmup.steps ? 1.0 : warmup.start + (1.0 - warmup.start) * static_cast<double>(s) / static_cast<double>(warmup.steps);
+}
 
 const NodeSpec* PipelineSpec::find_node(const std::string& name) const {
     for (const auto& n : nodes)

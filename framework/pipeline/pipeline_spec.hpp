@@ -51,12 +51,23 @@ struct NodeSpec {
     YAML::Node node;
 };
 
+// A loss weight that ramps up linearly from `start` times its value to its full value over
+// `steps` training steps (KL annealing), restarting every `period` steps when period > 0
+// (cyclical annealing). Validation and test use the full weight.
+struct LossWarmup {
+    int64_t steps = 0;  // 0: no warm-up
+    double start = 0.0;
+    int64_t period = 0;
+};
+double warmup_factor(const LossWarmup& warmup, int64_t step);
+
 struct LossSpec {
     std::string name;
     std::string component;
     PortMap in;
     std::vector<std::string> params;  // nodes whose parameters are inputs (weight penalties)
     double weight = 1.0;
+    LossWarmup warmup;
     YAML::Node options;
     YAML::Node node;
 };
@@ -104,6 +115,8 @@ struct GenerateSpec {
     std::string from;         // the noise tensor drawn from the prior
     std::string image;        // the tensor drawn as images
     std::string reconstruct;  // the data field autoencoders reconstruct from ("" : none)
+    std::string condition;    // a data field (class label) conditional models generate from ("" : none)
+    int64_t classes = 10;     // its values are 0 .. classes-1
     std::string activation = "none";  // applied to `image` before drawing: none, sigmoid, tanh
     double lo = 0, hi = 1;            // the value range drawn black..white
     YAML::Node node;

@@ -3,6 +3,7 @@
 #include "core/host_error.hpp"
 #include "ops/op_registry.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -30,11 +31,28 @@ Tensor ImageSampler::draw(TensorMap values, int64_t n) const {
                       ", not images ([N, C, H, W], [N, H, W] or [N, D] with D a square)");
 }
 
-Tensor ImageSampler::generate(int64_t n, uint64_t seed) const {
+Tensor ImageSampler::condition(const std::vector<int32_t>& labels) const {
+    Tensor t = ctx_.empty(DType::i32, {static_cast<int64_t>(labels.size())});
+    std::copy(labels.begin(), labels.end(), t.data<int32_t>());
+    return t;
+}
+
+Tensor ImageSampler::generate(int64_t n, uint64_t seed, std::optional<int64_t> label, int columns) const {
     if (!can_generate()) throw ConfigError(pipeline_.spec().file + ": the pipeline's generate section names no prior ('from')");
+    std::vector<int32_t> labels;
+    if (is_conditional()) {
+        if (label && (*label < 0 || *label >= classes()))
+            throw UsageError("--condition: " + spec().condition + " must be between 0 and " + std::to_string(classes() - 1) +
+                             ", got " + std::to_string(*label));
+        if (!label) n = classes() * columns;
+        for (int64_t i = 0; i < n; ++i) labels.push_back(static_cast<int32_t>(label ? *label : i / columns));
+    } else if (label) {
+        throw UsageError("--condition: this pipeline's generate section names no condition (generate.condition)");
+    }
     EvalScope scope(ctx_, seed);
     TensorMap values;
     pipeline_.sample_noise(values, n);
+    if (is_conditional()) values[spec().condition] = condition(labels);
     return draw(values, n);
 }
 
@@ -91,6 +109,11 @@ Tensor ImageSampler::interpolate(int64_t walks, int64_t steps, uint64_t seed) co
     TensorMap values;
     pipeline_.sample_noise(values, walks * steps);
     values[spec().from] = path;
+    if (is_conditional()) {  // walk w keeps class w % classes
+        std::vector<int32_t> labels;
+        for (int64_t i = 0; i < walks * steps; ++i) labels.push_back(static_cast<int32_t>((i / steps) % classes()));
+        values[spec().condition] = condition(labels);
+    }
     return draw(values, walks * steps);
 }
 

@@ -8,6 +8,7 @@
 #include "pipeline/pipeline.hpp"
 
 #include <filesystem>
+#include <optional>
 
 namespace chimera {
 
@@ -18,8 +19,12 @@ public:
     bool can_generate() const;
     bool can_reconstruct() const;
 
-    // `n` samples from the prior: [n, C, H, W].
-    Tensor generate(int64_t n, uint64_t seed) const;
+    bool is_conditional() const { return !spec().condition.empty(); }
+    int64_t classes() const { return spec().classes; }
+
+    // `n` samples from the prior: [n, C, H, W]. A conditional model draws them all of class
+    // `label`; without one, it draws a row of `columns` per class instead (n is ignored).
+    Tensor generate(int64_t n, uint64_t seed, std::optional<int64_t> label = std::nullopt, int columns = 8) const;
     // The first `n` examples of the test split (else validation, else training) and their
     // reconstructions, arranged so each row of `columns` originals is followed by their
     // reconstructions: [2n, C, H, W] (n rounded up to whole rows).
@@ -33,6 +38,8 @@ public:
 
 private:
     Tensor draw(TensorMap values, int64_t n) const;
+    // The condition tensor of a conditional model: `labels` as int32 [n].
+    Tensor condition(const std::vector<int32_t>& labels) const;
     const GenerateSpec& spec() const { return pipeline_.spec().generate; }
 
     const Pipeline& pipeline_;

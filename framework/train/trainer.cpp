@@ -226,14 +226,19 @@ bool Trainer::train_epoch() {
     return end_epoch(means());
 }
 
+// Loss k's weight at the current step, warm-up included.
+double Trainer::loss_weight(std::size_t k) const {
+    return spec_.losses[k].weight * warmup_factor(spec_.losses[k].warmup, state_.step);
+}
+
 Metrics Trainer::train_step(const TensorMap& batch) {
     Metrics metrics;
     for (const Phase& phase : phases_)
         for (int64_t u = 0; u < phase.spec->updates; ++u) run_phase(phase, batch, metrics);
     double total = 0;
-    for (const auto& l : spec_.losses) {
-        double v = metric(metrics, l.name);
-        if (!std::isnan(v)) total += l.weight * v;
+    for (std::size_t k = 0; k < spec_.losses.size(); ++k) {
+        double v = metric(metrics, spec_.losses[k].name);
+        if (!std::isnan(v)) total += loss_weight(k) * v;
     }
     metrics.emplace_back("total", total);
     return metrics;
@@ -247,7 +252,8 @@ void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& met
     std::vector<Tensor> losses;
     std::vector<double> weights;
     for (std::size_t k : phase.losses) {
-        Tensor loss = pipeline_.run_loss(values, k);
+        Pipeline::LossResult result = pipeline_.run_loss(values, k);
+        Tensor loss = result.loss;
         const double value = loss.data<float>()[0];
         if (!std::isfinite(value)) {
             ctx_.tape().clear();
@@ -258,8 +264,9 @@ void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& met
                 has_checkpoint(options_.run_dir) ? (options_.run_dir / "checkpoint.json").string() : "(none yet: it failed before the first)"));
         }
         metrics.emplace_back(spec_.losses[k].name, value);
+        metrics.insert(metrics.end(), result.extras.begin(), result.extras.end());
         losses.push_back(loss);
-        weights.push_back(spec_.losses[k].weight);
+        weights.push_back(loss_weight(k));
     }
     ctx_.tape().backward(ctx_, losses, weights);
     for (std::size_t o : phase.optimizers) {
@@ -325,7 +332,7 @@ void Trainer::write_samples() {
     const fs::path file = options_.run_dir / "samples" / fmt::format("epoch-{:03d}.png", state_.epoch + 1);
     fs::create_directories(file.parent_path());
     // The same prior samples every epoch, so the grids show the model changing.
-    Tensor images = sampler_->can_generate() ? sampler_->generate(spec_.train.samples, state_.seed + 1)
+    Tensor images = sampler_->can_generate() ? sampler_->generate(spec_.train.samples, state_.seed + 1, std::nullopt, kSampleColumns)
                                              : sampler_->reconstruct(spec_.train.samples, kSampleColumns);
     sampler_->write(file, images, kSampleColumns);
 }

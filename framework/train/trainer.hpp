@@ -58,6 +58,7 @@ private:
     bool budget_left() const;
     bool train_epoch();
     Metrics train_step(const TensorMap& batch);
+    double loss_weight(std::size_t k) const;
     void run_phase(const Phase& phase, const TensorMap& batch, Metrics& metrics);
     bool end_epoch(const Metrics& train_means);
     bool early_stopping(const Metrics& validation);

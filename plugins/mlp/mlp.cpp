@@ -27,7 +27,9 @@ std::vector<chimera::Param> mlp_params(const char* default_input, int64_t defaul
                 .choices({"single", "gaussian"}),
             Param::integer("out_features", default_out, "width of the output (the latent size for a gaussian head)").min(1),
             Param::string("output_activation", "none", "activation of the output").choices({"none", "sigmoid", "tanh"}),
-            Param::int_list("output_shape", {}, "reshape y to [N, output_shape...] (e.g. [1, 28, 28])").min(1)};
+            Param::int_list("output_shape", {}, "reshape y to [N, output_shape...] (e.g. [1, 28, 28])").min(1),
+            Param::string("condition", "", "an int32 class input (e.g. label) joined one-hot to the input (\"\": none)"),
+            Param::integer("classes", 10, "number of classes of the condition").range(1, 100000)};
 }
 
 int activation_code(const std::string& name) {
@@ -58,7 +60,8 @@ public:
           batch_norm_(c.get<bool>("batch_norm")), dropout_(c.get<double>("dropout")),
           gaussian_(c.get<std::string>("head") == "gaussian"), out_features_(c.get<int64_t>("out_features")),
           output_activation_(activation_code(c.get<std::string>("output_activation"))),
-          output_shape_(c.get<std::vector<int64_t>>("output_shape")) {
+          output_shape_(c.get<std::vector<int64_t>>("output_shape")), condition_(c.get<std::string>("condition")),
+          classes_(c.get<int64_t>("classes")) {
         auto per_layer = c.get<std::vector<std::string>>("activations");
         if (!per_layer.empty() && per_layer.size() != hidden_.size())
             throw chimera::Error(c.where("activations") + ": " + std::to_string(per_layer.size()) + " activations for " +
@@ -73,14 +76,17 @@ public:
                                      " elements but out_features is " + std::to_string(out_features_) +
                                      (gaussian_ ? " (and a gaussian head cannot be reshaped)" : ""),
                                  CHM_ERR_INVALID_ARGUMENT);
-        if (in_features_ > 0) build(in_features_);
+        if (!condition_.empty()) one_hot_table();
+        if (in_features_ > 0) build(in_features_ + (condition_.empty() ? 0 : classes_));
     }
 
     void forward(const chimera::Inputs& inputs, chimera::Outputs& outputs) override {
         Tensor h = ops::flatten(inputs[input_]);
+        if (!condition_.empty()) h = ops::concat({h, ops::embedding(inputs[condition_], eye_)}, 1);
         if (layers_.empty() && head_.empty()) build(h.dim(1));
         if (h.dim(1) != width_in_)
-            throw chimera::Error("input '" + input_ + "' has " + std::to_string(h.dim(1)) + " features per example; this mlp was built for " +
+            throw chimera::Error("input '" + input_ + "'" + (condition_.empty() ? "" : " with its one-hot '" + condition_ + "'") +
+                                     " has " + std::to_string(h.dim(1)) + " features per example; this mlp was built for " +
                                      std::to_string(width_in_), CHM_ERR_INVALID_ARGUMENT);
         for (std::size_t i = 0; i < layers_.size(); ++i) {
             const Layer& l = layers_[i];
@@ -119,6 +125,14 @@ private:
         l.weight = this->parameter(name + ".weight", {out, in}, CHM_INIT_KAIMING_UNIFORM, std::sqrt(5.0));
         l.bias = this->parameter(name + ".bias", {out}, CHM_INIT_UNIFORM, -bound, bound);
         return l;
+    }
+
+    // The identity, a row per class: embedding it looks up one-hot vectors. Kept as a buffer
+    // (never trained), so conditional models need no op of their own.
+    void one_hot_table() {
+        eye_ = this->buffer("condition.one_hot", {classes_, classes_}, CHM_INIT_ZEROS);
+        float* e = eye_.data();
+        for (int64_t k = 0; k < classes_; ++k) e[k * classes_ + k] = 1.0f;
     }
 
     void build(int64_t in) {
@@ -162,6 +176,9 @@ private:
     int64_t out_features_;
     int output_activation_;
     std::vector<int64_t> output_shape_;
+    std::string condition_;
+    int64_t classes_;
+    Tensor eye_;
     std::vector<Layer> layers_, head_;
 };
 

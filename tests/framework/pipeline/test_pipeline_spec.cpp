@@ -1,0 +1,69 @@
+// The pipeline spec's own semantics, without plugins: loss weight warm-ups (linear and
+// cyclical) and their located errors, and generation's condition settings.
+#include <boost/test/unit_test.hpp>
+
+#include "core/host_error.hpp"
+#include "pipeline/pipeline_spec.hpp"
+
+using namespace chimera;
+
+namespace {
+
+const char* base = R"(version: 1
+data: {loader: idx}
+nodes:
+  encoder: {component: encoder/mlp, in: {x: image}, out: {y: code}}
+losses:
+  kl: {component: mse, in: {x: code, target: code}, weight: 4.0, WARMUP}
+optimizers:
+  adam: {component: adam, nodes: [encoder]}
+)";
+
+PipelineSpec parse_with(const std::string& warmup) {
+    std::string text = base;
+    text.replace(text.find("WARMUP"), 6, warmup);
+    return parse_pipeline(YAML::Load(text), "p.yaml");
+}
+
+std::string error_of(const std::string& warmup) {
+    try {
+        parse_with(warmup);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(pipeline_spec)
+
+BOOST_AUTO_TEST_CASE(a_linear_warmup_ramps_the_weight_from_its_start_to_full) {
+    const auto exact = boost::test_tools::tolerance(1e-12);
+    LossWarmup w = parse_with("warmup: {steps: 100, start: 0.2}").losses[0].warmup;
+    BOOST_TEST(w.steps == 100);
+    BOOST_TEST(warmup_factor(w, 0) == 0.2, exact);
+    BOOST_TEST(warmup_factor(w, 50) == 0.6, exact);
+    BOOST_TEST(warmup_factor(w, 100) == 1.0, exact);
+    BOOST_TEST(warmup_factor(w, 5000) == 1.0, exact);
+    BOOST_TEST(warmup_factor(LossWarmup{}, 0) == 1.0, exact);  // no warm-up: full weight from the start
+}
+
+BOOST_AUTO_TEST_CASE(a_cyclical_warmup_restarts_every_period) {
+    const auto exact = boost::test_tools::tolerance(1e-12);
+    LossWarmup w = parse_with("warmup: {steps: 10, period: 40}").losses[0].warmup;
+    BOOST_TEST(warmup_factor(w, 5) == 0.5, exact);
+    BOOST_TEST(warmup_factor(w, 39) == 1.0, exact);
+    BOOST_TEST(warmup_factor(w, 40) == 0.0, exact);
+    BOOST_TEST(warmup_factor(w, 45) == 0.5, exact);
+}
+
+BOOST_AUTO_TEST_CASE(warmup_errors_are_located) {
+    BOOST_TEST(error_of("warmup: {steps: 0}") == "p.yaml:6:82 (losses.kl.warmup.steps): must be at least 1, got 0");
+    BOOST_TEST(error_of("warmup: {step: 10}").find("unknown key 'step'. Did you mean 'steps'?") != std::string::npos);
+    BOOST_TEST(error_of("warmup: {steps: 10, start: 2}") ==
+               "p.yaml:6:93 (losses.kl.warmup.start): the starting fraction of the weight must be at most 1");
+    BOOST_TEST(error_of("warmup: {steps: 10, period: 5}").find("a period shorter than the warm-up's steps") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
