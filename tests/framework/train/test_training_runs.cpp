@@ -196,3 +196,52 @@ BOOST_AUTO_TEST_CASE(a_weight_penalty_joins_the_total_with_its_weight) {
     }
     BOOST_TEST(checked == 3);
 }
+
+namespace {
+
+// Width and height of a PNG from its IHDR chunk.
+std::pair<int, int> png_size(const fs::path& file) {
+    std::string b = read(file);
+    BOOST_REQUIRE(b.size() > 24 && b.compare(1, 3, "PNG") == 0);
+    auto be32 = [&](std::size_t at) {
+        return (static_cast<unsigned char>(b[at]) << 24) | (static_cast<unsigned char>(b[at + 1]) << 16) |
+               (static_cast<unsigned char>(b[at + 2]) << 8) | static_cast<unsigned char>(b[at + 3]);
+    };
+    return {static_cast<int>(be32(16)), static_cast<int>(be32(20))};
+}
+
+// A grid of 28x28 tiles with a 2-pixel border around each (see io/png_grid.hpp).
+std::pair<int, int> grid_size(int columns, int rows) { return {2 + columns * 30, 2 + rows * 30}; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_conditional_model_draws_a_row_per_class_or_the_class_asked_for) {
+    TempDir run;
+    const std::string cgan = std::string(CHIMERA_TEST_CONFIGS) + "/cgan_mlp.yaml";
+    REQUIRE_OK(train(cgan, run.path, {"--set", "data.validation.holdout=64", "--set", "train.epochs=1"}));
+    BOOST_TEST((png_size(run.path / "samples" / "epoch-001.png") == grid_size(8, 10)));  // a row per class
+    ProcessResult one = run_process({CHIMERA_BIN, "generate", run.path.string(), "--condition", "label=7", "--n", "16"});
+    REQUIRE_OK(one);
+    BOOST_TEST(one.out.find("Wrote 16 samples of 7") != std::string::npos, one.out);
+    BOOST_TEST((png_size(run.path / "generated.png") == grid_size(8, 2)));
+    ProcessResult bad = run_process({CHIMERA_BIN, "generate", run.path.string(), "--condition", "label=10"});
+    BOOST_TEST(bad.exit_code == 2);
+    BOOST_TEST(bad.err.find("label must be between 0 and 9, got 10") != std::string::npos, bad.err);
+    ProcessResult unconditional = run_process({CHIMERA_BIN, "generate", (run.path).string(), "--condition", "colour=1"});
+    BOOST_TEST(unconditional.exit_code == 2);
+    BOOST_TEST(unconditional.err.find("expected label=CLASS") != std::string::npos, unconditional.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_warmed_up_loss_enters_the_total_with_its_ramped_weight) {
+    TempDir run;
+    REQUIRE_OK(train(vae, run.path, {"--set", "train.steps=4", "--set", "losses.kl.warmup={steps: 4, start: 0.0}"}));
+    int checked = 0;
+    for (const auto& l : metric_lines(run.path)) {
+        if (l["split"] != "train") continue;
+        const int step = l["step"].get<int>();  // logged after the step: its weight was (step - 1) / 4
+        const double total = l["reconstruction"].get<double>() + (step - 1) / 4.0 * l["kl"].get<double>();
+        BOOST_TEST(l["total"].get<double>() == total, boost::test_tools::tolerance(1e-12));
+        ++checked;
+    }
+    BOOST_TEST(checked == 4);
+}
