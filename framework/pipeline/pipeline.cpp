@@ -7,6 +7,7 @@
 #include "pipeline/yaml_source.hpp"
 #include "plugin/component_config.hpp"
 #include "tensor/shape_error.hpp"
+#include "train/checkpoint.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -49,6 +50,8 @@ Pipeline::Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& c
     dataflow_ = std::make_unique<Dataflow>(spec_, field_names);
     make_components();
     dry_run(kDryBatch);
+    for (std::size_t i = 0; i < spec_.nodes.size(); ++i)
+        if (!spec_.nodes[i].init_from.run.empty()) load_initial_parameters(i);
     for (std::size_t k = 0; k < spec_.optimizers.size(); ++k) {
         const OptimizerSpec& o = spec_.optimizers[k];
         NamedTensors group;
@@ -198,6 +201,32 @@ void Pipeline::dry_run(int64_t batch) {
     sample_noise(values, batch);
     run_nodes(values, dataflow_->order());
     for (std::size_t k = 0; k < spec_.losses.size(); ++k) run_loss(values, k);
+}
+
+void Pipeline::load_initial_parameters(std::size_t node) {
+    const NodeSpec& n = spec_.nodes[node];
+    const std::filesystem::path dir = n.init_from.run;
+    const std::string where = yaml_where(n.node["init_from"], spec_.file, "nodes." + n.name + ".init_from");
+    if (!has_checkpoint(dir)) throw DataError(where + ": " + dir.string() + " holds no checkpoint (train that pipeline first)");
+    Checkpoint c = load_checkpoint(dir, ctx_.pool());
+    // The source's tensors, renamed from its node to this one.
+    NamedTensorList source;
+    const std::string from = n.init_from.node + ".";
+    for (const auto& [name, t] : c.tensors.tensors)
+        for (const char* kind : {"param/", "buffer/"})
+            if (name.rfind(std::string(kind) + from, 0) == 0)
+                source.emplace_back(std::string(kind) + n.name + "." + name.substr(std::strlen(kind) + from.size()), t);
+    if (source.empty())
+        throw DataError(where + ": " + c.file.string() + " has no parameters of a node '" + n.init_from.node + "'");
+    NamedTensorList targets;
+    for (const Tensor& p : ctx_.parameters().under(n.name)) targets.emplace_back("param/" + p.name(), p);
+    for (const Tensor& b : ctx_.parameters().buffers())
+        if (b.name().rfind(n.name + ".", 0) == 0) targets.emplace_back("buffer/" + b.name(), b);
+    try {
+        restore_tensors(source, targets, c.file.string());
+    } catch (const DataError& e) {
+        throw DataError(where + ": " + e.what());
+    }
 }
 
 void Pipeline::sample_noise(TensorMap& values, int64_t n) const {

@@ -102,6 +102,7 @@ private:
     void make_data();
     void make_components();
     void dry_run(int64_t batch);
+    void load_initial_parameters(std::size_t node);
     // values[tensor], or a ConfigError naming who needed it.
     Tensor value_of(const TensorMap& values, const std::string& tensor, const YAML::Node& node, const std::string& path) const;
     [[noreturn]] void fail_at(const YAML::Node& node, const std::string& path, const std::string& what) const;

@@ -108,7 +108,7 @@ std::vector<NoiseSpec> read_noise(const YAML::Node& root, const std::string& fil
 std::vector<NodeSpec> read_nodes(const YAML::Node& root, const std::string& file) {
     std::vector<NodeSpec> nodes;
     read_named_section(root, "nodes", file, [&](const std::string& name, const YAML::Node& n, const YamlPlace& at) {
-        check_keys(n, {"component", "share", "in", "out", "options"}, file, at.path);
+        check_keys(n, {"component", "share", "in", "out", "options", "init_from"}, file, at.path);
         NodeSpec s;
         s.name = name;
         s.node = n;
@@ -120,6 +120,14 @@ std::vector<NodeSpec> read_nodes(const YAML::Node& root, const std::string& file
         s.out = read_ports(n, "out", at);
         if (s.out.empty()) yaml_fail(n, at, "missing 'out': name the tensors this node writes (out: {port: tensor})");
         s.options = map_at(n, "options", at);
+        if (has_key(n, "init_from")) {
+            YAML::Node i = n["init_from"];
+            YamlPlace ia = at.child("init_from");
+            check_keys(i, {"run", "node"}, file, ia.path);
+            s.init_from.run = read_string(i, "run", ia);
+            s.init_from.node = read_string(i, "node", ia, name);
+            if (!s.share.empty()) yaml_fail(i, ia, "a node that shares '" + s.share + "' takes its parameters from it");
+        }
         nodes.push_back(std::move(s));
     });
     if (nodes.empty()) yaml_fail(root, {file, ""}, "the pipeline has no nodes (section 'nodes')");

@@ -42,8 +42,16 @@ struct NoiseSpec {
     YAML::Node node;
 };
 
+// Parameters a node starts from instead of its initialisers: those of node `node` in the last
+// checkpoint of run directory `run` (a classifier trained by another pipeline, say).
+struct InitFrom {
+    std::string run;   // "" : none
+    std::string node;  // defaults to the node's own name
+};
+
 struct NodeSpec {
     std::string name;
+    InitFrom init_from;
     std::string component;  // "encoder/mlp" or "mlp"; empty for a node that shares another's
     std::string share;      // the node whose instance (and parameters) this one reuses
     PortMap in, out;

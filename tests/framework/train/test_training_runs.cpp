@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -244,4 +245,38 @@ BOOST_AUTO_TEST_CASE(a_warmed_up_loss_enters_the_total_with_its_ramped_weight) {
         ++checked;
     }
     BOOST_TEST(checked == 4);
+}
+
+BOOST_AUTO_TEST_CASE(a_node_can_start_from_another_runs_parameters) {
+    TempDir source, reuse;
+    REQUIRE_OK(train(ae, source.path, {"--set", "data.validation.holdout=64", "--set", "train.steps=3"}));
+    // lr 0: the one step changes nothing, so the checkpoint shows what the node started from.
+    REQUIRE_OK(train(ae, reuse.path, {"--set", "data.validation.holdout=64", "--set", "train.steps=1", "--set",
+                                      "optimizers.adam.options.lr=0", "--set",
+                                      "nodes.encoder.init_from={run: " + source.path.string() + "}"}));
+    auto tensors = [](const fs::path& run) {
+        std::string bytes = read(run / state_of(run)["tensors"].get<std::string>());
+        uint64_t n = 0;
+        for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
+        nlohmann::json header = nlohmann::json::parse(bytes.substr(8, n));
+        std::map<std::string, std::string> out;
+        for (auto& [name, info] : header.items())
+            if (name != "__metadata__") {
+                auto range = info["data_offsets"];
+                out[name] = bytes.substr(8 + n + range[0].get<std::size_t>(), range[1].get<std::size_t>() - range[0].get<std::size_t>());
+            }
+        return out;
+    };
+    auto a = tensors(source.path), b = tensors(reuse.path);
+    int same = 0, differ = 0;
+    for (const auto& [name, data] : b) {
+        if (name.rfind("param/encoder.", 0) == 0) same += data == a.at(name);
+        if (name.rfind("param/decoder.", 0) == 0) differ += data != a.at(name);
+    }
+    BOOST_TEST(same == 6);    // the encoder's 3 weights and 3 biases came from the source run
+    BOOST_TEST(differ == 6);  // the decoder kept its own initialisation
+    ProcessResult missing = train(ae, (reuse.path / "again"), {"--set", "data.validation.holdout=64", "--set",
+                                                               "nodes.encoder.init_from={run: /nonexistent/run}"});
+    BOOST_TEST(missing.exit_code == 5);
+    BOOST_TEST(missing.err.find("(nodes.encoder.init_from): /nonexistent/run holds no checkpoint") != std::string::npos, missing.err);
 }
