@@ -1,12 +1,17 @@
-// The built-in losses, each a scalar "loss" from named inputs, with a reduction:
+// The built-in losses, each a scalar "loss" from named inputs (cross_entropy adds an "accuracy"
+// metric, counted from the data and never differentiated). Reductions, where a loss offers them:
 //   batch_sum  sum over each example's elements, mean over the batch (a VAE's nats per image)
 //   mean       mean over every element;  sum  sum of every element.
-// mse, l1 (x, target); bce (probabilities x, target); bce_logits (logits x, target, computed as
-// softplus(x) - x target, stable for large logits); kl_normal (mu, logvar) against N(0, I);
-// gan (logits real and/or fake) for either player in four formulations; l1_penalty and
-// l2_penalty, weight penalties sum |w| and sum w^2 over whatever parameter tensors the host
-// passes as inputs (under their full names), without a reduction.
+// Reconstruction: mse, l1 (x, target); bce (probabilities x, target); bce_logits (logits x,
+// target, as softplus(x) - x target, stable for large logits). Classification: cross_entropy
+// (logits, int32 target). Divergences: kl_normal (mu, logvar) from N(0, I), times beta; mmd
+// (samples x, y), unbiased, with WAE's kernels. Adversarial: gan (logits real and/or fake) for
+// either player in four formulations. Weight penalties: l1_penalty and l2_penalty, sum |w| and
+// sum w^2 over the parameter tensors the host passes as inputs. Loss weights and their schedules
+// are the host's, not these components'.
 #include <chimera/chimera.hpp>
+
+#include <algorithm>
 
 namespace {
 
@@ -107,19 +112,167 @@ public:
 class KlNormal : public chimera::Loss {
 public:
     static chimera::Description describe() {
-        return {"kl_normal", "1.0.0", "KL(N(mu, exp(logvar)) || N(0, I)) = -1/2 (1 + logvar - mu^2 - exp(logvar))",
-                {reduction_param("batch_sum")}};
+        return {"kl_normal", "1.1.0",
+                "beta KL(N(mu, exp(logvar)) || N(0, I)) = -beta/2 (1 + logvar - mu^2 - exp(logvar))",
+                {reduction_param("batch_sum"),
+                 Param::real("beta", 1.0, "weight of the KL (a beta-VAE's beta; 1 is the plain VAE)").min(0)}};
     }
     KlNormal(chimera::Host host, const chimera::Config& c)
-        : chimera::Loss(host), reduction_(c.get<std::string>("reduction")) {}
+        : chimera::Loss(host), reduction_(c.get<std::string>("reduction")), beta_(c.get<double>("beta")) {}
     void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
         Tensor mu = in["mu"], logvar = in["logvar"];
         Tensor inner = ops::sub(ops::sub(ops::add_scalar(logvar, 1.0), ops::square(mu)), ops::exp(logvar));
-        out.set("loss", reduce(ops::mul_scalar(inner, -0.5), reduction_));
+        Tensor kl = reduce(ops::mul_scalar(inner, -0.5), reduction_);
+        out.set("loss", beta_ == 1.0 ? kl : ops::mul_scalar(kl, beta_));
     }
 
 private:
     std::string reduction_;
+    double beta_;
+};
+
+// Softmax cross-entropy of logits [N, C] against int32 class indices target [N], as PyTorch's
+// CrossEntropyLoss (label smoothing s moves mass s to a uniform distribution over the C classes):
+//   loss_i = -(1 - s) log softmax(logits_i)[target_i] - s/C sum_c log softmax(logits_i)[c]
+// reduced by mean or sum over the batch. A second output "accuracy" is the fraction of rows whose
+// argmax (the first on ties) is the target, counted from the data: a metric, never differentiated.
+class CrossEntropy : public chimera::Loss {
+public:
+    static chimera::Description describe() {
+        return {"cross_entropy", "1.0.0",
+                "Softmax cross-entropy of logits [N, C] against int32 class indices target [N]; also outputs accuracy",
+                {Param::string("reduction", "mean", "mean or sum over the batch").choices({"mean", "sum"}),
+                 Param::real("label_smoothing", 0.0, "probability mass spread uniformly over the classes").range(0, 1)}};
+    }
+    CrossEntropy(chimera::Host host, const chimera::Config& c)
+        : chimera::Loss(host),
+          sum_(c.get<std::string>("reduction") == "sum"),
+          smoothing_(c.get<double>("label_smoothing")) {}
+
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
+        Tensor logits = in["logits"], target = in["target"];
+        check(logits, target);
+        Tensor log_p = ops::log_softmax(logits);
+        Tensor nll = ops::mul_scalar(ops::gather_classes(log_p, target), smoothing_ - 1.0);  // [N]
+        if (smoothing_ > 0) nll = ops::sub(nll, ops::mul_scalar(ops::mean(log_p, {1}), smoothing_));
+        out.set("loss", sum_ ? ops::sum(nll) : ops::mean(nll));
+        out.set("accuracy", accuracy(logits, target));
+    }
+
+private:
+    static void check(const Tensor& logits, const Tensor& target) {
+        if (logits.rank() != 2 || logits.dtype() != CHM_DTYPE_F32)
+            throw chimera::Error("cross_entropy: logits must be float32 [N, C], not " + shape_text(logits),
+                                 CHM_ERR_INVALID_ARGUMENT);
+        if (target.dtype() != CHM_DTYPE_I32 || target.shape() != std::vector<int64_t>{logits.dim(0)})
+            throw chimera::Error("cross_entropy: target must hold one int32 class index per row of logits " +
+                                     shape_text(logits) + ", not " +
+                                     (target.dtype() == CHM_DTYPE_I32 ? "int32 " : "float32 ") + shape_text(target),
+                                 CHM_ERR_INVALID_ARGUMENT);
+        const int32_t* t = target.data_i32();
+        for (int64_t i = 0, c = logits.dim(1); i < target.numel(); ++i)
+            if (t[i] < 0 || t[i] >= c)
+                throw chimera::Error("cross_entropy: target " + std::to_string(t[i]) + " at index " +
+                                         std::to_string(i) + " is outside [0, " + std::to_string(c) +
+                                         "), the classes of logits " + shape_text(logits),
+                                     CHM_ERR_INVALID_ARGUMENT);
+    }
+    Tensor accuracy(const Tensor& logits, const Tensor& target) const {
+        const float* p = logits.data();
+        const int32_t* t = target.data_i32();
+        const int64_t n = logits.dim(0), c = logits.dim(1);
+        int64_t correct = 0;
+        for (int64_t i = 0; i < n; ++i) {
+            const float* row = p + i * c;
+            correct += std::max_element(row, row + c) - row == t[i];
+        }
+        Tensor a = Tensor::zeros(host(), {});
+        a.data()[0] = n ? static_cast<float>(static_cast<double>(correct) / static_cast<double>(n)) : 0.0f;
+        return a;
+    }
+
+    bool sum_;
+    double smoothing_;
+};
+
+// Maximum mean discrepancy between samples x [N, ...] and y [M, ...] (each example flattened to
+// D features), as a WAE matches its codes to prior samples, by the unbiased estimate
+//   sum_{i!=j} k(x_i, x_j) / N(N-1) + sum_{i!=j} k(y_i, y_j) / M(M-1) - 2 sum_{i,j} k(x_i, y_j) / NM.
+// k sums over `scales` s, with WAE's bandwidth C = 2 D sigma2 s (sigma2: the prior's variance):
+//   gaussian  exp(-|a - b|^2 / C);   imq  C / (C + |a - b|^2).
+// Squared distances are |a|^2 + |b|^2 - 2 a.b; the diagonals are masked out, not assumed to be 1.
+class Mmd : public chimera::Loss {
+public:
+    static chimera::Description describe() {
+        return {"mmd", "1.0.0", "Unbiased squared maximum mean discrepancy between samples x [N, ...] and y [M, ...]",
+                {Param::string("kernel", "imq",
+                               "imq (inverse multiquadric C / (C + d^2), WAE's choice) or gaussian (exp(-d^2 / C))")
+                     .choices({"imq", "gaussian"}),
+                 Param::real("sigma2", 1.0, "variance per dimension of the prior (> 0); C = 2 D sigma2 for D features"),
+                 Param::float_list("scales", {1.0},
+                                   "multipliers of C, one kernel each, summed (WAE: [0.1, 0.2, 0.5, 1, 2, 5, 10])")}};
+    }
+    Mmd(chimera::Host host, const chimera::Config& c)
+        : chimera::Loss(host),
+          gaussian_(c.get<std::string>("kernel") == "gaussian"),
+          sigma2_(c.get<double>("sigma2")),
+          scales_(c.get<std::vector<double>>("scales")) {
+        if (!(sigma2_ > 0))
+            throw chimera::Error(c.where("sigma2") + ": sigma2 must be positive", CHM_ERR_INVALID_ARGUMENT);
+        bool positive = !scales_.empty();
+        for (double s : scales_) positive = positive && s > 0;
+        if (!positive) throw chimera::Error(c.where("scales") + ": scales must be a non-empty list of positive numbers",
+                                            CHM_ERR_INVALID_ARGUMENT);
+    }
+
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
+        Tensor x = features(in["x"], "x"), y = features(in["y"], "y");
+        if (x.dim(1) != y.dim(1))
+            throw chimera::Error("mmd: x has " + std::to_string(x.dim(1)) + " features per example and y " +
+                                     std::to_string(y.dim(1)),
+                                 CHM_ERR_INVALID_ARGUMENT);
+        const double n = double(x.dim(0)), m = double(y.dim(0)), d = double(x.dim(1));
+        Tensor within = ops::add(ops::mul_scalar(off_diagonal_sum(kernel(x, x, d)), 1.0 / (n * (n - 1))),
+                                 ops::mul_scalar(off_diagonal_sum(kernel(y, y, d)), 1.0 / (m * (m - 1))));
+        out.set("loss", ops::sub(within, ops::mul_scalar(ops::sum(kernel(x, y, d)), 2.0 / (n * m))));
+    }
+
+private:
+    static Tensor features(const Tensor& t, const char* name) {
+        if (t.rank() < 2 || t.dim(0) < 2)
+            throw chimera::Error(std::string("mmd: ") + name + " " + shape_text(t) +
+                                     " must be a batch of at least 2 examples (the unbiased estimate leaves out i = j)",
+                                 CHM_ERR_INVALID_ARGUMENT);
+        return t.rank() == 2 ? t : ops::flatten(t, 1);
+    }
+    // k(a_i, b_j) for a [N, D], b [M, D]: [N, M].
+    Tensor kernel(const Tensor& a, const Tensor& b, double d) const {
+        Tensor a2 = ops::sum(ops::square(a), {1}, true);                 // [N, 1]
+        Tensor b2 = ops::reshape(ops::sum(ops::square(b), {1}), {1, -1});  // [1, M]
+        Tensor d2 = ops::add(ops::add(a2, b2), ops::mul_scalar(ops::linear(a, b), -2.0));
+        Tensor total;
+        for (double s : scales_) {
+            const double c = 2 * d * sigma2_ * s;
+            // imq divides a constant of d2's shape: div's same-shape loop is several times cheaper
+            // than pow_scalar(-1)'s std::pow per element (there is no c / x op).
+            Tensor k = gaussian_ ? ops::exp(ops::mul_scalar(d2, -1.0 / c))
+                                 : ops::div(Tensor::from(host(), d2.shape(), std::vector<float>(d2.numel(), float(c))),
+                                            ops::add_scalar(d2, c));
+            total = total.defined() ? ops::add(total, k) : k;
+        }
+        return total;
+    }
+    Tensor off_diagonal_sum(const Tensor& k) const {
+        const int64_t n = k.dim(0);
+        Tensor mask = Tensor::zeros(host(), {n, n});
+        float* p = mask.data();
+        for (int64_t i = 0; i < n * n; ++i) p[i] = i % (n + 1) == 0 ? 0.0f : 1.0f;
+        return ops::sum(ops::mul(k, mask));
+    }
+
+    bool gaussian_;
+    double sigma2_;
+    std::vector<double> scales_;
 };
 
 // Adversarial losses on logits, mean over the batch:
@@ -229,5 +382,5 @@ public:
 
 }  // namespace
 
-CHIMERA_PLUGIN("losses", "1.0.0", "Reconstruction, divergence, adversarial losses and weight penalties", Mse, L1, Bce,
-               BceLogits, KlNormal, Gan, L1Penalty, L2Penalty)
+CHIMERA_PLUGIN("losses", "1.1.0", "Reconstruction, classification, divergence, adversarial losses and weight penalties",
+               Mse, L1, Bce, BceLogits, KlNormal, CrossEntropy, Mmd, Gan, L1Penalty, L2Penalty)

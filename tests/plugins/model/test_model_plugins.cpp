@@ -1,16 +1,22 @@
 // The model plugins through the host: mlp encoders and generators (parameter counts — including
 // the GAN figures — lazy sizing, heads, shapes, batch norm and dropout), the gaussian
-// latent, and every loss (weight penalties too) against its formula; gradients of each by finite
-// differences.
+// latent, and every loss (weight penalties too) against its formula — mmd against a double-precision
+// loop — with cross_entropy's accuracy and errors; gradients of each by finite differences; and
+// cross_entropy, mmd and kl_normal against PyTorch (tests/data/loss_fixtures.txt).
 #define BOOST_TEST_MODULE plugins_model
 #include <boost/test/unit_test.hpp>
 
 #include "autograd/parameter_store.hpp"
+#include "autograd/tape.hpp"
 #include "core/host_error.hpp"
 #include "support/gradient_check.hpp"
 #include "support/plugin_session.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <functional>
+#include <sstream>
 
 using namespace chimera;
 using namespace chimera::test;
@@ -34,6 +40,120 @@ struct Models : PluginSession {
 };
 
 float at(const Tensor& t, int64_t i) { return t.data<float>()[i]; }
+
+Tensor labels_of(Context& ctx, const std::vector<int32_t>& values) {
+    Tensor t = ctx.empty(DType::i32, {static_cast<int64_t>(values.size())});
+    std::copy(values.begin(), values.end(), t.data<int32_t>());
+    return t;
+}
+
+std::string message_of(const std::function<void()>& body) {
+    try {
+        body();
+    } catch (const PluginError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The unbiased squared MMD by plain loops in double precision: the reference for the mmd loss.
+double mmd_reference(const Tensor& x, const Tensor& y, bool gaussian, double sigma2, const std::vector<double>& scales) {
+    const int64_t n = x.dim(0), m = y.dim(0), d = x.numel() / n;
+    auto k = [&](const Tensor& a, int64_t i, const Tensor& b, int64_t j) {
+        double d2 = 0;
+        for (int64_t f = 0; f < d; ++f) d2 += std::pow(double(at(a, i * d + f)) - at(b, j * d + f), 2);
+        double sum = 0;
+        for (double s : scales) {
+            double c = 2 * d * sigma2 * s;
+            sum += gaussian ? std::exp(-d2 / c) : c / (c + d2);
+        }
+        return sum;
+    };
+    double xx = 0, yy = 0, xy = 0;
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < n; ++j) xx += i == j ? 0 : k(x, i, x, j);
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < m; ++j) yy += i == j ? 0 : k(y, i, y, j);
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < m; ++j) xy += k(x, i, y, j);
+    return xx / (n * (n - 1)) + yy / (m * (m - 1)) - 2 * xy / (n * m);
+}
+
+// A case of tests/data/loss_fixtures.txt (see bench/reference/make_loss_fixtures.py for the format).
+struct Values {
+    bool i32 = false;
+    Shape shape;
+    std::vector<double> v;
+};
+using NamedValues = std::vector<std::pair<std::string, Values>>;
+struct LossCase {
+    std::string name, loss, options;
+    NamedValues inputs, outputs, grads;
+};
+
+Values read_values(std::istringstream& in, bool i32) {
+    Values r{i32, {}, {}};
+    int rank;
+    in >> rank;
+    r.shape.resize(rank);
+    for (auto& d : r.shape) in >> d;
+    r.v.resize(numel(r.shape));
+    for (auto& x : r.v) in >> x;
+    BOOST_TEST_REQUIRE(!in.fail());
+    return r;
+}
+
+std::vector<LossCase> read_loss_cases() {
+#ifdef CHIMERA_TEST_DATA
+    std::ifstream file(CHIMERA_TEST_DATA "/loss_fixtures.txt");
+#else  // not passed to this test by tests/CMakeLists.txt: the directory beside this one's
+    std::string here = __FILE__;
+    std::ifstream file(here.substr(0, here.rfind("/plugins/model/")) + "/data/loss_fixtures.txt");
+#endif
+    BOOST_TEST_REQUIRE(file.good());
+    std::vector<LossCase> cases;
+    std::string line, tag, name, dtype;
+    while (std::getline(file, line)) {
+        std::istringstream in(line);
+        in >> tag;
+        if (tag == "case") {
+            cases.emplace_back();
+            in >> cases.back().name >> cases.back().loss;
+        } else if (tag == "options") {
+            cases.back().options = line.substr(8);
+        } else if (tag == "input") {
+            in >> name >> dtype;
+            cases.back().inputs.emplace_back(name, read_values(in, dtype == "i32"));
+        } else if (tag == "output" || tag == "grad") {
+            in >> name;
+            (tag == "output" ? cases.back().outputs : cases.back().grads).emplace_back(name, read_values(in, false));
+        }
+    }
+    return cases;
+}
+
+Tensor tensor_from(Context& ctx, const Values& v) {
+    Tensor t = ctx.empty(v.i32 ? DType::i32 : DType::f32, v.shape);
+    for (std::size_t i = 0; i < v.v.size(); ++i) {
+        if (v.i32) t.data<int32_t>()[i] = static_cast<int32_t>(v.v[i]);
+        else t.data<float>()[i] = static_cast<float>(v.v[i]);
+    }
+    return t;
+}
+
+// "" when every element of `t` is within abs + rel |expected| of `expected`, else the misses.
+std::string compare(const Tensor& t, const Values& expected, double abs, double rel) {
+    if (!t.defined()) return "no tensor";
+    if (t.shape() != expected.shape) return "shape " + describe(t);
+    std::ostringstream out;
+    for (std::size_t i = 0; i < expected.v.size(); ++i) {
+        double a = at(t, i), b = expected.v[i];
+        if (!(std::fabs(a - b) <= abs + rel * std::fabs(b))) out << "[" << i << "] " << a << " vs torch " << b << " ";
+    }
+    return out.str();
+}
 
 }  // namespace
 
@@ -141,6 +261,93 @@ BOOST_AUTO_TEST_CASE(losses_match_their_formulas) {
     BOOST_TEST(s.loss("kl_normal", "", {{"mu", mu}, {"logvar", lv}}) == kl, boost::test_tools::tolerance(1e-5));
 }
 
+BOOST_AUTO_TEST_CASE(kl_beta_scales_the_divergence_exactly) {
+    Models s;
+    NamedTensors in{{"mu", random_tensor(s.ctx, {3, 4}, 20)}, {"logvar", random_tensor(s.ctx, {3, 4}, 21)}};
+    const double plain = s.loss("kl_normal", "", in);
+    BOOST_TEST(plain > 0);
+    // Powers of two multiply a float exactly, so no tolerance.
+    BOOST_TEST(s.loss("kl_normal", "beta: 4", in) == 4 * plain);
+    BOOST_TEST(s.loss("kl_normal", "beta: 0.25\nreduction: mean", in) == 0.25 * s.loss("kl_normal", "reduction: mean", in));
+    BOOST_TEST(s.loss("kl_normal", "beta: 0", in) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(cross_entropy_matches_a_hand_computation_and_reports_accuracy) {
+    Models s;
+    const std::vector<float> l{1.0f, 2.0f, 3.0f, 0.5f,    // argmax 2 = target
+                               2.0f, -1.0f, 0.0f, 1.0f,   // argmax 0, target 1
+                               0.1f, 0.2f, 0.3f, 0.4f};   // argmax 3 = target
+    const std::vector<int32_t> target{2, 1, 3};
+    NamedTensors in{{"logits", tensor_of(s.ctx, {3, 4}, l)}, {"target", labels_of(s.ctx, target)}};
+    // -log softmax(l_i)[t_i] = logsumexp(l_i) - l_i[t_i]; smoothing s mixes in mean_c(lse - l_ic).
+    double nll = 0, uniform = 0;
+    for (int i = 0; i < 3; ++i) {
+        double lse = 0, mean = 0;
+        for (int c = 0; c < 4; ++c) lse += std::exp(double(l[i * 4 + c])), mean += l[i * 4 + c] / 4.0;
+        lse = std::log(lse);
+        nll += lse - l[i * 4 + target[i]];
+        uniform += lse - mean;
+    }
+    const auto tol = boost::test_tools::tolerance(5e-6);  // float32 log-softmax: a few ulps
+    BOOST_TEST(s.loss("cross_entropy", "", in) == nll / 3, tol);
+    BOOST_TEST(s.loss("cross_entropy", "reduction: sum", in) == nll, tol);
+    BOOST_TEST(s.loss("cross_entropy", "label_smoothing: 0.2", in) == (0.8 * nll + 0.2 * uniform) / 3, tol);
+    // accuracy: a one-element metric beside the loss, outside the tape even when logits need grads.
+    in[0].second.set_requires_grad(true);
+    auto ce = s.make(CHM_KIND_LOSS, "cross_entropy", "", "ce");
+    NamedTensors out = ce->forward(in);
+    BOOST_TEST_REQUIRE(out.size() == 2u);
+    BOOST_TEST(out[0].first == "loss");
+    BOOST_TEST(out[0].second.requires_grad());
+    BOOST_TEST(out[1].first == "accuracy");
+    BOOST_TEST(out[1].second.numel() == 1);
+    BOOST_TEST(at(out[1].second, 0) == 2.0f / 3.0f);
+    BOOST_TEST(!out[1].second.requires_grad());
+}
+
+BOOST_AUTO_TEST_CASE(cross_entropy_names_a_target_out_of_range_and_its_index) {
+    Models s;
+    Tensor logits = random_tensor(s.ctx, {3, 4}, 22);
+    auto run = [&](const std::vector<int32_t>& t) {
+        return message_of([&] { s.loss("cross_entropy", "", {{"logits", logits}, {"target", labels_of(s.ctx, t)}}); });
+    };
+    std::string high = run({0, 4, 1}), negative = run({0, 1, -1});
+    BOOST_TEST(contains(high, "cross_entropy: target 4 at index 1 is outside [0, 4)"), high);
+    BOOST_TEST(contains(negative, "cross_entropy: target -1 at index 2 is outside [0, 4)"), negative);
+    std::string floats = message_of([&] { s.loss("cross_entropy", "", {{"logits", logits}, {"target", logits}}); });
+    BOOST_TEST(contains(floats, "target must hold one int32 class index per row of logits [3, 4], not float32 [3, 4]"),
+               floats);
+}
+
+BOOST_AUTO_TEST_CASE(mmd_matches_a_double_precision_loop_for_both_kernels) {
+    Models s;
+    Tensor x = random_tensor(s.ctx, {5, 3}, 23), y = random_tensor(s.ctx, {6, 3}, 24, -0.5f, 1.5f);
+    Tensor x_copy = tensor_of(s.ctx, {5, 3}, values_of(x)), x_image = tensor_of(s.ctx, {5, 1, 3}, values_of(x));
+    Tensor far = random_tensor(s.ctx, {6, 3}, 25, 2, 4);
+    const auto tol = boost::test_tools::tolerance(2e-5);  // relative; float32 sums of ~30 kernel values
+    for (bool gaussian : {false, true}) {
+        const std::string kernel = gaussian ? "kernel: gaussian" : "kernel: imq";
+        BOOST_TEST_CONTEXT(kernel) {
+            BOOST_TEST(s.loss("mmd", kernel, {{"x", x}, {"y", y}}) == mmd_reference(x, y, gaussian, 1.0, {1.0}), tol);
+            BOOST_TEST(s.loss("mmd", kernel + "\nsigma2: 0.3\nscales: [0.5, 2, 10]", {{"x", x}, {"y", y}}) ==
+                           mmd_reference(x, y, gaussian, 0.3, {0.5, 2, 10}), tol);
+            // Examples are flattened: [5, 1, 3] is 5 examples of 3 features.
+            BOOST_TEST(s.loss("mmd", kernel, {{"x", x_image}, {"y", y}}) == mmd_reference(x, y, gaussian, 1.0, {1.0}), tol);
+            // Identical samples: not 0 but -2 (1 - mean k(x_i, x_j)) / N for this unbiased estimate, as
+            // the loop says, and far below the value for samples drawn apart.
+            const double same = s.loss("mmd", kernel, {{"x", x}, {"y", x_copy}});
+            BOOST_TEST(same == mmd_reference(x, x_copy, gaussian, 1.0, {1.0}), tol);
+            const double apart = s.loss("mmd", kernel, {{"x", x}, {"y", far}});
+            BOOST_TEST(apart == mmd_reference(x, far, gaussian, 1.0, {1.0}), tol);
+            BOOST_TEST(std::fabs(same) < 0.2 * apart);
+        }
+    }
+    std::string features = message_of([&] { s.loss("mmd", "", {{"x", x}, {"y", random_tensor(s.ctx, {6, 4}, 25)}}); });
+    BOOST_TEST(contains(features, "mmd: x has 3 features per example and y 4"), features);
+    std::string single = message_of([&] { s.loss("mmd", "", {{"x", random_tensor(s.ctx, {1, 3}, 25)}, {"y", y}}); });
+    BOOST_TEST(contains(single, "mmd: x [1, 3] must be a batch of at least 2 examples"), single);
+}
+
 BOOST_AUTO_TEST_CASE(gan_losses_match_their_formulas_for_both_players) {
     Models s;
     Tensor real = tensor_of(s.ctx, {2, 1}, {2.0f, -0.5f}), fake = tensor_of(s.ctx, {2, 1}, {-1.0f, 0.25f});
@@ -167,7 +374,9 @@ BOOST_AUTO_TEST_CASE(loss_gradients_match_finite_differences) {
                                            {"bce", "", "x", "target", 0.1f, 0.9f}, {"bce_logits", "", "x", "target", -2, 2},
                                            {"kl_normal", "", "mu", "logvar", -1, 1},
                                            {"gan", "mode: hinge", "real", "fake", -0.5f, 0.5f},
-                                           {"gan", "", "real", "fake", -2, 2}}) {
+                                           {"gan", "", "real", "fake", -2, 2},
+                                           {"mmd", "kernel: imq", "x", "y", -1, 1},
+                                           {"mmd", "kernel: gaussian\nsigma2: 0.2\nscales: [0.5, 1, 4]", "x", "y", -1, 1}}) {
         BOOST_TEST_CONTEXT(c.loss << " " << c.yaml) {
             auto l = s.make(CHM_KIND_LOSS, c.loss, c.yaml, c.loss);
             Function f = [&](Context&, const std::vector<Tensor>& in) { return s.run(*l, {{c.a, in[0]}, {c.b, in[1]}}); };
@@ -175,6 +384,52 @@ BOOST_AUTO_TEST_CASE(loss_gradients_match_finite_differences) {
             Tensor a = c.loss == "l1" ? random_away_from_zero(s.ctx, {3, 4}, 8) : random_tensor(s.ctx, {3, 4}, 8, c.lo, c.hi);
             Tensor b = c.loss == "l1" ? s.ctx.zeros(DType::f32, {3, 4}) : random_tensor(s.ctx, {3, 4}, 9, 0.05f, 0.95f);
             BOOST_TEST(check_gradients(s.ctx, f, {a, b}, smooth, {true, c.loss != "bce" && c.loss != "bce_logits"}) == "");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(losses_and_their_gradients_match_pytorch) {
+    // float32 sums of a few dozen terms against torch's float64 on the same float32 inputs.
+    constexpr double abs_tolerance = 1e-6, rel_tolerance = 1e-5;
+    Models s;
+    std::vector<LossCase> cases = read_loss_cases();
+    BOOST_TEST_REQUIRE(cases.size() == 6u);
+    for (const LossCase& c : cases) {
+        BOOST_TEST_CONTEXT(c.name << " " << c.options) {
+            auto l = s.make(CHM_KIND_LOSS, c.loss, c.options, c.name);
+            NamedTensors in;
+            for (const auto& [name, v] : c.inputs) {
+                in.emplace_back(name, tensor_from(s.ctx, v));
+                in.back().second.set_requires_grad(!v.i32);
+            }
+            s.ctx.tape().clear();
+            NamedTensors out = l->forward(in);
+            BOOST_TEST_REQUIRE(out.size() == c.outputs.size());
+            for (std::size_t k = 0; k < out.size(); ++k) {
+                BOOST_TEST(out[k].first == c.outputs[k].first);
+                BOOST_TEST(compare(out[k].second, c.outputs[k].second, abs_tolerance, rel_tolerance) == "");
+            }
+            s.ctx.tape().backward(s.ctx, {out[0].second}, {1.0});
+            for (const auto& [input, v] : c.grads) {
+                auto it = std::find_if(in.begin(), in.end(), [&, &input = input](const auto& p) { return p.first == input; });
+                BOOST_TEST_REQUIRE((it != in.end()));
+                BOOST_TEST(compare(it->second.grad(), v, abs_tolerance, rel_tolerance) == "", input);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(cross_entropy_gradients_match_finite_differences) {
+    Models s;
+    for (std::string yaml : {"", "reduction: sum\nlabel_smoothing: 0.3"}) {
+        BOOST_TEST_CONTEXT(yaml) {
+            auto l = s.make(CHM_KIND_LOSS, "cross_entropy", yaml, "ce");
+            Function f = [&](Context&, const std::vector<Tensor>& in) {
+                return s.run(*l, {{"logits", in[0]}, {"target", in[1]}}, "loss");
+            };
+            // The int32 target is not differentiated.
+            std::vector<Tensor> in{random_tensor(s.ctx, {3, 4}, 26, -2, 2), labels_of(s.ctx, {2, 0, 3})};
+            BOOST_TEST(check_gradients(s.ctx, f, in, smooth) == "");
         }
     }
 }
@@ -217,18 +472,10 @@ BOOST_AUTO_TEST_CASE(weight_penalty_gradients_match_finite_differences) {
 
 BOOST_AUTO_TEST_CASE(a_weight_penalty_without_parameters_to_penalise_fails_clearly) {
     Models s;
-    auto message_of = [&](const std::string& loss, const NamedTensors& in) -> std::string {
-        try {
-            s.loss(loss, "", in);
-        } catch (const PluginError& e) {
-            return e.what();
-        }
-        return "no error";
-    };
-    auto contains = [](const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; };
-    std::string none = message_of("l2_penalty", {});
+    std::string none = message_of([&] { s.loss("l2_penalty", "", {}); });
     BOOST_TEST(contains(none, "l2_penalty: no parameters to penalise (inputs: none)"), none);
-    std::string only_bias = message_of("l1_penalty", {{"encoder.fc1.bias", tensor_of(s.ctx, {2}, {1.0f, 2.0f})}});
+    std::string only_bias =
+        message_of([&] { s.loss("l1_penalty", "", {{"encoder.fc1.bias", tensor_of(s.ctx, {2}, {1.0f, 2.0f})}}); });
     BOOST_TEST(contains(only_bias, "l1_penalty: no parameters to penalise (inputs: encoder.fc1.bias)"), only_bias);
     BOOST_TEST(contains(only_bias, "include_bias"), only_bias);
 }
