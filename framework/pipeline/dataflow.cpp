@@ -83,6 +83,9 @@ void Dataflow::check_references() const {
         for (std::size_t k = 0; k < ph.losses.size(); ++k) {
             require_known(ph.losses[k], losses, ph.node.IsMap() ? entry_node(ph.node, "losses", k) : spec_.root, at.child("losses"), "loss");
             used_losses.insert(ph.losses[k]);
+            if (spec_.find_loss(ph.losses[k])->evaluate_only)
+                yaml_fail(ph.node.IsMap() ? entry_node(ph.node, "losses", k) : spec_.root, at.child("losses"),
+                          "loss '" + ph.losses[k] + "' is evaluate_only: it is a metric, not something to train on");
         }
         for (std::size_t k = 0; k < ph.optimizers.size(); ++k) {
             require_known(ph.optimizers[k], optimizers, ph.node.IsMap() ? entry_node(ph.node, "optimizers", k) : spec_.root,
@@ -91,7 +94,7 @@ void Dataflow::check_references() const {
         }
     }
     for (const auto& l : spec_.losses)
-        if (!used_losses.count(l.name))
+        if (!used_losses.count(l.name) && !l.evaluate_only)
             yaml_fail(l.node, {file, "losses." + l.name}, "loss '" + l.name + "' is in no phase; add it to one or remove it");
     for (const auto& o : spec_.optimizers)
         if (!used_optimizers.count(o.name))

@@ -152,7 +152,7 @@ LossWarmup read_warmup(const YAML::Node& loss, const YamlPlace& place) {
 std::vector<LossSpec> read_losses(const YAML::Node& root, const std::string& file) {
     std::vector<LossSpec> losses;
     read_named_section(root, "losses", file, [&](const std::string& name, const YAML::Node& n, const YamlPlace& at) {
-        check_keys(n, {"component", "in", "params", "weight", "warmup", "options"}, file, at.path);
+        check_keys(n, {"component", "in", "params", "weight", "warmup", "evaluate_only", "options"}, file, at.path);
         LossSpec s;
         s.name = name;
         s.node = n;
@@ -161,6 +161,7 @@ std::vector<LossSpec> read_losses(const YAML::Node& root, const std::string& fil
         s.params = read_names(n, "params", at);
         s.weight = read_real(n, "weight", at, 1.0, 0.0);
         s.warmup = read_warmup(n, at);
+        s.evaluate_only = read_bool(n, "evaluate_only", at, false);
         s.options = map_at(n, "options", at);
         if (s.in.empty() && s.params.empty())
             yaml_fail(n, at, "a loss needs inputs: 'in: {port: tensor}' or 'params: [node, ...]'");
@@ -194,7 +195,9 @@ std::vector<PhaseSpec> read_phases(const YAML::Node& root, const std::string& fi
     if (!has_key(root, "phases")) {  // one phase: every loss, every optimizer
         PhaseSpec p;
         p.name = "train";
-        for (const auto& l : spec.losses) p.losses.push_back(l.name);
+        for (const auto& l : spec.losses)
+            if (!l.evaluate_only) p.losses.push_back(l.name);
+        if (p.losses.empty()) yaml_fail(root["losses"], {file, "losses"}, "every loss is evaluate_only: nothing to train on");
         for (const auto& o : spec.optimizers) p.optimizers.push_back(o.name);
         phases.push_back(p);
         return phases;

@@ -76,6 +76,7 @@ struct LossSpec {
     std::vector<std::string> params;  // nodes whose parameters are inputs (weight penalties)
     double weight = 1.0;
     LossWarmup warmup;
+    bool evaluate_only = false;  // a metric: computed in validation and test, never trained on
     YAML::Node options;
     YAML::Node node;
 };

@@ -50,7 +50,7 @@ Metrics evaluate_split(const Pipeline& pipeline, Context& ctx, const DataSplit& 
     for (std::size_t k = 0; k < spec.losses.size(); ++k) {
         double mean = sums[k] / static_cast<double>(seen);
         metrics.emplace_back(spec.losses[k].name, mean);
-        total += spec.losses[k].weight * mean;
+        if (!spec.losses[k].evaluate_only) total += spec.losses[k].weight * mean;
     }
     metrics.emplace_back("total", total);
     for (const auto& [name, sum] : extra_sums) metrics.emplace_back(name, sum / static_cast<double>(seen));

@@ -1,4 +1,5 @@
-// A split's metrics: each loss's mean over the split's examples and their weighted total, in
+// A split's metrics: each loss's mean over the split's examples and their weighted total (of the
+// losses trained on; evaluate_only ones are metrics beside it), in
 // evaluation mode (no gradients, dropout off, batch norm on running statistics), every example
 // counted once. Random numbers (a VAE's sample) come from the run's stream, as in training.
 // Not training, and not deciding which split: the trainer and the CLI do that.

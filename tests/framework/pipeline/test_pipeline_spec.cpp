@@ -66,4 +66,13 @@ BOOST_AUTO_TEST_CASE(warmup_errors_are_located) {
     BOOST_TEST(error_of("warmup: {steps: 10, period: 5}").find("a period shorter than the warm-up's steps") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(evaluate_only_losses_stay_out_of_the_default_phase) {
+    PipelineSpec spec = parse_with("evaluate_only: true}\n  rec: {component: mse, in: {x: code, target: code}");
+    BOOST_TEST(spec.losses.size() == 2u);
+    BOOST_TEST(spec.losses[0].evaluate_only);
+    BOOST_TEST(spec.phases.size() == 1u);
+    BOOST_TEST(spec.phases[0].losses == std::vector<std::string>{"rec"});
+    BOOST_TEST(error_of("evaluate_only: true").find("every loss is evaluate_only: nothing to train on") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
