@@ -181,8 +181,10 @@ BOOST_AUTO_TEST_CASE(every_shipped_config_trains_and_draws) {
             const bool holdout = root["data"]["validation"]["holdout"].IsDefined();
             const bool validation = root["data"]["validation"].IsDefined();
             const bool test = root["data"]["test"].IsDefined();
-            const bool prior = root["generate"]["from"].IsDefined();
-            const bool reconstructs = root["generate"]["reconstruct"].IsDefined();
+            const YAML::Node generate = root["generate"];
+            const bool prior = generate.IsDefined() && generate["from"].IsDefined();
+            const bool reconstructs = generate.IsDefined() && generate["reconstruct"].IsDefined();
+            const bool conditional = generate.IsDefined() && generate["condition"].IsDefined();
 
             TempDir tmp;
             const fs::path run = tmp.path / "run";
@@ -212,7 +214,8 @@ BOOST_AUTO_TEST_CASE(every_shipped_config_trains_and_draws) {
             r = chimera_cli({"generate", run.string(), "--n", "16", "--out", generated.string(), "--threads", "2"});
             if (prior) {
                 BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-                BOOST_TEST((png_size(generated) == grid_size(16, 8)));  // 8 columns, 2 rows
+                // 8 columns, 2 rows; a conditional model draws a row of 8 per class instead.
+                BOOST_TEST((png_size(generated) == grid_size(conditional ? 80 : 16, 8)));
                 const fs::path walks = tmp.path / "walks.png";
                 r = chimera_cli({"generate", run.string(), "--n", "3", "--interpolate", "--steps", "5", "--out", walks.string(),
                              "--threads", "2"});
