@@ -31,6 +31,7 @@ Command validate_command();
 Command summary_command();
 Command generate_command();
 Command reconstruct_command();
+Command evaluate_command();
 
 // Runs the whole command line; returns the exit code. Throws HostError subclasses.
 int run_cli(const std::vector<std::string>& args);

@@ -4,6 +4,8 @@
 #include "core/host_error.hpp"
 #include "train/checkpoint.hpp"
 
+#include <algorithm>
+
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
@@ -66,9 +68,18 @@ std::unique_ptr<PipelineSession> PipelineSession::open_run(const po::variables_m
         throw DataError(dir.string() + ": not a run directory (no config.yaml); give the --out directory of chimera train");
     auto session = std::make_unique<PipelineSession>(vm, config.string());
     Checkpoint c = load_checkpoint(dir, session->context().pool());
+    // Nodes added with --set that start from another run (a judge) are not in this checkpoint.
+    std::vector<std::string> own_start;
+    for (const auto& n : session->pipeline().spec().nodes)
+        if (!n.init_from.run.empty()) own_start.push_back(n.name + ".");
+    auto from_checkpoint = [&](const Tensor& t) {
+        return std::none_of(own_start.begin(), own_start.end(), [&](const std::string& p) { return t.name().rfind(p, 0) == 0; });
+    };
     NamedTensorList targets;
-    for (const Tensor& p : session->context().parameters().all()) targets.emplace_back("param/" + p.name(), p);
-    for (const Tensor& b : session->context().parameters().buffers()) targets.emplace_back("buffer/" + b.name(), b);
+    for (const Tensor& p : session->context().parameters().all())
+        if (from_checkpoint(p)) targets.emplace_back("param/" + p.name(), p);
+    for (const Tensor& b : session->context().parameters().buffers())
+        if (from_checkpoint(b)) targets.emplace_back("buffer/" + b.name(), b);
     restore_tensors(c.tensors.tensors, targets, c.file.string());
     return session;
 }

@@ -352,8 +352,10 @@ void Trainer::finish(TrainResult& result) {
     if (!result.test.empty()) {
         log_->write(state_.step, state_.epoch, "test", result.test);
         out << "Test (" << pipeline_.test_split().indices.size() << " examples, mean per example):\n";
+        std::size_t width = 16;
+        for (const auto& [k, v] : result.test) width = std::max(width, k.size());
         for (const auto& [k, v] : result.test)
-            out << fmt::format("  {:<16} {:>12.4f}{}\n", k, v, k == "total" ? "  (weighted sum of the losses)" : "");
+            out << fmt::format("  {:<{}} {:>12.4f}{}\n", k, width, v, k == "total" ? "  (weighted sum of the losses)" : "");
     }
     out << fmt::format("Done: {} steps, {} epochs. Checkpoint, metrics and samples are in {}\n", state_.step, state_.epoch,
                        options_.run_dir.string());

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <fstream>
 #include <sstream>
 
@@ -279,4 +280,36 @@ BOOST_AUTO_TEST_CASE(a_node_can_start_from_another_runs_parameters) {
                                                                "nodes.encoder.init_from={run: /nonexistent/run}"});
     BOOST_TEST(missing.exit_code == 5);
     BOOST_TEST(missing.err.find("(nodes.encoder.init_from): /nonexistent/run holds no checkpoint") != std::string::npos, missing.err);
+}
+
+BOOST_AUTO_TEST_CASE(evaluate_repeats_the_test_metrics_and_can_add_a_judge_from_another_run) {
+    TempDir classifier, cvae;
+    const std::string cls_config = std::string(CHIMERA_CONFIGS) + "/classifier_fashion.yaml";
+    const std::string cvae_config = std::string(CHIMERA_CONFIGS) + "/cvae_fashion.yaml";
+    REQUIRE_OK(train(cls_config, classifier.path, {"--set", "data.validation.holdout=64", "--set", "train.epochs=1"}));
+    REQUIRE_OK(train(cvae_config, cvae.path, {"--set", "data.validation.holdout=64", "--set", "train.epochs=1"}));
+    double trained_test = 0;
+    for (const auto& l : metric_lines(cvae.path))
+        if (l["split"] == "test") trained_test = l["reconstruction"].get<double>();
+    ProcessResult plain = run_process({CHIMERA_BIN, "evaluate", cvae.path.string()});
+    REQUIRE_OK(plain);
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "%.4f", trained_test);
+    BOOST_TEST(plain.out.find("test (640 examples, mean per example):") != std::string::npos, plain.out);
+    BOOST_TEST(plain.out.find(expected) != std::string::npos, plain.out << " lacks " << expected);
+    // The classifier, as trained by its own pipeline, judges the cVAE's prior samples.
+    const std::string judge =
+        "nodes.judge={component: encoder/conv, in: {x: drawn}, out: {y: verdict}, init_from: {run: " + classifier.path.string() +
+        ", node: classifier}, options: {channels: [32, 64], kernel: [3], padding: [-1], pool: [max, max], "
+        "activation: [relu], hidden: [128], hidden_dropout: 0.25, out_features: 10}}";
+    ProcessResult judged = run_process(
+        {CHIMERA_BIN, "evaluate", cvae.path.string(), "--set",
+         "nodes.drawing={component: encoder/transform, in: {x: prior_logits}, out: {y: drawn}, options: {activation: sigmoid}}",
+         "--set", judge, "--set", "losses.judged={component: cross_entropy, in: {logits: verdict, target: label}, evaluate_only: true}"});
+    REQUIRE_OK(judged);
+    std::smatch m;
+    BOOST_TEST_REQUIRE(std::regex_search(judged.out, m, std::regex("judged/accuracy +([0-9.]+)")), judged.out);
+    const double accuracy = std::stod(m[1]);
+    BOOST_TEST((accuracy >= 0.0 && accuracy <= 1.0));
+    BOOST_TEST(judged.out.find(expected) != std::string::npos);  // the judge changes no other metric
 }
