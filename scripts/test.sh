@@ -4,4 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$here/scripts/setup.sh"
+# Tests run side by side, each with two OpenMP threads: more threads than cores. Spinning
+# OpenMP threads then starve each other (a conv VAE step was 10x slower), so they sleep instead.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 ctest --test-dir "${CHIMERA_BUILD_DIR:-$here/build}" --output-on-failure -j "${CHIMERA_JOBS:-$(nproc)}"
