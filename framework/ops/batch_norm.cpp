@@ -64,13 +64,17 @@ void check(const std::vector<Tensor>& in, bool training) {
                          describe(x));
 }
 
+// oneDNN 2.6 has only its reference kernel for 3-D data, and optimised ones for 4-D: [N, C, S]
+// is described as [N, C, S, 1] (same memory).
+Shape as_nchw(const Shape& ncs) { return {ncs[0], ncs[1], ncs[2], 1}; }
+
 BatchNormPrimitives& primitives(Context& ctx, const Shape& ncs, bool training, float eps) {
     return ctx.primitives().get<BatchNormPrimitives>(
         cache_key(name, {ncs}, {training ? 1.0 : 0.0, eps}), [&] {
             using namespace dnnl;
             auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
             if (!training) flags |= normalization_flags::use_global_stats;
-            auto md = plain_desc(ncs);
+            auto md = plain_desc(as_nchw(ncs));
             batch_normalization_forward::primitive_desc fwd_pd(
                 {prop_kind::forward_training, md, eps, flags}, ctx.engine());
             batch_normalization_backward::primitive_desc bwd_pd(
@@ -124,7 +128,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     const int64_t channels = x.dim(1);
     Tensor mean = a.training ? ctx.empty(DType::f32, {channels}) : running_mean;
     Tensor var = a.training ? ctx.empty(DType::f32, {channels}) : running_var;
-    auto md = plain_desc(ncs);
+    auto md = plain_desc(as_nchw(ncs));
     // In training MEAN and VARIANCE are outputs (the biased batch statistics), in eval inputs.
     p.fwd.execute(ctx.stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x, md)},
                                  {DNNL_ARG_SCALE, plain_memory(ctx, gamma)},
@@ -148,7 +152,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
 std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy) {
     Shape ncs = as_ncs(s.x.shape());
     BatchNormPrimitives& p = primitives(ctx, ncs, s.training, s.eps);
-    auto md = plain_desc(ncs);
+    auto md = plain_desc(as_nchw(ncs));
     Tensor dx = ctx.empty(DType::f32, s.x.shape());
     Tensor dgamma = ctx.empty(DType::f32, s.gamma.shape());
     Tensor dbeta = ctx.empty(DType::f32, s.gamma.shape());
