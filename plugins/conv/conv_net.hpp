@@ -18,15 +18,6 @@ namespace ops = chimera::ops;
 
 const std::vector<std::string> activation_names{"relu", "leaky_relu", "tanh", "sigmoid", "elu", "none"};
 
-inline int activation_code(const std::string& name) {
-    using Act = ops::Act;
-    if (name == "relu") return Act::relu;
-    if (name == "leaky_relu") return Act::leaky_relu;
-    if (name == "tanh") return Act::tanh;
-    if (name == "sigmoid") return Act::sigmoid;
-    if (name == "elu") return Act::elu;
-    return Act::none;
-}
 
 inline chimera::Error invalid(const std::string& message) { return chimera::Error(message, CHM_ERR_INVALID_ARGUMENT); }
 
@@ -100,7 +91,7 @@ struct Blocks {
         output_padding = transposed ? per_block<int64_t>(c, "output_padding") : std::vector<int64_t>(size(), 0);
         pool = transposed ? std::vector<std::string>(size(), "none") : per_block<std::string>(c, "pool");
         norm = per_block<std::string>(c, "norm");
-        for (const std::string& a : per_block<std::string>(c, "activation")) activation.push_back(activation_code(a));
+        for (const std::string& a : per_block<std::string>(c, "activation")) activation.push_back(ops::act_code(a));
         dropout = per_block<double>(c, "dropout");
     }
     std::size_t size() const { return channels.size(); }
@@ -181,7 +172,7 @@ protected:
           slope_(c.get<double>("negative_slope")),
           hidden_dropout_(c.get<double>("hidden_dropout")),
           hidden_(c.get<std::vector<int64_t>>("hidden")),
-          hidden_activation_(activation_code(c.get<std::string>("hidden_activation"))),
+          hidden_activation_(ops::act_code(c.get<std::string>("hidden_activation"))),
           condition_(c) {
         build_condition();
     }
@@ -230,24 +221,14 @@ protected:
 
     Tensor hidden_forward(Tensor h) const {
         for (const Layer& l : hidden_layers_)
-            h = drop(ops::linear(h, l.weight, l.bias, hidden_activation_, slope_), hidden_dropout_);
+            h = drop(ops::linear(h, l.weight, l.bias, hidden_activation_, ops::slope_alpha(hidden_activation_, slope_)), hidden_dropout_);
         return h;
     }
     Tensor normalise(const Tensor& x, const Layer& l) const {
         return l.gamma.defined() ? ops::batch_norm(x, l.gamma, l.beta, l.running_mean, l.running_var, this->training())
                                  : x;
     }
-    Tensor activate(const Tensor& x, int code) const {
-        using Act = ops::Act;
-        switch (code) {
-        case Act::relu: return ops::relu(x);
-        case Act::leaky_relu: return ops::leaky_relu(x, slope_);
-        case Act::tanh: return ops::tanh(x);
-        case Act::sigmoid: return ops::sigmoid(x);
-        case Act::elu: return ops::elu(x);
-        default: return x;
-        }
-    }
+    Tensor activate(const Tensor& x, int code) const { return ops::activate(x, code, slope_); }
     Tensor drop(const Tensor& x, double p) const { return p > 0 ? ops::dropout(x, p, this->training()) : x; }
 
     double slope_, hidden_dropout_;

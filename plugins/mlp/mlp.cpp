@@ -32,15 +32,6 @@ std::vector<chimera::Param> mlp_params(const char* default_input, int64_t defaul
             Param::integer("classes", 10, "number of classes of the condition").range(1, 100000)};
 }
 
-int activation_code(const std::string& name) {
-    using Act = ops::Act;
-    if (name == "relu") return Act::relu;
-    if (name == "leaky_relu") return Act::leaky_relu;
-    if (name == "tanh") return Act::tanh;
-    if (name == "sigmoid") return Act::sigmoid;
-    if (name == "elu") return Act::elu;
-    return Act::none;
-}
 
 // Shared by both kinds: they differ only in their defaults and kind.
 template <class Kind>
@@ -59,7 +50,7 @@ public:
           hidden_(c.get<std::vector<int64_t>>("hidden")), slope_(c.get<double>("negative_slope")),
           batch_norm_(c.get<bool>("batch_norm")), dropout_(c.get<double>("dropout")),
           gaussian_(c.get<std::string>("head") == "gaussian"), out_features_(c.get<int64_t>("out_features")),
-          output_activation_(activation_code(c.get<std::string>("output_activation"))),
+          output_activation_(ops::act_code(c.get<std::string>("output_activation"))),
           output_shape_(c.get<std::vector<int64_t>>("output_shape")), condition_(c.get<std::string>("condition")),
           classes_(c.get<int64_t>("classes")) {
         auto per_layer = c.get<std::vector<std::string>>("activations");
@@ -68,7 +59,7 @@ public:
                                      std::to_string(hidden_.size()) + " hidden layers",
                                  CHM_ERR_INVALID_ARGUMENT);
         for (std::size_t i = 0; i < hidden_.size(); ++i)
-            activations_.push_back(activation_code(per_layer.empty() ? c.get<std::string>("activation") : per_layer[i]));
+            activations_.push_back(ops::act_code(per_layer.empty() ? c.get<std::string>("activation") : per_layer[i]));
         int64_t shaped = 1;
         for (int64_t d : output_shape_) shaped *= d;
         if (!output_shape_.empty() && (gaussian_ || shaped != out_features_))
@@ -95,7 +86,7 @@ public:
                 h = ops::batch_norm(h, l.gamma, l.beta, l.running_mean, l.running_var, this->training());
                 h = activate(h, activations_[i]);
             } else {
-                h = ops::linear(h, l.weight, l.bias, activations_[i], slope_);
+                h = ops::linear(h, l.weight, l.bias, activations_[i], ops::slope_alpha(activations_[i], slope_));
             }
             if (dropout_ > 0) h = ops::dropout(h, dropout_, this->training());
         }
@@ -153,17 +144,7 @@ private:
         if (gaussian_) head_.push_back(dense("logvar", in, out_features_));
     }
 
-    Tensor activate(const Tensor& x, int code) const {
-        using Act = ops::Act;
-        switch (code) {
-        case Act::relu: return ops::relu(x);
-        case Act::leaky_relu: return ops::leaky_relu(x, slope_);
-        case Act::tanh: return ops::tanh(x);
-        case Act::sigmoid: return ops::sigmoid(x);
-        case Act::elu: return ops::elu(x);
-        default: return x;
-        }
-    }
+    Tensor activate(const Tensor& x, int code) const { return ops::activate(x, code, slope_); }
 
     std::string input_;
     int64_t in_features_, width_in_ = 0;

@@ -90,6 +90,30 @@ inline Tensor elu(const Tensor& x, double alpha = 1.0) { return call1("elu", {&x
 inline Tensor gelu(const Tensor& x) { return call1("gelu", {&x}); }
 inline Tensor tanh(const Tensor& x) { return call1("tanh", {&x}); }
 inline Tensor sigmoid(const Tensor& x) { return call1("sigmoid", {&x}); }
+// The Act code named "relu", "leaky_relu", "tanh", "sigmoid" or "elu"; Act::none for anything else.
+inline int act_code(const std::string& name) {
+    if (name == "relu") return Act::relu;
+    if (name == "leaky_relu") return Act::leaky_relu;
+    if (name == "tanh") return Act::tanh;
+    if (name == "sigmoid") return Act::sigmoid;
+    if (name == "elu") return Act::elu;
+    return Act::none;
+}
+// The alpha to give linear for activation `code` when a model's option is leaky_relu's `slope`:
+// the slope for leaky_relu, the op's default (elu's 1) otherwise.
+inline double slope_alpha(int code, double slope) { return code == Act::leaky_relu ? slope : -1; }
+// Activation `code` (an Act value) as its own op, where it cannot be fused into linear (after
+// batch norm or a convolution); `slope` is leaky_relu's (elu keeps alpha 1).
+inline Tensor activate(const Tensor& x, int code, double slope = 0.01) {
+    switch (code) {
+    case Act::relu: return relu(x);
+    case Act::leaky_relu: return leaky_relu(x, slope);
+    case Act::tanh: return tanh(x);
+    case Act::sigmoid: return sigmoid(x);
+    case Act::elu: return elu(x);
+    default: return x;
+    }
+}
 inline Tensor softplus(const Tensor& x) { return call1("softplus", {&x}); }
 inline Tensor exp(const Tensor& x) { return call1("exp", {&x}); }
 inline Tensor log(const Tensor& x) { return call1("log", {&x}); }
