@@ -8,7 +8,12 @@
 #include "train/checkpoint.hpp"
 #include "train/trainer.hpp"
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 namespace po = boost::program_options;
@@ -27,6 +32,42 @@ void clear_run(const fs::path& dir) {
                     (f.rfind("checkpoint-", 0) == 0 && entry.path().extension() == ".safetensors") || f == "samples";
         if (ours) fs::remove_all(entry.path(), ec);
     }
+}
+
+// Seconds since this process started (Linux /proc, 10 ms resolution), or -1 if unknown.
+double process_age_seconds() {
+    std::ifstream stat("/proc/self/stat"), uptime("/proc/uptime");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto paren = text.rfind(')');  // the command name may hold spaces
+    double up = 0;
+    if (paren == std::string::npos || !(uptime >> up)) return -1;
+    std::istringstream fields(text.substr(paren + 2));
+    std::string field;
+    for (int k = 3; k <= 22 && fields >> field; ++k)
+        if (k == 22) return up - std::stod(field) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    return -1;
+}
+
+// The step timing as JSON, for benchmarks; see StepTiming.
+void write_timing(const fs::path& file, const StepTiming& t, int64_t batch_size, int threads) {
+    using clock = std::chrono::system_clock;
+    nlohmann::json j;
+    j["batch_size"] = batch_size;
+    j["threads"] = threads;
+    j["steps"] = t.steps;
+    j["warmup_steps"] = StepTiming::warmup_steps;
+    if (t.steps > 0) {
+        const double first = std::chrono::duration<double>(t.first_step_done.time_since_epoch()).count();
+        const double since_first = std::chrono::duration<double>(clock::now() - t.first_step_done).count();
+        const double age = process_age_seconds();
+        j["first_step_unix_seconds"] = first;
+        j["seconds_to_first_step"] = age < 0 ? nlohmann::json() : nlohmann::json(age - since_first);
+    }
+    j["steady_steps"] = t.steady_steps;
+    j["steady_seconds"] = t.steady_seconds;
+    j["samples_per_second"] = t.steady_seconds > 0 ? static_cast<double>(t.steady_steps * batch_size) / t.steady_seconds : 0.0;
+    j["steady_state"] = {{"buffers_allocated", t.steady_buffers_allocated}, {"primitives_created", t.steady_primitives_created}};
+    write_file_atomically(file, j.dump(2) + "\n");
 }
 
 int run(const po::variables_map& vm) {
@@ -49,7 +90,9 @@ int run(const po::variables_map& vm) {
     YAML::Emitter resolved;
     resolved << session.root();
     write_file_atomically(out / "config.yaml", std::string(resolved.c_str()) + "\n");
-    trainer.run();
+    TrainResult result = trainer.run();
+    if (vm.count("timing"))
+        write_timing(vm["timing"].as<std::string>(), result.timing, session.pipeline().spec().data.batch_size, session.context().threads());
     return 0;
 }
 
@@ -65,7 +108,10 @@ Command train_command() {
         desc.add_options()(
             "out,o", po::value<std::string>()->value_name("DIR"), "the run directory (default: runs/<FILE's name>)")(
             "resume", "continue the run in --out from its last checkpoint")(
-            "overwrite", "start over in --out, removing the run that is there");
+            "overwrite", "start over in --out, removing the run that is there")(
+            "timing", po::value<std::string>()->value_name("FILE"),
+            "write how fast the steps ran (JSON: samples/s after two warm-up steps, time to the first step, buffers "
+            "and primitives created after the warm-up) to FILE");
         return pipeline_file_options(desc);
     };
     c.positional.add("file", 1);

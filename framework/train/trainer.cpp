@@ -194,6 +194,8 @@ bool Trainer::train_epoch() {
         spec_.train.steps > 0 ? fmt::format("epoch {}", state_.epoch + 1) : fmt::format("epoch {}/{}", state_.epoch + 1, spec_.train.epochs);
     ProgressBar bar(*options_.out, label, per_epoch, spec_.data.batch_size, options_.terminal);
     batches_->start_epoch(state_.epoch, state_.batch);
+    last_step_end_ = std::chrono::steady_clock::now();  // epoch ends are not steps
+    last_counters_ = ctx_.counters();
     auto means = [&] {  // losses in pipeline order, then the total, then anything else
         std::vector<std::string> order;
         for (const auto& l : spec_.losses) order.push_back(l.name);
@@ -217,6 +219,8 @@ bool Trainer::train_epoch() {
         if (state_.step % spec_.train.log_every == 0) log_->write(state_.step, state_.epoch + 1, "train", metrics);
         bar.update(state_.batch, means());
         if (spec_.train.checkpoint_every > 0 && state_.step % spec_.train.checkpoint_every == 0 && state_.batch < per_epoch) save();
+        time_step();
+        if (options_.after_step) options_.after_step(state_.step);
     }
     bar.finish(means());
     if (state_.batch < per_epoch) {  // the step budget ended inside the epoch
@@ -224,6 +228,21 @@ bool Trainer::train_epoch() {
         return false;
     }
     return end_epoch(means());
+}
+
+// Counts a finished step into the timing; checkpoints written mid-epoch count as step time.
+void Trainer::time_step() {
+    const auto now = std::chrono::steady_clock::now();
+    const RuntimeCounters counters = ctx_.counters();
+    if (++timing_.steps == 1) timing_.first_step_done = std::chrono::system_clock::now();
+    if (timing_.steps > StepTiming::warmup_steps) {
+        timing_.steady_seconds += std::chrono::duration<double>(now - last_step_end_).count();
+        timing_.steady_buffers_allocated += counters.buffers_allocated - last_counters_.buffers_allocated;
+        timing_.steady_primitives_created += counters.primitives_created - last_counters_.primitives_created;
+        ++timing_.steady_steps;
+    }
+    last_step_end_ = now;
+    last_counters_ = counters;
 }
 
 // Loss k's weight at the current step, warm-up included.
@@ -343,6 +362,7 @@ void Trainer::finish(TrainResult& result) {
     result.steps = state_.step;
     result.epochs = state_.epoch;
     result.stopped_early = stopped_early_;
+    result.timing = timing_;
     if (pipeline_.test_split().present()) {
         EvalScope same_numbers(ctx_, state_.seed + 2);  // the test metrics of a run do not depend on when they are asked for
         ctx_.set_grad_enabled(false);
@@ -357,7 +377,10 @@ void Trainer::finish(TrainResult& result) {
         for (const auto& [k, v] : result.test)
             out << fmt::format("  {:<{}} {:>12.4f}{}\n", k, width, v, k == "total" ? "  (weighted sum of the losses)" : "");
     }
-    out << fmt::format("Done: {} steps, {} epochs. Checkpoint, metrics and samples are in {}\n", state_.step, state_.epoch,
+    const std::string rate = timing_.steady_seconds > 0
+                                 ? fmt::format(" ({:.0f} training samples/s)", static_cast<double>(timing_.steady_steps * spec_.data.batch_size) / timing_.steady_seconds)
+                                 : "";
+    out << fmt::format("Done: {} steps, {} epochs{}. Checkpoint, metrics and samples are in {}\n", state_.step, state_.epoch, rate,
                        options_.run_dir.string());
 }
 

@@ -10,6 +10,8 @@
 #include "train/checkpoint.hpp"
 #include "train/progress.hpp"
 
+#include <chrono>
+#include <functional>
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
@@ -20,12 +22,28 @@ class BatchStream;
 class MetricsLog;
 class ImageSampler;
 
+// How fast the training steps ran, for benchmarks (`chimera train --timing FILE`). The steady
+// state is every step after the first `warmup_steps` of this process; its figures include data
+// loading, every phase's update, logging and the progress bar, but not the epoch ends
+// (validation, samples, checkpoints) and what they allocate.
+struct StepTiming {
+    static constexpr int64_t warmup_steps = 2;
+    int64_t steps = 0;                           // training steps this process ran
+    std::chrono::system_clock::time_point first_step_done;  // wall clock at the end of the first
+    double steady_seconds = 0;                   // in the steps after the warm-up
+    int64_t steady_steps = 0;
+    uint64_t steady_buffers_allocated = 0;      // by the steady-state steps (the pool's misses)
+    uint64_t steady_primitives_created = 0;     // oneDNN primitives the cache had to create
+};
+
 struct TrainOptions {
     std::filesystem::path run_dir;
     bool resume = false;       // continue from run_dir's checkpoint
     std::string config_hash;   // of the resolved config (pipeline_hash)
     std::ostream* out = nullptr;
     bool terminal = false;     // redraw a progress bar rather than print plain lines
+    // Called after every training step with the step's number (from 1), e.g. to read counters.
+    std::function<void(int64_t step)> after_step;
 };
 
 struct TrainResult {
@@ -33,6 +51,7 @@ struct TrainResult {
     int64_t epochs = 0;
     bool stopped_early = false;
     Metrics test;  // empty without a test split
+    StepTiming timing;
 };
 
 class Trainer {
@@ -67,6 +86,7 @@ private:
     NamedTensorList checkpoint_tensors() const;
     void save();
     void finish(TrainResult& result);
+    void time_step();
 
     Pipeline& pipeline_;
     Context& ctx_;
@@ -81,6 +101,9 @@ private:
     RunState state_;
     int64_t total_steps_ = 0;
     bool stopped_early_ = false;
+    StepTiming timing_;
+    std::chrono::steady_clock::time_point last_step_end_;  // or the epoch's start
+    RuntimeCounters last_counters_;                        // at the same moment
 };
 
 // A short hash of a resolved pipeline, leaving out train.epochs and train.steps (which a resumed

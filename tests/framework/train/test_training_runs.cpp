@@ -313,3 +313,38 @@ BOOST_AUTO_TEST_CASE(evaluate_repeats_the_test_metrics_and_can_add_a_judge_from_
     BOOST_TEST((accuracy >= 0.0 && accuracy <= 1.0));
     BOOST_TEST(judged.out.find(expected) != std::string::npos);  // the judge changes no other metric
 }
+
+// The benchmarks' four reference models: once the first steps have built their primitives and
+// filled the buffer pool, a training step allocates no buffer and creates no oneDNN primitive,
+// and an epoch end in between (validation, sample grid, checkpoint) does not change that.
+BOOST_AUTO_TEST_CASE(the_steady_state_step_allocates_nothing_and_creates_no_primitive) {
+    for (const std::string model : {"vae_mlp", "gan_mlp", "conv_ae", "dcgan"}) {
+        BOOST_TEST_CONTEXT(model) {
+            TempDir run;
+            const fs::path timing = run.path / "timing.json";
+            std::vector<std::string> extra = {"--set", "train.steps=14", "--timing", timing.string()};
+            if (model != "vae_mlp") extra.insert(extra.end(), {"--set", "data.validation.holdout=64"});  // of the 640
+            REQUIRE_OK(train(std::string(CHIMERA_CONFIGS) + "/" + model + "_fashion.yaml", run.path / "run", extra));
+            const auto t = nlohmann::json::parse(read(timing));
+            BOOST_TEST(t["steps"].get<int>() == 14);  // over an epoch end: 10 steps an epoch, 9 with a holdout
+            BOOST_TEST(t["steady_steps"].get<int>() == 12);
+            BOOST_TEST(t["batch_size"].get<int>() == 64);
+            BOOST_TEST(t["threads"].get<int>() == 2);
+            BOOST_TEST(t["samples_per_second"].get<double>() > 0.0);
+            BOOST_TEST(t["seconds_to_first_step"].get<double>() > 0.0);
+            BOOST_TEST(t["steady_state"]["buffers_allocated"].get<int>() == 0);
+            BOOST_TEST(t["steady_state"]["primitives_created"].get<int>() == 0);
+        }
+    }
+}
+
+// The warm-up steps (which build the primitives and fill the pool) are not part of the figures.
+BOOST_AUTO_TEST_CASE(the_step_timing_counts_only_steps_after_the_warm_up) {
+    TempDir run;
+    const fs::path timing = run.path / "timing.json";
+    REQUIRE_OK(train(vae, run.path / "run", {"--set", "train.steps=2", "--timing", timing.string()}));
+    const auto t = nlohmann::json::parse(read(timing));
+    BOOST_TEST(t["steps"].get<int>() == 2);
+    BOOST_TEST(t["steady_steps"].get<int>() == 0);
+    BOOST_TEST(t["samples_per_second"].get<double>() == 0.0);
+}
