@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""Training speed, Chimera against PyTorch, on the four reference models.
+
+For every model, batch size and thread count it runs `chimera train CONFIG --timing` and
+bench/reference/train_speed.py (PyTorch with OpenBLAS) in alternation, --repeats times each, and
+reports medians: training samples per second over the steps after two warm-up steps (every
+update of a step counted, data loading included), the ratio Chimera / PyTorch, each process's
+peak resident memory, and the seconds from starting the process to its first finished step. It
+also runs oneDNN's 2048x2048 f32 matmul on the same threads (chimera_op_benchmarks) and states
+each model's achieved GFLOP/s against that ceiling. Writes a Markdown table and the raw figures
+as JSON. Needs only Python's standard library besides the two programs; never part of the tests.
+
+    python3 bench/compare_training.py                         # everything: about 25 minutes
+    python3 bench/compare_training.py --models vae_mlp --batches 64 --threads 2 --repeats 1
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+MODELS = ["gan_mlp", "vae_mlp", "conv_ae", "dcgan"]
+# Samples each run trains (divided by the batch into steps): a few seconds of steady state.
+SAMPLES = {"gan_mlp": 24000, "vae_mlp": 48000, "conv_ae": 6400, "dcgan": 4096}
+
+
+# Multiply-accumulates of one forward pass per example, layer by layer.
+def dense(*sizes):
+    return sum(a * b for a, b in zip(sizes, sizes[1:]))
+
+
+def conv(out_hw, c_in, c_out, k):  # also a transposed convolution, with its input's size for out_hw
+    return out_hw * out_hw * c_in * c_out * k * k
+
+
+VAE_ENC = dense(784, 512, 256) + 2 * dense(256, 20)
+VAE_DEC = dense(20, 256, 512, 784)
+MLP_G, MLP_D = dense(100, 128, 256, 512, 784), dense(784, 512, 256, 1)
+AE = (conv(28, 1, 32, 3) + conv(14, 32, 64, 3) + conv(7, 64, 128, 3) + dense(6272, 128) + dense(128, 1024, 3136)
+      + conv(7, 64, 32, 4) + conv(14, 32, 1, 4))
+DC_G = dense(100, 6272) + conv(7, 128, 64, 4) + conv(14, 64, 1, 4)
+DC_D = conv(14, 1, 64, 4) + conv(7, 64, 128, 4) + dense(6272, 1)
+
+
+def flops_per_sample(model):
+    """Training FLOPs per example of a step: 2 per MAC, forward plus backward counted as 3 forward
+    passes. A GAN step: D phase = G forward + D forward and backward on the real and the fake
+    batch; G phase = G and D forward and backward. Elementwise work is not counted."""
+    if model == "vae_mlp":
+        return 2 * 3 * (VAE_ENC + VAE_DEC)
+    if model == "conv_ae":
+        return 2 * 3 * AE
+    g, d = (MLP_G, MLP_D) if model == "gan_mlp" else (DC_G, DC_D)
+    return 2 * (g + 2 * 3 * d + 3 * (g + d))
+
+
+def run(argv, env, timing_file):
+    """Runs one process; returns (timing JSON, peak RSS MiB, seconds from start to first step)."""
+    if os.path.exists(timing_file):
+        os.remove(timing_file)
+    started = time.time()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"compare_training: {' '.join(argv)} failed with exit {proc.returncode}:\n{output.decode(errors='replace')}")
+    with open(timing_file) as f:
+        timing = json.load(f)
+    return timing, usage.ru_maxrss / 1024.0, timing["first_step_unix_seconds"] - started
+
+
+def matmul_ceiling(chimera_bench, threads):
+    """GFLOP/s of oneDNN's 2048x2048 f32 matmul on 1 and 2 threads."""
+    out = subprocess.run([chimera_bench, "--benchmark_filter=matmul_ceiling", "--benchmark_format=json"],
+                         capture_output=True, text=True, check=True).stdout
+    found = {}
+    for b in json.loads(out)["benchmarks"]:
+        m = re.search(r"threads:(\d+)", b["name"])
+        if m and int(m.group(1)) in threads:
+            found[int(m.group(1))] = b["GFLOP/s"]
+    return found
+
+
+def versions(chimera):
+    torch = subprocess.run(["/usr/bin/python3", "-c", "import torch; print(torch.__version__)"], capture_output=True,
+                           text=True, env=dict(os.environ, LD_LIBRARY_PATH=OPENBLAS)).stdout.strip()
+
+    def deb(package):
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+        return r.stdout.strip() or "not installed"
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    return {"torch": torch, "python3-torch": deb("python3-torch"), "libopenblas0-openmp": deb("libopenblas0-openmp"),
+            "libdnnl2": deb("libdnnl2"),
+            "chimera": subprocess.run([chimera, "--version"], capture_output=True, text=True).stdout.strip().removeprefix("chimera "),
+            "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release()}
+
+
+BEGIN, END = "<!-- compare_training.py: begin -->", "<!-- compare_training.py: end -->"
+
+
+def write_between_markers(path, text):
+    """Replaces what lies between the markers in `path` (the rest is written by people), or
+    creates the file with the markers."""
+    old = open(path).read() if os.path.exists(path) else f"# Benchmark results\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in old or END not in old:
+        sys.exit(f"compare_training: {path} lacks the lines {BEGIN} and {END} that mark the generated table")
+    head, rest = old.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    with open(path + ".tmp", "w") as f:
+        f.write(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+    os.replace(path + ".tmp", path)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", default=",".join(MODELS))
+    p.add_argument("--batches", default="64,256")
+    p.add_argument("--threads", default="1,2")
+    p.add_argument("--repeats", type=int, default=3, help="runs of each side per setting (alternating)")
+    p.add_argument("--build", default=os.path.join(ROOT, "build"), help="Chimera's build directory")
+    p.add_argument("--markdown", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    p.add_argument("--json", default=os.path.join(ROOT, "bench", "results.json"))
+    args = p.parse_args()
+    models = args.models.split(",")
+    for m in models:
+        if m not in MODELS:
+            p.error(f"--models: unknown model '{m}' (known: {', '.join(MODELS)})")
+    batches = [int(b) for b in args.batches.split(",")]
+    threads = [int(t) for t in args.threads.split(",")]
+    chimera = os.path.join(args.build, "bin", "chimera")
+    chimera_bench = os.path.join(args.build, "bin", "chimera_op_benchmarks")
+    for f in (chimera, chimera_bench):
+        if not os.access(f, os.X_OK):
+            p.error(f"{f} not found: build Chimera first (bash scripts/setup.sh)")
+    if not os.path.isdir(OPENBLAS):
+        p.error(f"{OPENBLAS} not found: apt-get install libopenblas0-openmp (PyTorch would use the slow reference BLAS)")
+
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    env_torch = dict(env, LD_LIBRARY_PATH=OPENBLAS)
+    info = versions(chimera)
+    ceiling = matmul_ceiling(chimera_bench, threads)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="chimera-bench-") as tmp:
+        timing = os.path.join(tmp, "timing.json")
+        for model in models:
+            config = os.path.join(ROOT, "configs", f"{model}_fashion.yaml")
+            for batch in batches:
+                steps = max(12, SAMPLES[model] // batch)
+                for t in threads:
+                    sides = {
+                        "chimera": ([chimera, "train", config, "--out", os.path.join(tmp, "run"), "--overwrite",
+                                     "--threads", str(t), "--set", f"data.batch_size={batch}",
+                                     "--set", f"train.steps={steps}", "--timing", timing], env),
+                        "pytorch": (["/usr/bin/python3", os.path.join(ROOT, "bench", "reference", "train_speed.py"),
+                                     "--model", model, "--batch", str(batch), "--threads", str(t),
+                                     "--steps", str(steps), "--timing", timing], env_torch),
+                    }
+                    raw = {side: [] for side in sides}
+                    for r in range(args.repeats):
+                        for side, (argv, e) in sides.items():
+                            result, rss, first = run(argv, e, timing)
+                            raw[side].append({"samples_per_second": result["samples_per_second"], "peak_rss_mib": rss,
+                                              "seconds_to_first_step": first, "timing": result})
+                    row = {"model": model, "batch": batch, "threads": t, "steps": steps, "runs": raw}
+                    for side in sides:
+                        for key in ("samples_per_second", "peak_rss_mib", "seconds_to_first_step"):
+                            row[f"{side}_{key}"] = statistics.median(x[key] for x in raw[side])
+                    row["ratio"] = row["chimera_samples_per_second"] / row["pytorch_samples_per_second"]
+                    flops = flops_per_sample(model)
+                    row["gflop_per_sample"] = flops / 1e9
+                    row["chimera_gflops"] = row["chimera_samples_per_second"] * flops / 1e9
+                    row["pytorch_gflops"] = row["pytorch_samples_per_second"] * flops / 1e9
+                    row["ceiling_gflops"] = ceiling.get(t)
+                    row["chimera_steady_buffers_allocated"] = max(x["timing"]["steady_state"]["buffers_allocated"] for x in raw["chimera"])
+                    row["chimera_steady_primitives_created"] = max(x["timing"]["steady_state"]["primitives_created"] for x in raw["chimera"])
+                    rows.append(row)
+                    print(f"{model:8} batch {batch:3} threads {t}: Chimera {row['chimera_samples_per_second']:8,.0f} samples/s, "
+                          f"PyTorch {row['pytorch_samples_per_second']:8,.0f}, ratio {row['ratio']:.2f}; "
+                          f"RSS {row['chimera_peak_rss_mib']:.0f} / {row['pytorch_peak_rss_mib']:.0f} MiB; "
+                          f"first step {row['chimera_seconds_to_first_step']:.2f} / {row['pytorch_seconds_to_first_step']:.2f} s",
+                          flush=True)
+
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with open(args.json, "w") as f:
+        json.dump({"date": when, "versions": info, "ceiling_gflops": ceiling, "repeats": args.repeats, "rows": rows}, f, indent=1)
+    lines = [f"Measured {when} with `python3 bench/compare_training.py` ({args.repeats} alternating runs per side, medians).",
+             "", "Versions: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".", "",
+             "Matmul ceiling (oneDNN f32 2048²): " + ", ".join(f"{ceiling[t]:.0f} GFLOP/s on {t} thread{'s' if t > 1 else ''}" for t in sorted(ceiling)) + ".", "",
+             "| model | batch | threads | Chimera samples/s | PyTorch samples/s | ratio | Chimera GFLOP/s (% of ceiling) | PyTorch GFLOP/s | peak RSS MiB Chimera / PyTorch | first step s Chimera / PyTorch | steady-state allocations / primitives |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        share = f" ({100 * r['chimera_gflops'] / r['ceiling_gflops']:.0f}%)" if r["ceiling_gflops"] else ""
+        lines.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {r['chimera_samples_per_second']:,.0f} | "
+                     f"{r['pytorch_samples_per_second']:,.0f} | **{r['ratio']:.2f}** | {r['chimera_gflops']:.1f}{share} | "
+                     f"{r['pytorch_gflops']:.1f} | {r['chimera_peak_rss_mib']:.0f} / {r['pytorch_peak_rss_mib']:.0f} | "
+                     f"{r['chimera_seconds_to_first_step']:.2f} / {r['pytorch_seconds_to_first_step']:.2f} | "
+                     f"{r['chimera_steady_buffers_allocated']} / {r['chimera_steady_primitives_created']} |")
+    write_between_markers(args.markdown, "\n".join(lines))
+    print(f"wrote {args.json} and the table in {args.markdown}")
+
+if __name__ == "__main__":
+    main()
