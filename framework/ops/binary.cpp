@@ -14,20 +14,38 @@ namespace {
 enum Kind { add_kind, sub_kind, mul_kind, div_kind };
 const char* const names[] = {"add", "sub", "mul", "div"};
 
+// One row of a broadcast: SA / SB are the inputs' steps (0 repeats, 1 runs along).
+template <int SA, int SB, class F>
+void apply_row(const float* a, const float* b, float* y, int64_t n, F f) {
+    for (int64_t j = 0; j < n; ++j) y[j] = f(a[j * SA], b[j * SB]);
+}
+
 template <class F>
 Tensor apply(Context& ctx, const Tensor& a, const Tensor& b, const Shape& shape, F f) {
     Tensor y = ctx.empty(DType::f32, shape);
-    BroadcastIndex ia(shape, a.shape()), ib(shape, b.shape());
+    BroadcastRows rows(shape, {a.shape(), b.shape()});
     const float* pa = a.data<float>();
     const float* pb = b.data<float>();
     float* py = y.data<float>();
     const int64_t n = y.numel();
-    if (ia.identity() && ib.identity()) {
+    if (rows.identity()) {
 #pragma omp parallel for simd schedule(static) if (n > 32768)
         for (int64_t i = 0; i < n; ++i) py[i] = f(pa[i], pb[i]);
-    } else {
+        return y;
+    }
+    const int64_t length = rows.length();
+    const int kind = 2 * static_cast<int>(rows.step(0)) + static_cast<int>(rows.step(1));
 #pragma omp parallel for schedule(static) if (n > 32768)
-        for (int64_t i = 0; i < n; ++i) py[i] = f(pa[ia(i)], pb[ib(i)]);
+    for (int64_t r = 0; r < rows.rows(); ++r) {
+        const float* ra = pa + rows.offset(0, r);
+        const float* rb = pb + rows.offset(1, r);
+        float* ry = py + r * length;
+        switch (kind) {
+        case 3: apply_row<1, 1>(ra, rb, ry, length, f); break;
+        case 2: apply_row<1, 0>(ra, rb, ry, length, f); break;
+        case 1: apply_row<0, 1>(ra, rb, ry, length, f); break;
+        default: apply_row<0, 0>(ra, rb, ry, length, f); break;
+        }
     }
     return y;
 }

@@ -10,18 +10,25 @@
 
 namespace chimera {
 
-// Maps flat indices of `out_shape` to flat indices of `in_shape` (right-aligned, size-1 and
-// missing dimensions repeat).
-class BroadcastIndex {
+// An output of `out_shape` read from inputs of other (broadcastable) shapes, as rows: the
+// dimensions are collapsed as far as every input allows, and row r of the output (elements
+// [r * length, (r + 1) * length)) reads input k at offset(k, r) + j * step(k), where step is 1
+// or 0 (the input repeats along the row). Inner loops then run over contiguous memory.
+class BroadcastRows {
 public:
-    BroadcastIndex(const Shape& out_shape, const Shape& in_shape);
-    int64_t operator()(int64_t out_index) const;
-    bool identity() const { return identity_; }
+    BroadcastRows(const Shape& out_shape, const std::vector<Shape>& in_shapes);
+    int64_t rows() const { return rows_; }
+    int64_t length() const { return length_; }
+    int64_t step(std::size_t k) const { return steps_[k]; }
+    int64_t offset(std::size_t k, int64_t row) const;
+    bool identity() const;  // every input has the output's shape
 
 private:
-    Shape out_shape_;
-    std::vector<int64_t> in_strides_;  // per output dimension; 0 where the input repeats
-    bool identity_;
+    std::vector<int64_t> outer_;                // collapsed outer dimensions, outermost first
+    std::vector<std::vector<int64_t>> strides_;  // per input, per outer dimension
+    std::vector<int64_t> steps_;
+    int64_t rows_ = 1, length_ = 1;
+    bool identity_ = true;
 };
 
 // The sum of `g` (shaped like a broadcast output) over the dimensions `shape` was broadcast

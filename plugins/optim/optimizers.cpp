@@ -12,6 +12,9 @@ using chimera::Param;
 using chimera::Tensor;
 using Group = std::vector<std::pair<std::string, Tensor>>;
 
+// Updates of tensors larger than this run on all the run's threads (OpenMP, as oneDNN).
+constexpr int64_t kParallelAbove = 32768;
+
 // Shared plumbing: the group, per-parameter state tensors by suffix, saving and loading them.
 class StatefulOptimizer : public chimera::Optimizer {
 public:
@@ -127,19 +130,26 @@ public:
     }
 
 protected:
+    // In float, as torch.optim.Adam computes for float parameters (the per-step scalars in
+    // double); vectorised and split over the threads for large tensors.
     void update(float* p, const float* grad, std::vector<Tensor>& state, int64_t n, double lr_scale, int64_t step) override {
         float* m = state[0].data();
         float* v = state[1].data();
         const double lr = lr_ * lr_scale;
         const double c1 = 1 - std::pow(beta1_, double(step)), c2 = 1 - std::pow(beta2_, double(step));
-        const double step_size = lr / c1, c2_root = std::sqrt(c2);
+        const float step_size = static_cast<float>(lr / c1), c2_root = static_cast<float>(std::sqrt(c2));
+        const float b1 = static_cast<float>(beta1_), b2 = static_cast<float>(beta2_);
+        const float rest1 = static_cast<float>(1 - beta1_), rest2 = static_cast<float>(1 - beta2_), eps = static_cast<float>(eps_);
+        const float keep = static_cast<float>(Decoupled ? 1 - lr * decay_ : 1.0), l2 = static_cast<float>(Decoupled ? 0.0 : decay_);
+#pragma omp parallel for simd schedule(static) if (n > kParallelAbove)
         for (int64_t i = 0; i < n; ++i) {
-            double g = grad[i];
-            if (Decoupled) p[i] = static_cast<float>(p[i] * (1 - lr * decay_));
-            else g += decay_ * p[i];
-            m[i] = static_cast<float>(beta1_ * m[i] + (1 - beta1_) * g);
-            v[i] = static_cast<float>(beta2_ * v[i] + (1 - beta2_) * g * g);
-            p[i] = static_cast<float>(p[i] - step_size * m[i] / (std::sqrt(double(v[i])) / c2_root + eps_));
+            const float w = Decoupled ? p[i] * keep : p[i];
+            const float g = Decoupled ? grad[i] : grad[i] + l2 * w;
+            const float mi = b1 * m[i] + rest1 * g;
+            const float vi = b2 * v[i] + rest2 * g * g;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = w - step_size * mi / (std::sqrt(vi) / c2_root + eps);
         }
     }
 

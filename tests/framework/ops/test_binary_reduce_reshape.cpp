@@ -22,12 +22,40 @@ BOOST_AUTO_TEST_CASE(arithmetic_broadcasts_like_numpy) {
 
 BOOST_AUTO_TEST_CASE(arithmetic_gradients_sum_over_broadcast_dimensions) {
     for (std::string op : {"add", "sub", "mul", "div"}) {
-        for (auto shapes : std::vector<std::pair<Shape, Shape>>{{{2, 3}, {2, 3}}, {{4, 1, 3}, {5, 1}}, {{1}, {3, 2}}}) {
+        for (auto shapes : std::vector<std::pair<Shape, Shape>>{
+                 {{2, 3}, {2, 3}}, {{4, 1, 3}, {5, 1}}, {{1}, {3, 2}}, {{2, 3, 4, 5}, {3, 1, 5}}, {{3, 1, 4, 1}, {2, 1, 5}}}) {
             BOOST_TEST_CONTEXT(op << " " << shape_text(shapes.first) << " " << shape_text(shapes.second)) {
                 Tensor a = random_tensor(ctx, shapes.first, 1);
                 Tensor b = random_tensor(ctx, shapes.second, 2, 0.5f, 1.5f);  // away from 0 for div
                 BOOST_TEST(check_gradients(ctx, fn(op), {a, b}, smooth) == "");
             }
+        }
+    }
+}
+
+// The broadcast loops run over collapsed rows; an index-by-index computation is the reference.
+BOOST_AUTO_TEST_CASE(broadcasting_in_any_dimensions_matches_index_arithmetic) {
+    for (auto shapes : std::vector<std::pair<Shape, Shape>>{
+             {{2, 3, 4, 5}, {3, 1, 5}}, {{3, 1, 4, 1}, {2, 1, 5}}, {{2, 1, 3}, {2, 4, 1}}, {{6}, {}}, {{1, 1}, {2, 3}}}) {
+        BOOST_TEST_CONTEXT(shape_text(shapes.first) << " " << shape_text(shapes.second)) {
+            Tensor a = random_tensor(ctx, shapes.first, 3), b = random_tensor(ctx, shapes.second, 4);
+            Tensor y = call("sub", {a, b});
+            const Shape& out = y.shape();
+            auto index = [&](const Shape& in, int64_t flat) {  // the element of `in` that output `flat` reads
+                int64_t at = 0, stride = 1;
+                for (std::size_t d = out.size(); d-- > 0;) {
+                    const int64_t coordinate = flat % out[d];
+                    flat /= out[d];
+                    const std::size_t offset = out.size() - in.size();
+                    if (d >= offset && in[d - offset] != 1) at += coordinate * stride;
+                    if (d >= offset) stride *= in[d - offset];
+                }
+                return at;
+            };
+            std::vector<float> expected;
+            for (int64_t i = 0; i < y.numel(); ++i)
+                expected.push_back(a.data<float>()[index(a.shape(), i)] - b.data<float>()[index(b.shape(), i)]);
+            BOOST_TEST(values_of(y) == expected, tt::per_element());
         }
     }
 }
