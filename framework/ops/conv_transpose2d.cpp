@@ -125,7 +125,9 @@ ConvTranspose2dPrimitives& primitives(Context& ctx, const ConvTranspose2dShape& 
     const std::string key = cache_key(name, {s.x, s.w}, s.attrs());
     return ctx.primitives().get<ConvTranspose2dPrimitives>(key, [&] {
         using namespace dnnl;
-        auto x_md = any_desc(s.x), w_md = weights_desc(s, true), y_md = any_desc(s.y);
+        // A few output channels (an image) stay plain: padded to a 16-channel block, the
+        // blocked kernels would do 16 times the work and reorder it back.
+        auto x_md = any_desc(s.x), w_md = weights_desc(s, true), y_md = s.y[1] < 16 ? plain_desc(s.y) : any_desc(s.y);
         auto b_md = plain_desc({s.y[1]});
         // oneDNN counts dilation from 0 (dense), PyTorch from 1.
         memory::dims strides{s.sh, s.sw}, dilates{s.dh - 1, s.dw - 1}, pad_l{s.ph, s.pw};
