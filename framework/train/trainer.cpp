@@ -105,7 +105,7 @@ void Trainer::plan_phases() {
         groups_.push_back(group);
     }
     for (const auto& p : spec_.phases) {
-        Phase phase{&p, pipeline_.loss_indices(p.losses), pipeline_.optimizer_indices(p.optimizers), {}, {}};
+        Phase phase{&p, pipeline_.loss_indices(p.losses), pipeline_.optimizer_indices(p.optimizers), {}, {}, {}};
         phase.nodes = pipeline_.nodes_for_losses(phase.losses);
         std::set<std::size_t> trained;  // owners of the parameters this phase updates
         for (std::size_t o : phase.optimizers)
@@ -119,6 +119,13 @@ void Trainer::plan_phases() {
             phase.recorded.insert(i);
             for (const auto& [port, tensor] : spec_.nodes[i].out) taped_tensors.insert(tensor);
         }
+        // Parameters no optimizer of the phase updates need no gradient (a GAN's discriminator
+        // in the generator phase): frozen while the phase runs, their weight gradients are skipped.
+        std::set<const void*> updated;
+        for (std::size_t o : phase.optimizers)
+            for (const Tensor& t : groups_[o]) updated.insert(t.raw());
+        for (const Tensor& t : ctx_.parameters().all())
+            if (t.requires_grad() && !updated.count(t.raw())) phase.frozen.push_back(t);
         phases_.push_back(std::move(phase));
     }
 }
@@ -263,8 +270,29 @@ Metrics Trainer::train_step(const TensorMap& batch) {
     return metrics;
 }
 
+namespace {
+
+// Turns requires_grad off for `frozen` until the end of the scope.
+class Freeze {
+public:
+    explicit Freeze(std::vector<Tensor> frozen) : frozen_(std::move(frozen)) {
+        for (Tensor& t : frozen_) t.set_requires_grad(false);
+    }
+    ~Freeze() {
+        for (Tensor& t : frozen_) t.set_requires_grad(true);
+    }
+    Freeze(const Freeze&) = delete;
+    Freeze& operator=(const Freeze&) = delete;
+
+private:
+    std::vector<Tensor> frozen_;
+};
+
+}  // namespace
+
 void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& metrics) {
     ctx_.parameters().zero_grad();
+    Freeze freeze(phase.frozen);
     TensorMap values = batch;
     pipeline_.sample_noise(values, batch.begin()->second.dim(0));
     pipeline_.run_nodes(values, phase.nodes, &phase.recorded);

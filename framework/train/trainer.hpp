@@ -71,6 +71,7 @@ private:
         const PhaseSpec* spec;
         std::vector<std::size_t> losses, optimizers, nodes;
         std::set<std::size_t> recorded;  // nodes whose ops are taped: gradients flow through them
+        std::vector<Tensor> frozen;      // trainable parameters this phase does not update
     };
     void plan_phases();
     void resume();
