@@ -19,10 +19,12 @@ using chimera::test::run_process;
 
 namespace {
 
-// Measured with this seed and two threads: 0.84 after one epoch (chance is 0.1). Provisional:
-// the bound is to come from the PyTorch reference (bench/reference/conv_models_fashion.py,
-// --model cgan --epochs 1) once it has run in the same budget.
-constexpr double min_conditional_accuracy = 0.5;
+// The bound comes from the PyTorch reference in the same budget (bench/reference/
+// conv_models_fashion.py --model cgan --epochs 1, judged by --model classifier --epochs 2): its
+// one-epoch cGAN reached 0.87 and 0.84 with seeds 0 and 1 (2026-11-22); judged by a six-epoch
+// classifier instead, the seed-0 generator scored 0.80. Six points under the lowest of these
+// leaves room for another seed's or judge's luck; chance is 0.1.
+constexpr double min_conditional_accuracy = 0.74;
 
 void require_ok(const ProcessResult& r) {
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "exit " << r.exit_code << "\n" << r.out << r.err);
