@@ -16,33 +16,49 @@ Tensor filled(Context& ctx, const Shape& shape, float value) {
     return t;
 }
 
+// Gradients waiting for the op that produced their tensor, by tape id.
+using PendingMap = std::unordered_map<uint64_t, Tensor>;
+
+TapeInput tape_input(const Tensor& t) {
+    TapeInput in;
+    if (!t.defined() || !t.requires_grad()) return in;
+    in.shape = t.shape();
+    if (t.impl()->is_leaf) in.leaf = t.shared();
+    else in.id = t.impl()->tape_id;
+    return in;
+}
+
 // Adds g into the gradient slot for `target`: the leaf's own grad, or the pending map.
-void deliver(Context& ctx, const Tensor& target, const Tensor& g,
-             std::unordered_map<TensorImpl*, Tensor>& pending) {
-    if (!target.defined() || !target.requires_grad() || !g.defined()) return;
-    if (g.shape() != target.shape())
-        throw ShapeError("backward: gradient " + describe(g) + " does not match its tensor " +
-                         describe(target) + " (a bug in an op's backward)");
-    TensorImpl* impl = target.impl();
-    if (impl->is_leaf) {
-        if (!impl->grad) {
-            Tensor fresh = ctx.empty(DType::f32, target.shape());
+void deliver(Context& ctx, const TapeInput& target, const Tensor& g, PendingMap& pending) {
+    if ((!target.leaf && target.id == 0) || !g.defined()) return;
+    if (g.shape() != target.shape)
+        throw ShapeError("backward: gradient " + describe(g) + " does not match its tensor f32" + shape_text(target.shape) +
+                         " (a bug in an op's backward)");
+    if (TensorImpl* leaf = target.leaf.get()) {
+        if (!leaf->grad) {
+            Tensor fresh = ctx.empty(DType::f32, target.shape);
             std::copy(g.data<float>(), g.data<float>() + g.numel(), fresh.data<float>());
-            impl->grad = fresh.shared();
+            leaf->grad = fresh.shared();
         } else {
-            Tensor acc(impl->grad);
+            Tensor acc(leaf->grad);
             accumulate(acc, g);
         }
         return;
     }
-    auto it = pending.find(impl);
+    auto it = pending.find(target.id);
     if (it == pending.end()) {
-        Tensor copy = ctx.empty(DType::f32, g.shape());
-        std::copy(g.data<float>(), g.data<float>() + g.numel(), copy.data<float>());
-        pending.emplace(impl, copy);
-    } else {
-        accumulate(it->second, g);
+        pending.emplace(target.id, g);  // no copy: made on the first accumulation if shared
+        return;
     }
+    // g may be another tensor's gradient too (add's backward hands its g to both inputs), or a
+    // view of one: accumulate into a private copy then.
+    Tensor& acc = it->second;
+    if (acc.shared().use_count() > 1 || acc.impl()->storage.use_count() > 1) {
+        Tensor copy = ctx.empty(DType::f32, acc.shape());
+        std::copy(acc.data<float>(), acc.data<float>() + acc.numel(), copy.data<float>());
+        acc = copy;
+    }
+    accumulate(acc, g);
 }
 
 }  // namespace
@@ -59,18 +75,17 @@ void Tape::backward(Context& ctx, const std::vector<Tensor>& roots, const std::v
 void Tape::backward_seeded(Context& ctx, const std::vector<Tensor>& roots,
                            const std::vector<Tensor>& seeds) {
     NoGradGuard no_grad(ctx);
-    std::unordered_map<TensorImpl*, Tensor> pending;
+    PendingMap pending;
     for (std::size_t i = 0; i < roots.size(); ++i) {
         if (roots[i].dtype() != DType::f32)
             throw ShapeError("backward: root " + describe(roots[i]) + " is not float32");
-        deliver(ctx, roots[i], seeds.at(i), pending);
+        deliver(ctx, tape_input(roots[i]), seeds.at(i), pending);
     }
     for (auto entry = entries_.rbegin(); entry != entries_.rend(); ++entry) {
         std::vector<Tensor> grad_outputs;
         bool any = false;
         for (std::size_t o = 0; o < entry->outputs.size(); ++o) {
-            auto alive = entry->outputs[o].lock();
-            auto it = alive ? pending.find(alive.get()) : pending.end();
+            auto it = pending.find(entry->outputs[o]);
             if (it != pending.end()) {
                 grad_outputs.push_back(it->second);
                 pending.erase(it);
@@ -79,10 +94,14 @@ void Tape::backward_seeded(Context& ctx, const std::vector<Tensor>& roots,
                 grad_outputs.push_back(filled(ctx, entry->output_shapes[o], 0.0f));
             }
         }
-        if (!any) continue;
-        std::vector<Tensor> grad_inputs = entry->backward(ctx, grad_outputs);
-        for (std::size_t i = 0; i < entry->inputs.size() && i < grad_inputs.size(); ++i)
-            deliver(ctx, entry->inputs[i], grad_inputs[i], pending);
+        if (any) {
+            std::vector<Tensor> grad_inputs = entry->backward(ctx, grad_outputs);
+            for (std::size_t i = 0; i < entry->inputs.size() && i < grad_inputs.size(); ++i)
+                deliver(ctx, entry->inputs[i], grad_inputs[i], pending);
+        }
+        // Done with this op: what it saved goes back to the pool now, for the gradients still to
+        // come (of the same shapes, mostly), not after the whole backward.
+        entry->backward = nullptr;
     }
     entries_.clear();
 }
@@ -98,11 +117,12 @@ void record_op(Context& ctx, const std::string& op, std::vector<Tensor> inputs,
                const std::vector<Tensor>& outputs, BackwardFn backward) {
     TapeEntry entry;
     entry.op = op;
-    entry.inputs = std::move(inputs);
+    for (const auto& in : inputs) entry.inputs.push_back(tape_input(in));
     for (const auto& out : outputs) {
         out.impl()->requires_grad = out.dtype() == DType::f32;
         out.impl()->is_leaf = false;
-        entry.outputs.push_back(out.shared());
+        out.impl()->tape_id = ctx.tape().next_id();
+        entry.outputs.push_back(out.impl()->tape_id);
         entry.output_shapes.push_back(out.shape());
     }
     entry.backward = std::move(backward);

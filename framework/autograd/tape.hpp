@@ -20,10 +20,19 @@ class Context;
 using BackwardFn =
     std::function<std::vector<Tensor>(Context&, const std::vector<Tensor>& grad_outputs)>;
 
+// An op's input as backward needs it: where its gradient goes. A leaf (a parameter) is held
+// for its `grad`; any other tensor only by its tape id, so the tape itself keeps no activation
+// alive: what an op's backward needs, its closure saved.
+struct TapeInput {
+    std::shared_ptr<TensorImpl> leaf;  // leaves that require grad
+    uint64_t id = 0;                   // non-leaves that require grad; 0 for none
+    Shape shape;
+};
+
 struct TapeEntry {
     std::string op;
-    std::vector<Tensor> inputs;
-    std::vector<std::weak_ptr<TensorImpl>> outputs;
+    std::vector<TapeInput> inputs;
+    std::vector<uint64_t> outputs;  // tape ids
     std::vector<Shape> output_shapes;
     BackwardFn backward;
 };
@@ -33,6 +42,7 @@ public:
     void record(TapeEntry entry) { entries_.push_back(std::move(entry)); }
     std::size_t size() const { return entries_.size(); }
     void clear() { entries_.clear(); }
+    uint64_t next_id() { return ++last_id_; }
 
     // Differentiates sum_i weights[i] * sum(roots[i]) and clears the tape. Gradients of leaves
     // that require them accumulate into their `grad`. Runs with recording off.
@@ -43,6 +53,7 @@ public:
 
 private:
     std::vector<TapeEntry> entries_;
+    uint64_t last_id_ = 0;
 };
 
 // True when an op with these inputs must be recorded: recording is on and an input needs grads.

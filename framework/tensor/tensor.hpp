@@ -39,6 +39,7 @@ struct TensorImpl {
     std::shared_ptr<Storage> storage;
     bool requires_grad = false;
     bool is_leaf = true;              // made by the user or a parameter, not by a recorded op
+    uint64_t tape_id = 0;             // non-leaves: which tape output this is (set when recorded)
     std::shared_ptr<TensorImpl> grad; // accumulated by backward for leaves that require grad
     std::string name;                 // parameters: "node.layer.weight"
 };
