@@ -144,7 +144,10 @@ def main():
     if not os.path.isdir(OPENBLAS):
         p.error(f"{OPENBLAS} not found: apt-get install libopenblas0-openmp (PyTorch would use the slow reference BLAS)")
 
-    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    # Both sides as a user runs them: OpenMP's default wait policy (threads spin a while between
+    # parallel regions). OMP_WAIT_POLICY=PASSIVE, right on a shared machine, halves either
+    # side's speed at batch 64 on two threads, so it is removed if set.
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS")}
     env_torch = dict(env, LD_LIBRARY_PATH=OPENBLAS)
     info = versions(chimera)
     ceiling = matmul_ceiling(chimera_bench, threads)

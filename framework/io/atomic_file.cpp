@@ -18,22 +18,28 @@ namespace {
 }  // namespace
 
 void write_file_atomically(const std::filesystem::path& path, const std::string& bytes) {
+    write_file_atomically(path, std::vector<std::string_view>{bytes});
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::vector<std::string_view>& pieces) {
     std::filesystem::path temp = path;
     temp += ".tmp-" + std::to_string(::getpid());
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) fail(temp, "cannot create");
-    std::size_t written = 0;
-    while (written < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            int saved = errno;
-            ::close(fd);
-            ::unlink(temp.c_str());
-            errno = saved;
-            fail(temp, "cannot write");
+    for (std::string_view bytes : pieces) {
+        std::size_t written = 0;
+        while (written < bytes.size()) {
+            ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                int saved = errno;
+                ::close(fd);
+                ::unlink(temp.c_str());
+                errno = saved;
+                fail(temp, "cannot write");
+            }
+            written += static_cast<std::size_t>(n);
         }
-        written += static_cast<std::size_t>(n);
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         int saved = errno;

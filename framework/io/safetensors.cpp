@@ -52,12 +52,12 @@ void write_safetensors(const std::filesystem::path& path, const NamedTensorList&
     }
     std::string text = header.dump();
     text.append((8 - text.size() % 8) % 8, ' ');  // keep the data 8-byte aligned, as the format advises
-    std::string out;
-    out.reserve(8 + text.size() + offset);
-    put_u64_le(out, text.size());
-    out += text;
-    for (const auto& [name, t] : tensors) out.append(static_cast<const char*>(t.raw()), t.numel() * 4);
-    write_file_atomically(path, out);
+    std::string head;
+    put_u64_le(head, text.size());
+    head += text;
+    std::vector<std::string_view> pieces{head};  // the tensors are written from their own memory
+    for (const auto& [name, t] : tensors) pieces.emplace_back(static_cast<const char*>(t.raw()), t.numel() * 4);
+    write_file_atomically(path, pieces);
 }
 
 SafetensorsContent read_safetensors(const std::filesystem::path& path,
