@@ -55,4 +55,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
     return r;
 }
 
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
 }  // namespace chimera::test

@@ -18,4 +18,7 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::vector<std::string>& env = {});
 
+// A file's whole content (what a run wrote), or "" when it cannot be read.
+std::string read_file(const std::string& path);
+
 }  // namespace chimera::test

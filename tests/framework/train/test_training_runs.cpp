@@ -17,6 +17,7 @@
 #include <sstream>
 
 namespace fs = std::filesystem;
+using chimera::test::read_file;
 using chimera::test::run_process;
 using chimera::test::ProcessResult;
 
@@ -52,18 +53,11 @@ ProcessResult train(const std::string& config, const fs::path& out, std::vector<
     return run_process(argv);
 }
 
-std::string read(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-nlohmann::json state_of(const fs::path& run) { return nlohmann::json::parse(read(run / "checkpoint.json")); }
+nlohmann::json state_of(const fs::path& run) { return nlohmann::json::parse(read_file(run / "checkpoint.json")); }
 
 std::vector<nlohmann::json> metric_lines(const fs::path& run) {
     std::vector<nlohmann::json> lines;
-    std::istringstream in(read(run / "metrics.jsonl"));
+    std::istringstream in(read_file(run / "metrics.jsonl"));
     for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
     return lines;
 }
@@ -81,8 +75,8 @@ BOOST_AUTO_TEST_CASE(the_same_seed_gives_identical_losses_and_another_seed_does_
     REQUIRE_OK(train(vae, b.path, {"--set", "train.epochs=2"}));
     REQUIRE_OK(train(vae, c.path, {"--set", "train.epochs=2", "--seed", "7"}));
     BOOST_TEST(metric_lines(a.path).size() == 2 * 10 + 2 * 2 + 1);  // steps, epoch and validation lines, test
-    BOOST_TEST(read(a.path / "metrics.jsonl") == read(b.path / "metrics.jsonl"));
-    BOOST_TEST(read(a.path / "metrics.jsonl") != read(c.path / "metrics.jsonl"));
+    BOOST_TEST(read_file(a.path / "metrics.jsonl") == read_file(b.path / "metrics.jsonl"));
+    BOOST_TEST(read_file(a.path / "metrics.jsonl") != read_file(c.path / "metrics.jsonl"));
     BOOST_TEST(fs::exists(a.path / "samples" / "epoch-002.png"));
 }
 
@@ -98,10 +92,10 @@ BOOST_AUTO_TEST_CASE(a_vae_resumed_mid_epoch_equals_the_uninterrupted_run_bit_fo
     ProcessResult resumed = train(vae, parts.path, {"--set", "train.epochs=3", "--resume"});
     REQUIRE_OK(resumed);
     BOOST_TEST(resumed.out.find("Resuming at epoch 2, step 14") != std::string::npos);
-    BOOST_TEST(read(whole.path / "metrics.jsonl") == read(parts.path / "metrics.jsonl"));
+    BOOST_TEST(read_file(whole.path / "metrics.jsonl") == read_file(parts.path / "metrics.jsonl"));
     std::string tensors = state_of(whole.path)["tensors"].get<std::string>();
     BOOST_TEST(tensors == state_of(parts.path)["tensors"].get<std::string>());
-    BOOST_TEST((read(whole.path / tensors) == read(parts.path / tensors)));  // parameters and Adam state
+    BOOST_TEST((read_file(whole.path / tensors) == read_file(parts.path / tensors)));  // parameters and Adam state
 }
 
 BOOST_AUTO_TEST_CASE(a_gan_resumed_at_an_epoch_end_equals_the_uninterrupted_run_bit_for_bit) {
@@ -114,7 +108,7 @@ BOOST_AUTO_TEST_CASE(a_gan_resumed_at_an_epoch_end_equals_the_uninterrupted_run_
     REQUIRE_OK(train(gan, whole.path, with({"--set", "train.epochs=2"})));
     REQUIRE_OK(train(gan, parts.path, with({"--set", "train.epochs=1"})));
     REQUIRE_OK(train(gan, parts.path, with({"--set", "train.epochs=2", "--resume"})));
-    BOOST_TEST(read(whole.path / "metrics.jsonl") == read(parts.path / "metrics.jsonl"));
+    BOOST_TEST(read_file(whole.path / "metrics.jsonl") == read_file(parts.path / "metrics.jsonl"));
     // Both players stepped every step, from the same checkpoint.
     BOOST_TEST(state_of(parts.path)["optimizer_steps"] == nlohmann::json::parse("[18, 18]"));
 }
@@ -172,7 +166,7 @@ BOOST_AUTO_TEST_CASE(a_corrupt_checkpoint_is_an_error_naming_the_file) {
     TempDir run;
     REQUIRE_OK(train(vae, run.path, {"--set", "train.steps=2"}));
     std::string tensors = state_of(run.path)["tensors"].get<std::string>();
-    std::string bytes = read(run.path / tensors);
+    std::string bytes = read_file(run.path / tensors);
     std::ofstream(run.path / tensors, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
     ProcessResult r = train(vae, run.path, {"--set", "train.steps=4", "--resume"});
     BOOST_TEST(r.exit_code == 5);
@@ -203,7 +197,7 @@ namespace {
 
 // Width and height of a PNG from its IHDR chunk.
 std::pair<int, int> png_size(const fs::path& file) {
-    std::string b = read(file);
+    std::string b = read_file(file);
     BOOST_REQUIRE(b.size() > 24 && b.compare(1, 3, "PNG") == 0);
     auto be32 = [&](std::size_t at) {
         return (static_cast<unsigned char>(b[at]) << 24) | (static_cast<unsigned char>(b[at + 1]) << 16) |
@@ -256,7 +250,7 @@ BOOST_AUTO_TEST_CASE(a_node_can_start_from_another_runs_parameters) {
                                       "optimizers.adam.options.lr=0", "--set",
                                       "nodes.encoder.init_from={run: " + source.path.string() + "}"}));
     auto tensors = [](const fs::path& run) {
-        std::string bytes = read(run / state_of(run)["tensors"].get<std::string>());
+        std::string bytes = read_file(run / state_of(run)["tensors"].get<std::string>());
         uint64_t n = 0;
         for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
         nlohmann::json header = nlohmann::json::parse(bytes.substr(8, n));
@@ -325,7 +319,7 @@ BOOST_AUTO_TEST_CASE(the_steady_state_step_allocates_nothing_and_creates_no_prim
             std::vector<std::string> extra = {"--set", "train.steps=14", "--timing", timing.string()};
             if (model != "vae_mlp") extra.insert(extra.end(), {"--set", "data.validation.holdout=64"});  // of the 640
             REQUIRE_OK(train(std::string(CHIMERA_CONFIGS) + "/" + model + "_fashion.yaml", run.path / "run", extra));
-            const auto t = nlohmann::json::parse(read(timing));
+            const auto t = nlohmann::json::parse(read_file(timing));
             BOOST_TEST(t["steps"].get<int>() == 14);  // over an epoch end: 10 steps an epoch, 9 with a holdout
             BOOST_TEST(t["steady_steps"].get<int>() == 12);
             BOOST_TEST(t["batch_size"].get<int>() == 64);
@@ -343,7 +337,7 @@ BOOST_AUTO_TEST_CASE(the_step_timing_counts_only_steps_after_the_warm_up) {
     TempDir run;
     const fs::path timing = run.path / "timing.json";
     REQUIRE_OK(train(vae, run.path / "run", {"--set", "train.steps=2", "--timing", timing.string()}));
-    const auto t = nlohmann::json::parse(read(timing));
+    const auto t = nlohmann::json::parse(read_file(timing));
     BOOST_TEST(t["steps"].get<int>() == 2);
     BOOST_TEST(t["steady_steps"].get<int>() == 0);
     BOOST_TEST(t["samples_per_second"].get<double>() == 0.0);
