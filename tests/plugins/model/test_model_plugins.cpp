@@ -240,6 +240,49 @@ BOOST_AUTO_TEST_CASE(the_gaussian_latent_samples_while_training_and_is_the_mean_
     BOOST_TEST(check_gradients(s.ctx, f, {random_tensor(s.ctx, {3, 2}, 6), random_tensor(s.ctx, {3, 2}, 7)}, smooth) == "");
 }
 
+// Product of experts against its closed form on hand-computed Gaussians: experts N(1, 1) and
+// N(3, 1/4) with the prior N(0, 1) have precision 1 + 1 + 4 = 6 and mean (1 + 12) / 6; the
+// second example lacks the second modality: precision 2, mean 1/2.
+BOOST_AUTO_TEST_CASE(the_product_of_experts_matches_its_closed_form_and_drops_absent_modalities) {
+    Models s;
+    auto poe = s.make(CHM_KIND_ENCODER, "poe", "modalities: [image, text]", "fusion");
+    Tensor mu_a = tensor_of(s.ctx, {2, 1}, {1.0f, 1.0f}), lv_a = tensor_of(s.ctx, {2, 1}, {0.0f, 0.0f});
+    Tensor mu_b = tensor_of(s.ctx, {2, 1}, {3.0f, 3.0f}), lv_b = tensor_of(s.ctx, {2, 1}, {std::log(0.25f), std::log(0.25f)});
+    Tensor mask_b = tensor_of(s.ctx, {2}, {1.0f, 0.0f});
+    NamedTensors in = {{"mu_image", mu_a}, {"logvar_image", lv_a}, {"mu_text", mu_b}, {"logvar_text", lv_b}, {"mask_text", mask_b}};
+    Tensor mu = s.run(*poe, in, "mu"), logvar = s.run(*poe, in, "logvar");
+    BOOST_TEST(at(mu, 0) == 13.0 / 6.0, boost::test_tools::tolerance(1e-5));
+    BOOST_TEST(at(logvar, 0) == -std::log(6.0), boost::test_tools::tolerance(1e-5));
+    BOOST_TEST(at(mu, 1) == 0.5, boost::test_tools::tolerance(1e-5));
+    BOOST_TEST(at(logvar, 1) == -std::log(2.0), boost::test_tools::tolerance(1e-5));
+    // Without the prior: precision 1 + 4 = 5, mean 13 / 5; a single expert is itself.
+    auto bare = s.make(CHM_KIND_ENCODER, "poe", "modalities: [image, text]\nprior_expert: false", "bare");
+    in.pop_back();
+    BOOST_TEST(at(s.run(*bare, in, "mu"), 0) == 13.0 / 5.0, boost::test_tools::tolerance(1e-5));
+    in.push_back({"mask_text", mask_b});
+    BOOST_TEST(at(s.run(*bare, in, "mu"), 1) == 1.0, boost::test_tools::tolerance(1e-5));
+    BOOST_TEST(std::fabs(at(s.run(*bare, in, "logvar"), 1)) < 1e-5);
+    // Nobody present and no prior: an error naming the example, not a NaN.
+    Tensor none = tensor_of(s.ctx, {2}, {1.0f, 0.0f});
+    std::string lonely = message_of([&] {
+        s.run(*bare, {{"mu_image", mu_a}, {"logvar_image", lv_a}, {"mask_image", none}, {"mu_text", mu_b}, {"logvar_text", lv_b}, {"mask_text", none}});
+    });
+    BOOST_TEST(lonely.find("example 1 has none of its modalities present and prior_expert is false") != std::string::npos, lonely);
+    BOOST_TEST(message_of([&] { s.make(CHM_KIND_ENCODER, "poe", "modalities: [image, image]", "twice"); })
+                   .find("'image' is named twice") != std::string::npos);
+    // Gradients reach every expert's mean and log-variance.
+    Function f = [&](Context&, const std::vector<Tensor>& x) {
+        return s.run(*poe, {{"mu_image", x[0]}, {"logvar_image", x[1]}, {"mu_text", x[2]}, {"logvar_text", x[3]}}, "mu");
+    };
+    Function g = [&](Context&, const std::vector<Tensor>& x) {
+        return s.run(*poe, {{"mu_image", x[0]}, {"logvar_image", x[1]}, {"mu_text", x[2]}, {"logvar_text", x[3]}}, "logvar");
+    };
+    std::vector<Tensor> x;
+    for (uint64_t seed = 11; seed < 15; ++seed) x.push_back(random_tensor(s.ctx, {3, 2}, seed));
+    BOOST_TEST(check_gradients(s.ctx, f, x, smooth) == "");
+    BOOST_TEST(check_gradients(s.ctx, g, x, smooth) == "");
+}
+
 BOOST_AUTO_TEST_CASE(losses_match_their_formulas) {
     Models s;
     Tensor x = tensor_of(s.ctx, {2, 2}, {0.5f, -1.0f, 2.0f, 0.0f});
