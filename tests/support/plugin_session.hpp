@@ -41,6 +41,18 @@ struct PluginSession {
         auto config = make_component_config(info, YAML::Load(yaml), file, path.empty() ? name : path);
         return std::make_unique<ComponentInstance>(info, *config, name);
     }
+
+    // Examples `indices` read by loader `l`: one tensor per field, in the order of its fields.
+    std::vector<Tensor> read_batch(const ComponentInstance& l, const std::vector<int64_t>& indices) {
+        std::vector<Tensor> out;
+        for (const FieldInfo& f : l.fields()) {
+            Shape shape{static_cast<int64_t>(indices.size())};
+            shape.insert(shape.end(), f.shape.begin(), f.shape.end());
+            out.push_back(ctx.zeros(f.dtype, shape));
+        }
+        l.read(indices, out);
+        return out;
+    }
 };
 
 }  // namespace chimera::test

@@ -24,16 +24,6 @@ struct Session : chimera::test::PluginSession {
     std::unique_ptr<ComponentInstance> loader(const std::string& yaml) {
         return make(CHM_KIND_LOADER, "idx", yaml, "data", "pipe.yaml", "data.train");
     }
-    std::vector<Tensor> batch(const ComponentInstance& l, const std::vector<int64_t>& indices) {
-        std::vector<Tensor> out;
-        for (const FieldInfo& f : l.fields()) {
-            Shape shape{static_cast<int64_t>(indices.size())};
-            shape.insert(shape.end(), f.shape.begin(), f.shape.end());
-            out.push_back(ctx.zeros(f.dtype, shape));
-        }
-        l.read(indices, out);
-        return out;
-    }
 };
 
 // The raw bytes of a gzipped IDX file, past its header.
@@ -61,7 +51,7 @@ BOOST_AUTO_TEST_CASE(fashion_mnist_test_split_reads_as_images_and_labels) {
     BOOST_TEST(fields[1].name == "label");
     BOOST_TEST(fields[1].shape.empty());
 
-    auto batch = s.batch(*l, {0, 9999, 5});
+    auto batch = s.read_batch(*l, {0, 9999, 5});
     std::vector<uint8_t> pixels = raw(fashion + "t10k-images-idx3-ubyte.gz", 16);
     std::vector<uint8_t> labels = raw(fashion + "t10k-labels-idx1-ubyte.gz", 8);
     const int64_t indices[] = {0, 9999, 5};
@@ -77,7 +67,7 @@ BOOST_AUTO_TEST_CASE(symmetric_scaling_binarisation_and_limits) {
     Session s;
     auto sym = s.loader("scale: symmetric\nlimit: 100");
     BOOST_TEST(sym->size() == 100);
-    auto b = s.batch(*sym, {3});
+    auto b = s.read_batch(*sym, {3});
     float lo = 1, hi = -1;
     for (int p = 0; p < 784; ++p) {
         lo = std::min(lo, b[0].data<float>()[p]);
@@ -87,7 +77,7 @@ BOOST_AUTO_TEST_CASE(symmetric_scaling_binarisation_and_limits) {
     BOOST_TEST(hi <= 1.0f);
     auto bin = s.loader("binarize: true\nlabels: ''");
     BOOST_TEST(bin->fields().size() == 1u);  // no labels asked for
-    auto bb = s.batch(*bin, {0});
+    auto bb = s.read_batch(*bin, {0});
     for (int p = 0; p < 784; ++p) {
         float v = bb[0].data<float>()[p];
         BOOST_TEST((v == 0.0f || v == 1.0f));
