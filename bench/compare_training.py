@@ -10,7 +10,7 @@ also runs oneDNN's 2048x2048 f32 matmul on the same threads (chimera_op_benchmar
 each model's achieved GFLOP/s against that ceiling. Writes a Markdown table and the raw figures
 as JSON. Needs only Python's standard library besides the two programs; never part of the tests.
 
-    python3 bench/compare_training.py                         # everything: about 25 minutes
+    python3 bench/compare_training.py                         # everything: about 10 minutes
     python3 bench/compare_training.py --models vae_mlp --batches 64 --threads 2 --repeats 1
 """
 import argparse

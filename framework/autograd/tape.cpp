@@ -16,6 +16,12 @@ Tensor filled(Context& ctx, const Shape& shape, float value) {
     return t;
 }
 
+Tensor copy_of(Context& ctx, const Tensor& t) {
+    Tensor copy = ctx.empty(DType::f32, t.shape());
+    std::copy(t.data<float>(), t.data<float>() + t.numel(), copy.data<float>());
+    return copy;
+}
+
 // Gradients waiting for the op that produced their tensor, by tape id.
 using PendingMap = std::unordered_map<uint64_t, Tensor>;
 
@@ -36,9 +42,7 @@ void deliver(Context& ctx, const TapeInput& target, const Tensor& g, PendingMap&
                          " (a bug in an op's backward)");
     if (TensorImpl* leaf = target.leaf.get()) {
         if (!leaf->grad) {
-            Tensor fresh = ctx.empty(DType::f32, target.shape);
-            std::copy(g.data<float>(), g.data<float>() + g.numel(), fresh.data<float>());
-            leaf->grad = fresh.shared();
+            leaf->grad = copy_of(ctx, g).shared();
         } else {
             Tensor acc(leaf->grad);
             accumulate(acc, g);
@@ -53,11 +57,7 @@ void deliver(Context& ctx, const TapeInput& target, const Tensor& g, PendingMap&
     // g may be another tensor's gradient too (add's backward hands its g to both inputs), or a
     // view of one: accumulate into a private copy then.
     Tensor& acc = it->second;
-    if (acc.shared().use_count() > 1 || acc.impl()->storage.use_count() > 1) {
-        Tensor copy = ctx.empty(DType::f32, acc.shape());
-        std::copy(acc.data<float>(), acc.data<float>() + acc.numel(), copy.data<float>());
-        acc = copy;
-    }
+    if (acc.shared().use_count() > 1 || acc.impl()->storage.use_count() > 1) acc = copy_of(ctx, acc);
     accumulate(acc, g);
 }
 

@@ -8,7 +8,6 @@
 #include "train/checkpoint.hpp"
 #include "train/trainer.hpp"
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -65,7 +64,7 @@ void write_timing(const fs::path& file, const StepTiming& t, int64_t batch_size,
     }
     j["steady_steps"] = t.steady_steps;
     j["steady_seconds"] = t.steady_seconds;
-    j["samples_per_second"] = t.steady_seconds > 0 ? static_cast<double>(t.steady_steps * batch_size) / t.steady_seconds : 0.0;
+    j["samples_per_second"] = t.samples_per_second(batch_size);
     j["steady_state"] = {{"buffers_allocated", t.steady_buffers_allocated}, {"primitives_created", t.steady_primitives_created}};
     write_file_atomically(file, j.dump(2) + "\n");
 }

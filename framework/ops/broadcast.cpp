@@ -56,8 +56,6 @@ int64_t BroadcastRows::offset(std::size_t k, int64_t row) const {
     return in;
 }
 
-bool BroadcastRows::identity() const { return identity_; }
-
 Tensor sum_to_shape(Context& ctx, const Tensor& g, const Shape& shape) {
     if (g.shape() == shape) return g;
     Tensor out = ctx.zeros(DType::f32, shape);

@@ -21,7 +21,7 @@ public:
     int64_t length() const { return length_; }
     int64_t step(std::size_t k) const { return steps_[k]; }
     int64_t offset(std::size_t k, int64_t row) const;
-    bool identity() const;  // every input has the output's shape
+    bool identity() const { return identity_; }  // every input has the output's shape
 
 private:
     std::vector<int64_t> outer_;                // collapsed outer dimensions, outermost first

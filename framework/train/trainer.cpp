@@ -227,7 +227,6 @@ bool Trainer::train_epoch() {
         bar.update(state_.batch, means());
         if (spec_.train.checkpoint_every > 0 && state_.step % spec_.train.checkpoint_every == 0 && state_.batch < per_epoch) save();
         time_step();
-        if (options_.after_step) options_.after_step(state_.step);
     }
     bar.finish(means());
     if (state_.batch < per_epoch) {  // the step budget ended inside the epoch
@@ -405,9 +404,8 @@ void Trainer::finish(TrainResult& result) {
         for (const auto& [k, v] : result.test)
             out << fmt::format("  {:<{}} {:>12.4f}{}\n", k, width, v, k == "total" ? "  (weighted sum of the losses)" : "");
     }
-    const std::string rate = timing_.steady_seconds > 0
-                                 ? fmt::format(" ({:.0f} training samples/s)", static_cast<double>(timing_.steady_steps * spec_.data.batch_size) / timing_.steady_seconds)
-                                 : "";
+    const double per_second = timing_.samples_per_second(spec_.data.batch_size);
+    const std::string rate = per_second > 0 ? fmt::format(" ({:.0f} training samples/s)", per_second) : "";
     out << fmt::format("Done: {} steps, {} epochs{}. Checkpoint, metrics and samples are in {}\n", state_.step, state_.epoch, rate,
                        options_.run_dir.string());
 }

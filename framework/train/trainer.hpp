@@ -11,7 +11,6 @@
 #include "train/progress.hpp"
 
 #include <chrono>
-#include <functional>
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
@@ -34,6 +33,11 @@ struct StepTiming {
     int64_t steady_steps = 0;
     uint64_t steady_buffers_allocated = 0;      // by the steady-state steps (the pool's misses)
     uint64_t steady_primitives_created = 0;     // oneDNN primitives the cache had to create
+
+    // Training examples per second over the steady state; 0 before it has begun.
+    double samples_per_second(int64_t batch_size) const {
+        return steady_seconds > 0 ? static_cast<double>(steady_steps * batch_size) / steady_seconds : 0.0;
+    }
 };
 
 struct TrainOptions {
@@ -42,8 +46,6 @@ struct TrainOptions {
     std::string config_hash;   // of the resolved config (pipeline_hash)
     std::ostream* out = nullptr;
     bool terminal = false;     // redraw a progress bar rather than print plain lines
-    // Called after every training step with the step's number (from 1), e.g. to read counters.
-    std::function<void(int64_t step)> after_step;
 };
 
 struct TrainResult {

@@ -4,7 +4,7 @@
 // and "label" (int32). Tokens are words (lower-cased, split at anything not a letter, digit or
 // hyphen) or characters. The vocabulary is built from the manifest's training captions, so
 // every split and every run of the same manifest numbers tokens alike: 0 padding, 1 unknown,
-// then by falling frequency, ties alphabetically. Read into memory at creation.
+// then by falling frequency, ties alphabetically. Tokenised at creation; read() only copies.
 #include <chimera/chimera.hpp>
 
 #include <algorithm>
@@ -40,6 +40,7 @@ struct Row {
     std::string split, caption;
     int32_t label = 0;
     bool has_caption = false;
+    std::vector<int32_t> ids;  // the caption's tokens, at most `length` of them
 };
 
 class TextLoader : public chimera::Loader {
@@ -67,10 +68,16 @@ public:
         std::vector<std::pair<std::string, int64_t>> order(counts.begin(), counts.end());
         std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
         for (const auto& [token, n] : order) ids_.emplace(token, static_cast<int32_t>(ids_.size()) + 2);
-        for (const Row& r : rows)
-            if (r.split == split) examples_.push_back(r);
         const int64_t limit = config.get<int64_t>("limit");
-        if (limit > 0 && limit < static_cast<int64_t>(examples_.size())) examples_.resize(static_cast<std::size_t>(limit));
+        for (Row& r : rows) {
+            if (r.split != split || (limit > 0 && static_cast<int64_t>(examples_.size()) == limit)) continue;
+            for (const auto& t : tokens_of(r.caption, words_)) {
+                if (static_cast<int64_t>(r.ids.size()) == length_) break;
+                auto it = ids_.find(t);
+                r.ids.push_back(it == ids_.end() ? kUnknown : it->second);
+            }
+            examples_.push_back(std::move(r));
+        }
         if (examples_.empty())
             throw chimera::Error(config.where("split") + ": " + file + " has no examples in split '" + split + "'",
                                  CHM_ERR_INVALID_ARGUMENT);
@@ -92,13 +99,9 @@ public:
         int32_t* label = batch[3].data_i32();
         for (std::size_t k = 0; k < indices.size(); ++k) {
             const Row& r = examples_[static_cast<std::size_t>(indices[k])];
-            const std::vector<std::string> tokens = tokens_of(r.caption, words_);
-            const int64_t kept = std::min<int64_t>(length_, static_cast<int64_t>(tokens.size()));
-            for (int64_t j = 0; j < length_; ++j) {
-                auto it = j < kept ? ids_.find(tokens[static_cast<std::size_t>(j)]) : ids_.end();
-                text[static_cast<int64_t>(k) * length_ + j] = j >= kept ? kPad : it == ids_.end() ? kUnknown : it->second;
-            }
-            length[k] = static_cast<int32_t>(kept);
+            int32_t* row = text + static_cast<int64_t>(k) * length_;
+            std::fill(std::copy(r.ids.begin(), r.ids.end(), row), row + length_, kPad);
+            length[k] = static_cast<int32_t>(r.ids.size());
             mask[k] = r.has_caption ? 1.0f : 0.0f;
             label[k] = r.label;
         }
