@@ -11,7 +11,7 @@ packages=(
   build-essential cmake pkg-config
   libboost-dev libboost-program-options-dev libboost-test-dev
   libdnnl-dev libyaml-cpp-dev libfmt-dev libbenchmark-dev nlohmann-json3-dev libpng-dev
-  zlib1g-dev dataset-fashion-mnist python3 espeak-ng
+  zlib1g-dev dataset-fashion-mnist python3 espeak-ng libsndfile1-dev libfftw3-dev
 )
 
 missing=()

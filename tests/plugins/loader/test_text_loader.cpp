@@ -18,7 +18,7 @@ namespace {
 
 struct TextSession : chimera::test::PluginSession {
     fs::path manifest = fs::temp_directory_path() / ("chimera-text-" + std::to_string(::getpid()) + ".tsv");
-    TextSession() : PluginSession({TEXT_PLUGIN_FILE}) {}
+    TextSession() : PluginSession({MULTIMODAL_PLUGIN_FILE}) {}
     ~TextSession() { fs::remove(manifest); }
     void write(const std::string& body) { std::ofstream(manifest) << body; }
     std::unique_ptr<ComponentInstance> loader(const std::string& yaml) {
