@@ -9,6 +9,10 @@
 // either player in four formulations. Weight penalties: l1_penalty and l2_penalty, sum |w| and
 // sum w^2 over the parameter tensors the host passes as inputs. Loss weights and their schedules
 // are the host's, not these components'.
+// Masks: the reconstruction losses, kl_normal and cross_entropy take an optional input "mask"
+// [N] (1 keeps example i, 0 drops it: a multimodal VAE's absent modality). Dropped examples
+// add nothing; batch_sum and mean still divide by the whole batch N, so a term's weight in the
+// objective is its share of the batch ('mean' divides by N times the elements per example).
 #include <chimera/chimera.hpp>
 
 #include <algorithm>
@@ -30,11 +34,31 @@ std::string shape_text(const Tensor& t) {
     return s + "]";
 }
 
-Tensor reduce(const Tensor& elements, const std::string& reduction) {
-    if (reduction == "mean") return ops::mean(elements);
-    Tensor total = ops::sum(elements);
+// The optional mask [N] of `in`, checked against a batch of n examples; empty when absent.
+Tensor mask_of(const chimera::Inputs& in, int64_t n, const char* loss) {
+    if (!in.has("mask")) return Tensor();
+    Tensor mask = in["mask"];
+    if (mask.dtype() != CHM_DTYPE_F32 || mask.shape() != std::vector<int64_t>{n})
+        throw chimera::Error(std::string(loss) + ": mask must be float32 [" + std::to_string(n) + "], one per example, not " +
+                                 shape_text(mask), CHM_ERR_INVALID_ARGUMENT);
+    return mask;
+}
+
+// Reduces elementwise losses [N, ...] as `reduction` says, dropping the examples `mask` zeroes.
+Tensor reduce(const Tensor& elements, const std::string& reduction, const Tensor& mask = Tensor()) {
+    if (!mask.defined()) {
+        if (reduction == "mean") return ops::mean(elements);
+        Tensor total = ops::sum(elements);
+        if (reduction == "sum") return total;
+        return ops::mul_scalar(total, 1.0 / static_cast<double>(elements.dim(0)));
+    }
+    std::vector<int> rest;
+    for (int a = 1; a < static_cast<int>(elements.rank()); ++a) rest.push_back(a);
+    Tensor per_example = rest.empty() ? elements : ops::sum(elements, rest);
+    Tensor total = ops::sum(ops::mul(per_example, mask));
     if (reduction == "sum") return total;
-    return ops::mul_scalar(total, 1.0 / static_cast<double>(elements.dim(0)));
+    const double n = static_cast<double>(elements.dim(0));
+    return ops::mul_scalar(total, reduction == "mean" ? 1.0 / static_cast<double>(elements.numel()) : 1.0 / n);
 }
 
 // A loss of (x, target) computed elementwise and then reduced.
@@ -47,7 +71,7 @@ public:
         if (x.shape() != target.shape())
             throw chimera::Error(std::string(name()) + ": x " + shape_text(x) + " and target " + shape_text(target) +
                                      " differ in shape", CHM_ERR_INVALID_ARGUMENT);
-        out.set("loss", reduce(elements(x, target), reduction_));
+        out.set("loss", reduce(elements(x, target), reduction_, mask_of(in, x.dim(0), name())));
     }
 
 protected:
@@ -122,7 +146,7 @@ public:
     void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
         Tensor mu = in["mu"], logvar = in["logvar"];
         Tensor inner = ops::sub(ops::sub(ops::add_scalar(logvar, 1.0), ops::square(mu)), ops::exp(logvar));
-        Tensor kl = reduce(ops::mul_scalar(inner, -0.5), reduction_);
+        Tensor kl = reduce(ops::mul_scalar(inner, -0.5), reduction_, mask_of(in, mu.dim(0), "kl_normal"));
         out.set("loss", beta_ == 1.0 ? kl : ops::mul_scalar(kl, beta_));
     }
 
@@ -134,13 +158,15 @@ private:
 // Softmax cross-entropy of logits [N, C] against int32 class indices target [N], as PyTorch's
 // CrossEntropyLoss (label smoothing s moves mass s to a uniform distribution over the C classes):
 //   loss_i = -(1 - s) log softmax(logits_i)[target_i] - s/C sum_c log softmax(logits_i)[c]
-// reduced by mean or sum over the batch. A second output "accuracy" is the fraction of rows whose
-// argmax (the first on ties) is the target, counted from the data: a metric, never differentiated.
+// reduced by mean or sum over the batch. Sequences: logits [N, T, C] against target [N, T], an
+// example's loss the sum over its T positions (nats per caption). A second output "accuracy" is
+// the fraction of rows (positions) whose argmax (the first on ties) is the target, over the
+// examples the mask keeps, counted from the data: a metric, never differentiated.
 class CrossEntropy : public chimera::Loss {
 public:
     static chimera::Description describe() {
-        return {"cross_entropy", "1.0.0",
-                "Softmax cross-entropy of logits [N, C] against int32 class indices target [N]; also outputs accuracy",
+        return {"cross_entropy", "1.1.0",
+                "Softmax cross-entropy of logits [N, C] against int32 classes target [N] (or [N, T, C] against [N, T]); also outputs accuracy",
                 {Param::string("reduction", "mean", "mean or sum over the batch").choices({"mean", "sum"}),
                  Param::real("label_smoothing", 0.0, "probability mass spread uniformly over the classes").range(0, 1)}};
     }
@@ -152,42 +178,59 @@ public:
     void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
         Tensor logits = in["logits"], target = in["target"];
         check(logits, target);
+        const int64_t n = logits.dim(0), classes = logits.dim(-1), positions = logits.numel() / (n * classes);
+        Tensor mask = mask_of(in, n, "cross_entropy");
+        if (positions > 1) {
+            logits = ops::reshape(logits, {n * positions, classes});
+            Tensor flat = Tensor::zeros(host(), {n * positions}, CHM_DTYPE_I32);
+            std::copy(target.data_i32(), target.data_i32() + target.numel(), flat.data_i32());
+            target = flat;
+        }
         Tensor log_p = ops::log_softmax(logits);
-        Tensor nll = ops::mul_scalar(ops::gather_classes(log_p, target), smoothing_ - 1.0);  // [N]
+        Tensor nll = ops::mul_scalar(ops::gather_classes(log_p, target), smoothing_ - 1.0);  // [N T]
         if (smoothing_ > 0) nll = ops::sub(nll, ops::mul_scalar(ops::mean(log_p, {1}), smoothing_));
-        out.set("loss", sum_ ? ops::sum(nll) : ops::mean(nll));
-        out.set("accuracy", accuracy(logits, target));
+        if (positions > 1) nll = ops::sum(ops::reshape(nll, {n, positions}), {1});
+        if (mask.defined()) nll = ops::mul(nll, mask);
+        out.set("loss", sum_ ? ops::sum(nll) : ops::mul_scalar(ops::sum(nll), 1.0 / static_cast<double>(n)));
+        out.set("accuracy", accuracy(logits, target, positions, mask));
     }
 
 private:
     static void check(const Tensor& logits, const Tensor& target) {
-        if (logits.rank() != 2 || logits.dtype() != CHM_DTYPE_F32)
-            throw chimera::Error("cross_entropy: logits must be float32 [N, C], not " + shape_text(logits),
+        const bool sequence = logits.rank() == 3;
+        if ((logits.rank() != 2 && !sequence) || logits.dtype() != CHM_DTYPE_F32)
+            throw chimera::Error("cross_entropy: logits must be float32 [N, C] or [N, T, C], not " + shape_text(logits),
                                  CHM_ERR_INVALID_ARGUMENT);
-        if (target.dtype() != CHM_DTYPE_I32 || target.shape() != std::vector<int64_t>{logits.dim(0)})
+        std::vector<int64_t> expected = logits.shape();
+        expected.pop_back();
+        if (target.dtype() != CHM_DTYPE_I32 || target.shape() != expected)
             throw chimera::Error("cross_entropy: target must hold one int32 class index per row of logits " +
                                      shape_text(logits) + ", not " +
                                      (target.dtype() == CHM_DTYPE_I32 ? "int32 " : "float32 ") + shape_text(target),
                                  CHM_ERR_INVALID_ARGUMENT);
         const int32_t* t = target.data_i32();
-        for (int64_t i = 0, c = logits.dim(1); i < target.numel(); ++i)
+        for (int64_t i = 0, c = logits.dim(-1); i < target.numel(); ++i)
             if (t[i] < 0 || t[i] >= c)
                 throw chimera::Error("cross_entropy: target " + std::to_string(t[i]) + " at index " +
                                          std::to_string(i) + " is outside [0, " + std::to_string(c) +
                                          "), the classes of logits " + shape_text(logits),
                                      CHM_ERR_INVALID_ARGUMENT);
     }
-    Tensor accuracy(const Tensor& logits, const Tensor& target) const {
+    // Over rows of logits [R, C]; row r belongs to example r / positions.
+    Tensor accuracy(const Tensor& logits, const Tensor& target, int64_t positions, const Tensor& mask) const {
         const float* p = logits.data();
         const int32_t* t = target.data_i32();
-        const int64_t n = logits.dim(0), c = logits.dim(1);
-        int64_t correct = 0;
-        for (int64_t i = 0; i < n; ++i) {
+        const float* keep = mask.defined() ? mask.data() : nullptr;
+        const int64_t rows = logits.dim(0), c = logits.dim(1);
+        int64_t correct = 0, counted = 0;
+        for (int64_t i = 0; i < rows; ++i) {
+            if (keep && keep[i / positions] == 0.0f) continue;
             const float* row = p + i * c;
             correct += std::max_element(row, row + c) - row == t[i];
+            ++counted;
         }
         Tensor a = Tensor::zeros(host(), {});
-        a.data()[0] = n ? static_cast<float>(static_cast<double>(correct) / static_cast<double>(n)) : 0.0f;
+        a.data()[0] = counted ? static_cast<float>(static_cast<double>(correct) / static_cast<double>(counted)) : 0.0f;
         return a;
     }
 

@@ -477,6 +477,70 @@ BOOST_AUTO_TEST_CASE(cross_entropy_gradients_match_finite_differences) {
     }
 }
 
+// A mask [N] drops examples: the loss equals the unmasked loss of the kept examples alone,
+// scaled by their share of the batch (the divisor stays the whole batch).
+BOOST_AUTO_TEST_CASE(masked_losses_leave_out_dropped_examples) {
+    Models s;
+    Tensor x = random_tensor(s.ctx, {4, 3}, 40, -2, 2), t = random_tensor(s.ctx, {4, 3}, 41, 0.05f, 0.95f);
+    Tensor kept_x = tensor_of(s.ctx, {2, 3}, {at(x, 0), at(x, 1), at(x, 2), at(x, 9), at(x, 10), at(x, 11)});
+    Tensor kept_t = tensor_of(s.ctx, {2, 3}, {at(t, 0), at(t, 1), at(t, 2), at(t, 9), at(t, 10), at(t, 11)});
+    Tensor mask = tensor_of(s.ctx, {4}, {1, 0, 0, 1});
+    const auto tol = boost::test_tools::tolerance(1e-5);
+    for (std::string loss : {"bce_logits", "mse", "l1"})
+        for (std::string reduction : {"batch_sum", "mean", "sum"}) {
+            BOOST_TEST_CONTEXT(loss << " " << reduction) {
+                const std::string yaml = "reduction: " + reduction;
+                const double kept = s.loss(loss, yaml, {{"x", kept_x}, {"target", kept_t}});
+                const double share = reduction == "sum" ? 1.0 : 0.5;
+                BOOST_TEST(s.loss(loss, yaml, {{"x", x}, {"target", t}, {"mask", mask}}) == kept * share, tol);
+            }
+        }
+    Tensor mu = random_tensor(s.ctx, {4, 3}, 42), lv = random_tensor(s.ctx, {4, 3}, 43);
+    Tensor kept_mu = tensor_of(s.ctx, {2, 3}, {at(mu, 0), at(mu, 1), at(mu, 2), at(mu, 9), at(mu, 10), at(mu, 11)});
+    Tensor kept_lv = tensor_of(s.ctx, {2, 3}, {at(lv, 0), at(lv, 1), at(lv, 2), at(lv, 9), at(lv, 10), at(lv, 11)});
+    BOOST_TEST(s.loss("kl_normal", "", {{"mu", mu}, {"logvar", lv}, {"mask", mask}}) ==
+                   0.5 * s.loss("kl_normal", "", {{"mu", kept_mu}, {"logvar", kept_lv}}), tol);
+    std::string bad = message_of([&] { s.loss("mse", "", {{"x", x}, {"target", t}, {"mask", tensor_of(s.ctx, {3}, {1, 1, 1})}}); });
+    BOOST_TEST(contains(bad, "mse: mask must be float32 [4], one per example, not [3]"), bad);
+    // Gradients: none reach the dropped rows, and the kept ones match finite differences.
+    auto l = s.make(CHM_KIND_LOSS, "bce_logits", "", "masked");
+    Function f = [&](Context&, const std::vector<Tensor>& in) { return s.run(*l, {{"x", in[0]}, {"target", in[1]}, {"mask", mask}}); };
+    BOOST_TEST(check_gradients(s.ctx, f, {x, t}, smooth, {true, false}) == "");
+}
+
+// Sequences: logits [N, T, C] against target [N, T]; an example's loss sums its positions, and
+// accuracy counts positions of the examples the mask keeps.
+BOOST_AUTO_TEST_CASE(sequence_cross_entropy_sums_positions_per_example) {
+    Models s;
+    Tensor logits = random_tensor(s.ctx, {2, 3, 4}, 44, -2, 2);
+    Tensor target = s.ctx.empty(DType::i32, {2, 3});
+    const std::vector<int32_t> classes{1, 0, 3, 2, 2, 0};
+    std::copy(classes.begin(), classes.end(), target.data<int32_t>());
+    std::vector<double> per_example(2, 0.0);
+    int correct_first = 0;
+    for (int i = 0; i < 2; ++i)
+        for (int p = 0; p < 3; ++p) {
+            const float* row = logits.data<float>() + (i * 3 + p) * 4;
+            double lse = 0;
+            for (int c = 0; c < 4; ++c) lse += std::exp(double(row[c]));
+            per_example[i] += std::log(lse) - row[classes[i * 3 + p]];
+            if (i == 0) correct_first += std::max_element(row, row + 4) - row == classes[p];
+        }
+    const auto tol = boost::test_tools::tolerance(1e-5);
+    BOOST_TEST(s.loss("cross_entropy", "", {{"logits", logits}, {"target", target}}) == (per_example[0] + per_example[1]) / 2, tol);
+    Tensor mask = tensor_of(s.ctx, {2}, {1, 0});
+    auto ce = s.make(CHM_KIND_LOSS, "cross_entropy", "reduction: sum", "seq");
+    NamedTensors out = ce->forward({{"logits", logits}, {"target", target}, {"mask", mask}});
+    BOOST_TEST(at(out[0].second, 0) == per_example[0], tol);
+    BOOST_TEST(at(out[1].second, 0) == correct_first / 3.0, tol);
+    std::string bad = message_of([&] { s.loss("cross_entropy", "", {{"logits", logits}, {"target", labels_of(s.ctx, {1, 2})}}); });
+    BOOST_TEST(contains(bad, "target must hold one int32 class index per row of logits [2, 3, 4], not int32 [2]"), bad);
+    Function f = [&](Context&, const std::vector<Tensor>& in) {
+        return s.run(*ce, {{"logits", in[0]}, {"target", in[1]}, {"mask", mask}}, "loss");
+    };
+    BOOST_TEST(check_gradients(s.ctx, f, {logits, target}, smooth) == "");
+}
+
 BOOST_AUTO_TEST_CASE(weight_penalties_sum_their_inputs_skipping_biases_unless_asked) {
     Models s;
     const auto exact = boost::test_tools::tolerance(1e-6);  // a few float32 sums of small values
