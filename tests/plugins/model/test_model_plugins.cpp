@@ -283,6 +283,83 @@ BOOST_AUTO_TEST_CASE(the_product_of_experts_matches_its_closed_form_and_drops_ab
     BOOST_TEST(check_gradients(s.ctx, g, x, smooth) == "");
 }
 
+// The mixtures on N copies of two hand-made experts: image N(1, 1), text N(3, 1/4), D = 1.
+struct TwoExperts {
+    static constexpr int64_t n = 600;
+    NamedTensors in;
+    explicit TwoExperts(Context& ctx, const std::vector<float>& text_mask) {
+        in = {{"mu_image", tensor_of(ctx, {n, 1}, std::vector<float>(n, 1.0f))},
+              {"logvar_image", tensor_of(ctx, {n, 1}, std::vector<float>(n, 0.0f))},
+              {"mu_text", tensor_of(ctx, {n, 1}, std::vector<float>(n, 3.0f))},
+              {"logvar_text", tensor_of(ctx, {n, 1}, std::vector<float>(n, std::log(0.25f)))},
+              {"mask_text", tensor_of(ctx, {n}, text_mask)}};
+    }
+};
+
+// moe: each row is exactly one present expert, chosen evenly; absent experts are never chosen;
+// no expert present gives the prior. mopoe: each row is the product (with the prior) of one
+// non-empty subset of its present experts, the three subsets evenly; evaluating, the joint product.
+BOOST_AUTO_TEST_CASE(the_mixtures_pick_present_experts_and_products_of_subsets_evenly) {
+    Models s;
+    std::vector<float> mask(TwoExperts::n, 1.0f);
+    for (int64_t i = 0; i < TwoExperts::n; i += 3) mask[static_cast<std::size_t>(i)] = 0.0f;  // a third lack text
+    TwoExperts e(s.ctx, mask);
+    auto moe = s.make(CHM_KIND_ENCODER, "moe", "modalities: [image, text]", "moe");
+    // One forward for both outputs: each forward draws afresh.
+    NamedTensors out = moe->forward(e.in);
+    Tensor mu = out[0].second, logvar = out[1].second;
+    int image = 0, both_rows = 0;
+    for (int64_t i = 0; i < TwoExperts::n; ++i) {
+        const bool is_image = at(mu, i) == 1.0f && at(logvar, i) == 0.0f;
+        const bool is_text = at(mu, i) == 3.0f && std::fabs(at(logvar, i) - std::log(0.25f)) < 1e-6f;
+        BOOST_TEST_REQUIRE((is_image || is_text), i << ": " << at(mu, i) << " " << at(logvar, i));
+        if (mask[static_cast<std::size_t>(i)] == 0.0f) BOOST_TEST_REQUIRE(is_image);
+        else ++both_rows, image += is_image;
+    }
+    BOOST_TEST(std::abs(image - both_rows / 2) < 45);  // 400 fair draws: within 4.5 standard deviations
+    NamedTensors nobody = e.in;
+    nobody.push_back({"mask_image", tensor_of(s.ctx, {TwoExperts::n}, std::vector<float>(TwoExperts::n, 0.0f))});
+    nobody[4].second = tensor_of(s.ctx, {TwoExperts::n}, std::vector<float>(TwoExperts::n, 0.0f));
+    out = moe->forward(nobody);
+    BOOST_TEST(at(out[0].second, 5) == 0.0f);
+    BOOST_TEST(at(out[1].second, 5) == 0.0f);
+
+    auto mopoe = s.make(CHM_KIND_ENCODER, "mopoe", "modalities: [image, text]", "mopoe");
+    out = mopoe->forward(e.in);
+    mu = out[0].second;
+    logvar = out[1].second;
+    // With the prior: image alone precision 2, mean 1/2; text alone 5, 12/5; both 6, 13/6.
+    const std::vector<std::pair<double, double>> products{{0.5, 2}, {12.0 / 5, 5}, {13.0 / 6, 6}};
+    std::vector<int> seen(3, 0);
+    for (int64_t i = 0; i < TwoExperts::n; ++i) {
+        int which = -1;
+        for (int k = 0; k < 3; ++k)
+            if (std::fabs(at(mu, i) - products[k].first) < 1e-5 && std::fabs(at(logvar, i) + std::log(products[k].second)) < 1e-5)
+                which = k;
+        BOOST_TEST_REQUIRE(which >= 0);
+        if (mask[static_cast<std::size_t>(i)] == 0.0f) BOOST_TEST_REQUIRE(which == 0);
+        else ++seen[static_cast<std::size_t>(which)];
+    }
+    for (int k = 0; k < 3; ++k) BOOST_TEST(std::abs(seen[static_cast<std::size_t>(k)] - 400 / 3) < 45, k);
+    s.ctx.set_training(false);
+    mu = s.run(*mopoe, e.in, "mu");
+    BOOST_TEST(at(mu, 1) == 13.0 / 6, boost::test_tools::tolerance(1e-5));
+    BOOST_TEST(at(mu, 0) == 0.5, boost::test_tools::tolerance(1e-5));
+    s.ctx.set_training(true);
+    // Gradients reach the chosen experts (the draws are replayed by the checker).
+    for (const char* fusion : {"moe", "mopoe"}) {
+        BOOST_TEST_CONTEXT(fusion) {
+            auto f_node = s.make(CHM_KIND_ENCODER, fusion, "modalities: [image, text]", fusion);
+            Function f = [&](Context&, const std::vector<Tensor>& x) {
+                return s.run(*f_node, {{"mu_image", x[0]}, {"logvar_image", x[1]}, {"mu_text", x[2]}, {"logvar_text", x[3]}}, "mu");
+            };
+            std::vector<Tensor> x;
+            for (uint64_t seed = 31; seed < 35; ++seed) x.push_back(random_tensor(s.ctx, {4, 2}, seed));
+            BOOST_TEST(check_gradients(s.ctx, f, x, smooth) == "");
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(losses_match_their_formulas) {
     Models s;
     Tensor x = tensor_of(s.ctx, {2, 2}, {0.5f, -1.0f, 2.0f, 0.0f});
