@@ -61,9 +61,10 @@ public:
 
     void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
         Tensor x = in[input_];
+        if (x.rank() == 3) x = ops::reshape(x, {x.dim(0), 1, x.dim(1), x.dim(2)});  // [N, H, W]: one channel
         if (x.rank() != 4)
             throw invalid("input '" + input_ + "' is " + list_text(x.shape()) +
-                          "; the conv encoder reads images [N, C, H, W]");
+                          "; the conv encoder reads images [N, C, H, W] or single-channel maps [N, H, W]");
         const int64_t n = x.dim(0);
         Shape3 image{x.dim(1), x.dim(2), x.dim(3)};
         if (plan_.empty()) build(image);
@@ -169,7 +170,7 @@ public:
                  .min(1)});
         append(p, block_params(true));
         p.push_back(
-            Param::int_list("output_shape", {}, "[C, H, W] the blocks must give (checked when built; empty: any)")
+            Param::int_list("output_shape", {}, "[C, H, W] the blocks must give (checked when built; empty: any); [H, W]: one channel, output without it")
                 .min(1));
         append(p, condition_params());
         return {"deconv", "1.0.0",
@@ -191,6 +192,9 @@ public:
         plan_ = plan({start[0], start[1], start[2]});
         auto want = c.get<std::vector<int64_t>>("output_shape");
         const Shape3& got = plan_.back();
+        // [H, W]: a single-channel map (a spectrogram), given without its channel.
+        squeeze_ = want.size() == 2;
+        if (squeeze_) want.insert(want.begin(), 1);
         if (!want.empty() && want != std::vector<int64_t>(got.begin(), got.end()))
             throw invalid(c.where("output_shape") + ": the blocks give " + shape_text(got) + " after block " +
                           std::to_string(blocks_.size()) + "; output_shape wants " + list_text(want) + " (" +
@@ -221,6 +225,7 @@ public:
             h = activate(normalise(h, l), blocks_.activation[i]);
             h = drop(h, blocks_.dropout[i]);
         }
+        if (squeeze_) h = ops::reshape(h, {n, h.dim(2), h.dim(3)});
         out.set("y", h);
     }
 
@@ -270,6 +275,7 @@ private:
     Blocks blocks_;
     std::vector<Shape3> plan_;  // start_shape, then after each block
     bool built_ = false;
+    bool squeeze_ = false;  // output_shape [H, W]: drop the single channel
     Layer start_;
     std::vector<Layer> layers_;
 };

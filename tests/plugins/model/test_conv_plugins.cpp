@@ -183,6 +183,23 @@ BOOST_AUTO_TEST_CASE(a_gaussian_head_and_hidden_layers_follow_the_blocks) {
                boost::test_tools::per_element());
 }
 
+// Spectrograms [N, H, W]: the encoder reads them as one channel (the same numbers as [N, 1, H, W]),
+// and a generator whose output_shape is [H, W] gives them back without the channel.
+BOOST_AUTO_TEST_CASE(single_channel_maps_go_in_and_come_out_without_their_channel) {
+    Models s;
+    auto e = s.make(CHM_KIND_ENCODER, "conv", "channels: [4]\nstride: [2]\npadding: [1]\nkernel: [4]\npool: [none]\nout_features: 3", "audio");
+    Tensor map = random_tensor(s.ctx, {2, 8, 12}, 6);
+    Tensor as_image = tensor_of(s.ctx, {2, 1, 8, 12}, values_of(map));
+    BOOST_TEST(values_of(s.run(*e, {{"x", map}})) == values_of(s.run(*e, {{"x", as_image}})), boost::test_tools::per_element());
+    auto g = s.make(CHM_KIND_GENERATOR, "deconv",
+                    "start_shape: [4, 4, 6]\nchannels: [1]\nkernel: [4]\nstride: [2]\npadding: [1]\nactivation: [none]\noutput_shape: [8, 12]", "gen");
+    BOOST_TEST(s.run(*g, {{"z", random_tensor(s.ctx, {2, 3}, 7)}}).shape() == Shape({2, 8, 12}), boost::test_tools::per_element());
+    std::string e2 = error_of([&] {
+        s.make(CHM_KIND_GENERATOR, "deconv", "start_shape: [4, 4, 6]\nchannels: [2]\nkernel: [4]\nstride: [2]\npadding: [1]\nactivation: [none]\noutput_shape: [8, 12]", "two");
+    });
+    BOOST_TEST(contains(e2, "output_shape wants [1, 8, 12]"), e2);
+}
+
 BOOST_AUTO_TEST_CASE(encoder_gradients_match_finite_differences) {
     Models s;
     // Batch norm while training, max and average pooling, hidden layers, both dropouts.
