@@ -1,5 +1,6 @@
 #include "support/gradient_check.hpp"
 
+#include "autograd/parameter_store.hpp"
 #include "autograd/tape.hpp"
 #include "runtime/philox.hpp"
 
@@ -104,5 +105,45 @@ std::string check_gradients(Context& ctx, const Function& f, const std::vector<T
     if (failures) report << failures << " mismatched elements";
     return report.str();
 }
+
+std::string check_parameter_gradients(Context& ctx, const std::function<Tensor()>& f, const std::vector<Tensor>& params,
+                                      Tolerance tol) {
+    const uint64_t seed = ctx.seed(), streams = ctx.streams_used();
+    ctx.parameters().zero_grad();
+    ctx.tape().clear();
+    Tensor y = f();
+    Tensor w = random_tensor(ctx, y.shape(), 7);
+    ctx.tape().backward_seeded(ctx, {y}, {w});
+    auto projected = [&] {
+        ctx.set_random_state(seed, streams);
+        Tensor v = f();
+        double sum = 0;
+        for (int64_t i = 0; i < v.numel(); ++i) sum += double(v.data<float>()[i]) * w.data<float>()[i];
+        return sum;
+    };
+    std::ostringstream report;
+    int failures = 0;
+    NoGradGuard no_grad(ctx);
+    for (const Tensor& p : params) {
+        Tensor analytic = p.grad();
+        float* v = p.data<float>();
+        for (int64_t j = 0; j < p.numel(); ++j) {
+            const float saved = v[j];
+            v[j] = saved + float(tol.eps);
+            double up = projected();
+            v[j] = saved - float(tol.eps);
+            double down = projected();
+            v[j] = saved;
+            double numeric = (up - down) / (2 * tol.eps), a = analytic.defined() ? analytic.data<float>()[j] : 0.0;
+            if (std::fabs(a - numeric) > tol.abs + tol.rel * std::max(std::fabs(a), std::fabs(numeric)) &&
+                ++failures <= 5)
+                report << p.name() << " element " << j << ": analytic " << a << ", numeric " << numeric << "\n";
+        }
+    }
+    ctx.set_random_state(seed, streams);
+    if (failures) report << failures << " mismatched elements";
+    return report.str();
+}
+
 
 }  // namespace chimera::test

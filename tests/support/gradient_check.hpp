@@ -29,6 +29,11 @@ using Function = std::function<Tensor(Context&, const std::vector<Tensor>&)>;
 std::string check_gradients(Context& ctx, const Function& f, const std::vector<Tensor>& inputs,
                             Tolerance tol, std::vector<bool> differentiable = {});
 
+// The same recipe for a module's own parameters `params` (which check_gradients cannot reach: it
+// differentiates with respect to copies), f computing the module's output from fixed inputs.
+std::string check_parameter_gradients(Context& ctx, const std::function<Tensor()>& f, const std::vector<Tensor>& params,
+                                      Tolerance tol);
+
 // A float32 tensor of values drawn uniformly from [lo, hi], reproducibly from `seed`.
 Tensor random_tensor(Context& ctx, const Shape& shape, uint64_t seed, float lo = -1, float hi = 1);
 // The same, with every value at least `margin` away from zero (for kinks like relu and abs).

@@ -54,47 +54,6 @@ std::string error_of(const std::function<void()>& body) {
 }
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// The shared checker's recipe (L = sum(f() * W), central differences) for a module's own
-// parameters, which check_gradients cannot reach: it differentiates with respect to copies.
-std::string check_parameter_gradients(Context& ctx, const std::function<Tensor()>& f, const std::vector<Tensor>& params,
-                                      Tolerance tol) {
-    const uint64_t seed = ctx.seed(), streams = ctx.streams_used();
-    ctx.parameters().zero_grad();
-    ctx.tape().clear();
-    Tensor y = f();
-    Tensor w = random_tensor(ctx, y.shape(), 7);
-    ctx.tape().backward_seeded(ctx, {y}, {w});
-    auto projected = [&] {
-        ctx.set_random_state(seed, streams);
-        Tensor v = f();
-        double sum = 0;
-        for (int64_t i = 0; i < v.numel(); ++i) sum += double(v.data<float>()[i]) * w.data<float>()[i];
-        return sum;
-    };
-    std::ostringstream report;
-    int failures = 0;
-    NoGradGuard no_grad(ctx);
-    for (const Tensor& p : params) {
-        Tensor analytic = p.grad();
-        float* v = p.data<float>();
-        for (int64_t j = 0; j < p.numel(); ++j) {
-            const float saved = v[j];
-            v[j] = saved + float(tol.eps);
-            double up = projected();
-            v[j] = saved - float(tol.eps);
-            double down = projected();
-            v[j] = saved;
-            double numeric = (up - down) / (2 * tol.eps), a = analytic.defined() ? analytic.data<float>()[j] : 0.0;
-            if (std::fabs(a - numeric) > tol.abs + tol.rel * std::max(std::fabs(a), std::fabs(numeric)) &&
-                ++failures <= 5)
-                report << p.name() << " element " << j << ": analytic " << a << ", numeric " << numeric << "\n";
-        }
-    }
-    ctx.set_random_state(seed, streams);
-    if (failures) report << failures << " mismatched elements";
-    return report.str();
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(the_issues_conv_autoencoder_has_the_reference_parameter_counts) {

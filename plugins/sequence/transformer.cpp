@@ -1,0 +1,192 @@
+// The `sequence` plugin: a Transformer text encoder and a Transformer text decoder (generator).
+// The encoder reads tokens [N, T] (0 is padding, never attended to), averages the non-padding
+// positions and ends in a dense output or a Gaussian head. The decoder reads a latent z and, while
+// training, the target tokens (teacher forcing: position t sees the tokens before it and a start
+// token 0); it outputs logits [N, T, V] and tokens [N, T]. While evaluating it also decodes freely
+// from z, one position at a time, greedily or by sampling with temperature and top-k: those are
+// its "tokens" then. Token 0 ends a caption (the loaders pad with it).
+#include "transformer_net.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace sequence_plugin {
+
+class TransformerEncoder : public TransformerNet<chimera::Encoder> {
+public:
+    static chimera::Description describe() {
+        auto p = transformer_params(16);
+        p.push_back(Param::string("input", "tokens", "name of the int32 tokens input [N, T]"));
+        p.push_back(Param::string("head", "none", "none: output y [N, out_features]; gaussian: mu and logvar").choices({"none", "gaussian"}));
+        p.push_back(Param::integer("out_features", 16, "width of y, or of mu and logvar").range(1, 65536));
+        return {"transformer", "1.0.0", "Transformer text encoder: mean of the non-padding positions, then a dense or Gaussian head", p};
+    }
+    TransformerEncoder(chimera::Host host, const chimera::Config& c)
+        : TransformerNet(host, c), input_(c.get<std::string>("input")), gaussian_(c.get<std::string>("head") == "gaussian") {
+        const int64_t out = c.get<int64_t>("out_features");
+        if (gaussian_) {
+            mu_ = dense("mu", dim_, out);
+            logvar_ = dense("logvar", dim_, out);
+        } else {
+            y_ = dense("out", dim_, out);
+        }
+    }
+
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
+        Tensor tokens = in[input_];
+        check_tokens(tokens, input_);
+        const int64_t n = tokens.dim(0), t = tokens.dim(1);
+        // Padding keys get masked_score; the pooling weights count the real positions.
+        Tensor mask = Tensor::zeros(host(), {n, 1, 1, t}), keep = Tensor::zeros(host(), {n, t, 1});
+        Tensor count = Tensor::zeros(host(), {n, 1});
+        const int32_t* ids = tokens.data_i32();
+        for (int64_t i = 0; i < n; ++i) {
+            for (int64_t j = 0; j < t; ++j) {
+                const bool real = ids[i * t + j] != 0;
+                mask.data()[i * t + j] = real ? 0.0f : masked_score;
+                keep.data()[i * t + j] = real ? 1.0f : 0.0f;
+                count.data()[i] += real ? 1.0f : 0.0f;
+            }
+            count.data()[i] = std::max(count.data()[i], 1.0f);
+        }
+        Tensor h = encode(embed(tokens), mask);
+        Tensor pooled = ops::div(ops::sum(ops::mul(h, keep), {1}), count);
+        if (gaussian_) {
+            out.set("mu", apply(mu_, pooled));
+            out.set("logvar", apply(logvar_, pooled));
+        } else {
+            out.set("y", apply(y_, pooled));
+        }
+    }
+
+private:
+    std::string input_;
+    bool gaussian_;
+    Dense mu_, logvar_, y_;
+};
+
+class TransformerDecoder : public TransformerNet<chimera::Generator> {
+public:
+    static chimera::Description describe() {
+        auto p = transformer_params(16);
+        p.push_back(Param::string("input", "z", "name of the latent input [N, Z]"));
+        p.push_back(Param::string("targets", "tokens", "name of the int32 target tokens input [N, length], for teacher forcing"));
+        p.push_back(Param::integer("latent", 0, "width of z (0: sized from the first input)").min(0));
+        p.push_back(Param::string("sampling", "greedy", "free decoding: the likeliest token, or a draw").choices({"greedy", "sample"}));
+        p.push_back(Param::real("temperature", 1.0, "divides the logits before a draw").range(1e-3, 100));
+        p.push_back(Param::integer("top_k", 0, "draw among the k likeliest tokens only (0: all)").min(0));
+        return {"transformer", "1.0.0", "Transformer text decoder from a latent z: teacher-forced logits, free-running tokens", p};
+    }
+    TransformerDecoder(chimera::Host host, const chimera::Config& c)
+        : TransformerNet(host, c), input_(c.get<std::string>("input")), targets_(c.get<std::string>("targets")),
+          sample_(c.get<std::string>("sampling") == "sample"), temperature_(c.get<double>("temperature")),
+          top_k_(c.get<int64_t>("top_k")) {
+        head_ = dense("logits", dim_, vocabulary_);
+        if (c.get<int64_t>("latent") > 0) latent_ = dense("latent", c.get<int64_t>("latent"), dim_);
+        causal_ = Tensor::zeros(host, {length_, length_});
+        for (int64_t i = 0; i < length_; ++i)
+            for (int64_t j = i + 1; j < length_; ++j) causal_.data()[i * length_ + j] = masked_score;
+    }
+
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
+        Tensor z = in[input_];
+        if (z.rank() != 2) throw chimera::Error("input '" + input_ + "' must be a latent [N, Z]", CHM_ERR_INVALID_ARGUMENT);
+        if (!latent_.weight.defined()) latent_ = dense("latent", z.dim(1), dim_);
+        if (z.dim(1) != latent_.weight.dim(1))
+            throw chimera::Error("input '" + input_ + "' has " + std::to_string(z.dim(1)) + " features; this decoder was built for " +
+                                     std::to_string(latent_.weight.dim(1)), CHM_ERR_INVALID_ARGUMENT);
+        const int64_t n = z.dim(0);
+        Tensor start = ops::reshape(apply(latent_, z), {n, 1, dim_});
+        Tensor logits;
+        if (in.has(targets_)) {
+            Tensor targets = in[targets_];
+            check_tokens(targets, targets_);
+            if (targets.dim(1) != length_ || targets.dim(0) != n)
+                throw chimera::Error("input '" + targets_ + "' must be [" + std::to_string(n) + ", " + std::to_string(length_) +
+                                         "] (option length)", CHM_ERR_INVALID_ARGUMENT);
+            logits = logits_of(shifted(targets), start);
+        }
+        if (training() && logits.defined()) {
+            out.set("logits", logits);
+            out.set("tokens", argmax(logits));
+            return;
+        }
+        Tensor tokens = decode(start);
+        if (!logits.defined()) logits = logits_of(shifted(tokens), start);
+        out.set("logits", logits);
+        out.set("tokens", tokens);
+    }
+
+private:
+    // Inputs for targets [N, T]: the start token 0, then the first T - 1 targets.
+    Tensor shifted(const Tensor& targets) const {
+        const int64_t n = targets.dim(0), t = targets.dim(1);
+        Tensor in = Tensor::zeros(host(), {n, t}, CHM_DTYPE_I32);
+        for (int64_t i = 0; i < n; ++i)
+            std::copy(targets.data_i32() + i * t, targets.data_i32() + i * t + t - 1, in.data_i32() + i * t + 1);
+        return in;
+    }
+    Tensor logits_of(const Tensor& inputs, const Tensor& start) const {
+        return apply(head_, encode(ops::add(embed(inputs), start), causal_));
+    }
+    Tensor argmax(const Tensor& logits) const {
+        const int64_t rows = logits.numel() / vocabulary_;
+        Tensor t = Tensor::zeros(host(), {logits.dim(0), logits.dim(1)}, CHM_DTYPE_I32);
+        for (int64_t r = 0; r < rows; ++r) {
+            const float* row = logits.data() + r * vocabulary_;
+            t.data_i32()[r] = static_cast<int32_t>(std::max_element(row, row + vocabulary_) - row);
+        }
+        return t;
+    }
+    // One position at a time: position t's choice becomes position t + 1's input. After a 0 (the
+    // end) every later token is 0.
+    Tensor decode(const Tensor& start) const {
+        const int64_t n = start.dim(0), t = length_;
+        Tensor inputs = Tensor::zeros(host(), {n, t}, CHM_DTYPE_I32), tokens = Tensor::zeros(host(), {n, t}, CHM_DTYPE_I32);
+        std::vector<bool> ended(static_cast<std::size_t>(n), false);
+        for (int64_t p = 0; p < t; ++p) {
+            Tensor logits = logits_of(inputs, start);
+            std::vector<float> draws;
+            if (sample_) {
+                Tensor u = ops::random_uniform(host(), {n});
+                draws.assign(u.data(), u.data() + n);
+            }
+            for (int64_t i = 0; i < n; ++i) {
+                if (ended[static_cast<std::size_t>(i)]) continue;
+                const float* row = logits.data() + (i * t + p) * vocabulary_;
+                const int32_t token = sample_ ? draw(row, draws[static_cast<std::size_t>(i)]) : static_cast<int32_t>(std::max_element(row, row + vocabulary_) - row);
+                tokens.data_i32()[i * t + p] = token;
+                if (p + 1 < t) inputs.data_i32()[i * t + p + 1] = token;
+                if (token == 0) ended[static_cast<std::size_t>(i)] = true;
+            }
+        }
+        return tokens;
+    }
+    // A token drawn from softmax(row / temperature) over the top_k likeliest, by the uniform u.
+    int32_t draw(const float* row, float u) const {
+        std::vector<int32_t> order(static_cast<std::size_t>(vocabulary_));
+        std::iota(order.begin(), order.end(), 0);
+        const auto k = static_cast<std::size_t>(top_k_ > 0 ? std::min(top_k_, vocabulary_) : vocabulary_);
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                          [&](int32_t a, int32_t b) { return row[a] > row[b]; });
+        std::vector<double> p(k);
+        double total = 0;
+        for (std::size_t j = 0; j < k; ++j) total += p[j] = std::exp((row[order[j]] - row[order[0]]) / temperature_);
+        double target = u * total;
+        for (std::size_t j = 0; j < k; ++j)
+            if ((target -= p[j]) < 0) return order[j];
+        return order[k - 1];
+    }
+
+    std::string input_, targets_;
+    bool sample_;
+    double temperature_;
+    int64_t top_k_;
+    Dense head_, latent_;
+    Tensor causal_;
+};
+
+}  // namespace sequence_plugin
+
+CHIMERA_PLUGIN("sequence", "1.0.0", "Transformer text encoder and decoder",
+               sequence_plugin::TransformerEncoder, sequence_plugin::TransformerDecoder)
