@@ -136,6 +136,8 @@ void Dataflow::sort_nodes() {
     if (spec_.generate.present) {
         const GenerateSpec& g = spec_.generate;
         check_read(g.image, g.node["image"], {spec_.file, "generate.image"});
+        if (g.reconstruction != g.image && !g.reconstruction.empty())
+            check_read(g.reconstruction, g.node["reconstruction"], {spec_.file, "generate.reconstruction"});
         bool is_noise = false;
         for (const auto& n : spec_.noise) is_noise = is_noise || n.name == g.from;
         if (!g.from.empty() && !is_noise) yaml_fail(g.node["from"], {spec_.file, "generate.from"}, "'" + g.from + "' is not a tensor of the noise section");

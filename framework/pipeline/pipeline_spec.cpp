@@ -260,11 +260,20 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
     if (!has_key(root, "generate")) return g;
     YamlPlace place{file, "generate"};
     g.node = root["generate"];
-    check_keys(g.node, {"from", "image", "reconstruct", "condition", "classes", "activation", "range"}, file, "generate");
+    check_keys(g.node, {"from", "image", "reconstruct", "reconstruction", "condition", "classes", "activation", "range"}, file,
+               "generate");
     g.present = true;
     g.from = read_string(g.node, "from", place, std::string());
     g.image = read_string(g.node, "image", place);
     g.reconstruct = read_string(g.node, "reconstruct", place, std::string());
+    g.reconstruction = read_string(g.node, "reconstruction", place, std::string());
+    // With a prior, `image` decodes prior samples: a reconstruction must be a tensor of its own.
+    if (!g.reconstruct.empty() && g.reconstruction.empty()) {
+        if (!g.from.empty())
+            yaml_fail(g.node, place, "'reconstruct' needs 'reconstruction': the tensor decoded from '" + g.reconstruct +
+                                         "' ('" + g.image + "' is decoded from the prior '" + g.from + "')");
+        g.reconstruction = g.image;
+    }
     g.condition = read_string(g.node, "condition", place, std::string());
     g.classes = read_int(g.node, "classes", place, 10, 1);
     if (g.from.empty() && g.reconstruct.empty())

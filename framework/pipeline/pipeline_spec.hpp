@@ -124,6 +124,7 @@ struct GenerateSpec {
     std::string from;         // the noise tensor drawn from the prior
     std::string image;        // the tensor drawn as images
     std::string reconstruct;  // the data field autoencoders reconstruct from ("" : none)
+    std::string reconstruction;  // the tensor decoded from it (`image` when there is no prior)
     std::string condition;    // a data field (class label) conditional models generate from ("" : none)
     int64_t classes = 10;     // its values are 0 .. classes-1
     std::string activation = "none";  // applied to `image` before drawing: none, sigmoid, tanh

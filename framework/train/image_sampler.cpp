@@ -17,17 +17,17 @@ bool ImageSampler::can_reconstruct() const { return spec().present && !spec().re
 
 // Runs the nodes that make the image tensor from `values`, applies the activation and shapes the
 // result [n, C, H, W] (a flat [n, D] with D a square becomes one channel of sqrt(D)^2).
-Tensor ImageSampler::draw(TensorMap values, int64_t n) const {
+Tensor ImageSampler::draw(TensorMap values, int64_t n, const std::string& tensor) const {
     std::set<std::string> available;
     for (const auto& v : values) available.insert(v.first);
-    pipeline_.run_nodes(values, pipeline_.dataflow().nodes_for({spec().image}, available));
-    Tensor y = values.at(spec().image);
+    pipeline_.run_nodes(values, pipeline_.dataflow().nodes_for({tensor}, available));
+    Tensor y = values.at(tensor);
     if (spec().activation != "none") y = ops_.call(ctx_, spec().activation, {y}).front();
     const Shape& s = y.shape();
     if (s.size() == 4 || s.size() == 3) return y;
     auto side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(y.numel() / n))));
     if (s.size() == 2 && side * side == s[1]) return y.reshaped({n, 1, side, side});
-    throw ConfigError("generate.image: '" + spec().image + "' is " + describe(y) +
+    throw ConfigError("generate: '" + tensor + "' is " + describe(y) +
                       ", not images ([N, C, H, W], [N, H, W] or [N, D] with D a square)");
 }
 
@@ -53,7 +53,7 @@ Tensor ImageSampler::generate(int64_t n, uint64_t seed, std::optional<int64_t> l
     TensorMap values;
     pipeline_.sample_noise(values, n);
     if (is_conditional()) values[spec().condition] = condition(labels);
-    return draw(values, n);
+    return draw(values, n, spec().image);
 }
 
 Tensor ImageSampler::reconstruct(int64_t n, int columns) const {
@@ -68,10 +68,10 @@ Tensor ImageSampler::reconstruct(int64_t n, int columns) const {
     pipeline_.read_examples(split, std::vector<int64_t>(split.indices.begin(), split.indices.begin() + n), values);
     pipeline_.sample_noise(values, n);
     Tensor original = values.at(spec().reconstruct);
-    Tensor rebuilt = draw(values, n);
+    Tensor rebuilt = draw(values, n, spec().reconstruction);
     if (original.numel() != rebuilt.numel())
         throw ConfigError("generate.reconstruct: '" + spec().reconstruct + "' is " + describe(original) + " but '" +
-                          spec().image + "' is " + describe(rebuilt) + "; they must hold as many values");
+                          spec().reconstruction + "' is " + describe(rebuilt) + "; they must hold as many values");
     Shape image_shape(rebuilt.shape().begin() + 1, rebuilt.shape().end());
     const int64_t per = numel(image_shape), rows = (n + columns - 1) / columns;
     Shape out_shape{2 * rows * columns};
@@ -114,7 +114,7 @@ Tensor ImageSampler::interpolate(int64_t walks, int64_t steps, uint64_t seed) co
         for (int64_t i = 0; i < walks * steps; ++i) labels.push_back(static_cast<int32_t>((i / steps) % classes()));
         values[spec().condition] = condition(labels);
     }
-    return draw(values, walks * steps);
+    return draw(values, walks * steps, spec().image);
 }
 
 void ImageSampler::write(const std::filesystem::path& file, const Tensor& images, int columns) const {

@@ -37,7 +37,8 @@ public:
     void write(const std::filesystem::path& file, const Tensor& images, int columns) const;
 
 private:
-    Tensor draw(TensorMap values, int64_t n) const;
+    // Runs the nodes that make `tensor` from `values`: images [n, C, H, W] in the drawing range.
+    Tensor draw(TensorMap values, int64_t n, const std::string& tensor) const;
     // The condition tensor of a conditional model: `labels` as int32 [n].
     Tensor condition(const std::vector<int32_t>& labels) const;
     const GenerateSpec& spec() const { return pipeline_.spec().generate; }
