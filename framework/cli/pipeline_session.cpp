@@ -67,6 +67,7 @@ std::unique_ptr<PipelineSession> PipelineSession::open_run(const po::variables_m
     if (!fs::exists(config))
         throw DataError(dir.string() + ": not a run directory (no config.yaml); give the --out directory of chimera train");
     auto session = std::make_unique<PipelineSession>(vm, config.string());
+    session->pipeline().restore_data(dir / "data");
     Checkpoint c = load_checkpoint(dir, session->context().pool());
     // Nodes added with --set that start from another run (a judge) are not in this checkpoint.
     std::vector<std::string> own_start;

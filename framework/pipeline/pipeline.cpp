@@ -193,6 +193,45 @@ void Pipeline::read_examples(const DataSplit& split, const std::vector<int64_t>&
     for (std::size_t k = 0; k < fields_.size(); ++k) values[fields_[k].name] = batch[k];
 }
 
+void Pipeline::save_data(const std::filesystem::path& directory) const {
+    std::error_code ec;
+    std::filesystem::create_directories(directory, ec);
+    if (ec) throw DataError(directory.string() + ": cannot create the run's data directory: " + ec.message());
+    try {
+        train_.loader->save(directory.string());
+    } catch (const PluginError& e) {
+        throw DataError(directory.string() + ": " + e.what());
+    }
+}
+
+void Pipeline::restore_data(const std::filesystem::path& directory) const {
+    if (!std::filesystem::is_directory(directory)) return;
+    for (const auto& loader : loaders_) {
+        try {
+            loader->restore(directory.string());
+        } catch (const PluginError& e) {
+            throw DataError(directory.string() + ": " + e.what());
+        }
+    }
+}
+
+std::optional<TensorMap> Pipeline::encode_example(const std::string& field, const std::string& value) const {
+    std::vector<Tensor> example;
+    for (const auto& f : fields_) {
+        Shape shape{1};
+        shape.insert(shape.end(), f.shape.begin(), f.shape.end());
+        example.push_back(ctx_.zeros(f.dtype, shape));
+    }
+    if (!train_.loader->encode(field, value, example)) return std::nullopt;
+    TensorMap values;
+    for (std::size_t k = 0; k < fields_.size(); ++k) values[fields_[k].name] = example[k];
+    return values;
+}
+
+bool Pipeline::decode_value(const std::string& field, const Tensor& value, ComponentInstance::Decoded& out) const {
+    return train_.loader->decode(field, value, out);
+}
+
 void Pipeline::dry_run(int64_t batch) {
     EvalScope quiet(ctx_);
     TensorMap values;

@@ -11,6 +11,7 @@
 #include "plugin/plugin_registry.hpp"
 #include "runtime/context.hpp"
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,6 +67,18 @@ public:
 
     // Reads examples `indices` of `split` into `values`, one tensor per field.
     void read_examples(const DataSplit& split, const std::vector<int64_t>& indices, TensorMap& values) const;
+    // What the loaders derived from their data (a vocabulary) as files in a run's `directory`:
+    // the training loader writes them when a run starts, every split's reads them back when a
+    // run is reopened (a directory that is not there: a run from before loaders kept any).
+    void save_data(const std::filesystem::path& directory) const;
+    void restore_data(const std::filesystem::path& directory) const;
+    // One example made from a person's `value` for field `field` by the training loader, as
+    // [1, shape] tensors of every field (zeros where the value says nothing); nullopt when the
+    // loader cannot make that field from a value.
+    std::optional<TensorMap> encode_example(const std::string& field, const std::string& value) const;
+    // One example's value of `field` ([1, shape]) as a file, by the training loader; false when
+    // it cannot decode that field.
+    bool decode_value(const std::string& field, const Tensor& value, ComponentInstance::Decoded& out) const;
     // Adds every noise tensor for a batch of `n` to `values`.
     void sample_noise(TensorMap& values, int64_t n) const;
     // Runs `nodes` (indices into spec().nodes, in order) on `values`, adding their outputs. Nodes

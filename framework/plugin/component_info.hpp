@@ -44,6 +44,7 @@ struct ComponentInfo {
     const chm_host* host = nullptr;              // the table its library was handed
     const chm_module_methods* module = nullptr;  // forward, for encoders/generators/losses (1.1+)
     const chm_loader_methods* loader = nullptr;        // loaders (1.2+)
+    uint32_t loader_methods_size = 0;                  // its struct_size: which 1.3 members exist
     const chm_optimizer_methods* optimizer = nullptr;  // optimizers (1.2+)
     std::weak_ptr<PluginLibrary> owner;          // instances hold it, so it outlives them
 

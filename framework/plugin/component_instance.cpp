@@ -5,6 +5,9 @@
 #include "plugin/host_services.hpp"
 #include "plugin/host_table.hpp"
 
+#include <cstddef>
+#include <cstring>
+
 namespace chimera {
 
 namespace {
@@ -153,6 +156,76 @@ void ComponentInstance::read(const std::vector<int64_t>& indices, const std::vec
         return loader().read(handle_, indices.data(), static_cast<uint32_t>(indices.size()), pointers.data(),
                              static_cast<uint32_t>(pointers.size()));
     });
+}
+
+template <class Fn>
+Fn ComponentInstance::loader_method(std::size_t offset) const {
+    const chm_loader_methods& m = loader();
+    if (component_.loader_methods_size < offset + sizeof(Fn)) return nullptr;
+    Fn fn = nullptr;
+    std::memcpy(&fn, reinterpret_cast<const char*>(&m) + offset, sizeof fn);
+    return fn;
+}
+
+void ComponentInstance::save(const std::string& directory) const {
+    using Fn = decltype(chm_loader_methods::save);
+    if (Fn fn = loader_method<Fn>(offsetof(chm_loader_methods, save)))
+        invoke("save", [&] { return fn(handle_, directory.c_str()); });
+}
+
+void ComponentInstance::restore(const std::string& directory) const {
+    using Fn = decltype(chm_loader_methods::restore);
+    if (Fn fn = loader_method<Fn>(offsetof(chm_loader_methods, restore)))
+        invoke("restore", [&] { return fn(handle_, directory.c_str()); });
+}
+
+bool ComponentInstance::encode(const std::string& field, const std::string& value, const std::vector<Tensor>& example) const {
+    using Fn = decltype(chm_loader_methods::encode);
+    Fn fn = loader_method<Fn>(offsetof(chm_loader_methods, encode));
+    if (!fn) return false;
+    std::vector<chm_tensor> handles;
+    handles.reserve(example.size());
+    for (const Tensor& t : example) handles.push_back(chm_tensor{t});
+    std::vector<chm_tensor*> pointers;
+    for (auto& h : handles) pointers.push_back(&h);
+    bool supported = true;
+    invoke("encode", [&] {
+        chm_status s = fn(handle_, field.c_str(), value.c_str(), pointers.data(), static_cast<uint32_t>(pointers.size()));
+        if (s == CHM_ERR_UNSUPPORTED) supported = false;
+        return s == CHM_ERR_UNSUPPORTED ? CHM_OK : s;
+    });
+    return supported;
+}
+
+namespace {
+
+chm_status append_bytes(void* context, const void* bytes, uint64_t size) {
+    if (size && !bytes) return CHM_ERR_INVALID_ARGUMENT;
+    static_cast<std::string*>(context)->append(static_cast<const char*>(bytes), size);
+    return CHM_OK;
+}
+
+}  // namespace
+
+bool ComponentInstance::decode(const std::string& field, const Tensor& value, Decoded& out) const {
+    using Fn = decltype(chm_loader_methods::decode);
+    Fn fn = loader_method<Fn>(offsetof(chm_loader_methods, decode));
+    if (!fn) return false;
+    std::string bytes;
+    chm_byte_sink sink{sizeof(chm_byte_sink), 0, &bytes, &append_bytes};
+    chm_tensor handle{value};
+    const char* media_type = nullptr;
+    bool supported = true;
+    invoke("decode", [&] {
+        chm_status s = fn(handle_, field.c_str(), &handle, &sink, &media_type);
+        if (s == CHM_ERR_UNSUPPORTED) supported = false;
+        return s == CHM_ERR_UNSUPPORTED ? CHM_OK : s;
+    });
+    if (!supported) return false;
+    if (!media_type) throw PluginError(who() + ": decode gave no media type for field '" + field + "'");
+    out.media_type = media_type;
+    out.bytes = std::move(bytes);
+    return true;
 }
 
 void ComponentInstance::attach(const NamedTensors& params) const {

@@ -47,6 +47,19 @@ public:
     // Fills row k of batch[f] with field f of example indices[k]; batch tensors come from the
     // host, shaped [indices.size(), field shape...].
     void read(const std::vector<int64_t>& indices, const std::vector<Tensor>& batch) const;
+    // ABI 1.3 loaders; each does nothing (or returns false) when the loader lacks the method.
+    // save/restore: what the loader derived from its data, as files in `directory`.
+    void save(const std::string& directory) const;
+    void restore(const std::string& directory) const;
+    // Fills `example` (one [1, field shape] zeroed tensor per field) from a person's `value`
+    // for `field`; false when the loader cannot make that field from a value.
+    bool encode(const std::string& field, const std::string& value, const std::vector<Tensor>& example) const;
+    // One example's `value` of `field` as a file: false when the loader cannot decode it.
+    struct Decoded {
+        std::string media_type;
+        std::string bytes;
+    };
+    bool decode(const std::string& field, const Tensor& value, Decoded& out) const;
 
     // Optimizers. Throw PluginError when the component is not an optimizer or the call fails.
     void attach(const NamedTensors& params) const;
@@ -60,6 +73,9 @@ private:
     template <class Call>
     void invoke(const char* method, Call&& call) const;
     const chm_loader_methods& loader() const;
+    // The loader's 1.3 method at `offset` (offsetof in chm_loader_methods) when it has one.
+    template <class Fn>
+    Fn loader_method(std::size_t offset) const;
     const chm_optimizer_methods& optimizer() const;
 
     std::shared_ptr<PluginLibrary> library_;  // first: the library outlives the instance

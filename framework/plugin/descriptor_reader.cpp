@@ -140,6 +140,7 @@ private:
         case CHM_KIND_LOADER:
             need(offsetof(chm_loader_methods, read) + sizeof(void*), "loader");
             info.loader = static_cast<const chm_loader_methods*>(c->methods);
+            info.loader_methods_size = size;
             if (!info.loader->size || !info.loader->fields || !info.loader->read)
                 fail(at + ": loader methods need size, fields and read");
             break;

@@ -3,6 +3,8 @@
 // each example joined by its manifest row, with a presence mask per modality). Each modality is a
 // Part that reads its fields into the batch; a loader is a list of parts plus the label.
 // Everything is decoded at creation (240 distinct clips, 70,000 captions); read() only copies.
+// For generation they also turn a person's caption or WAV file into an example, and generated
+// tokens or spectrograms into text and sound (Griffin-Lim); the vocabulary is saved with the run.
 #include "../idx/idx_file.hpp"
 #include "log_mel.hpp"
 #include "manifest.hpp"
@@ -40,6 +42,7 @@ void add_audio_params(std::vector<Param>& p) {
     p.push_back(Param::integer("frames", 64, "frames per clip (padded with silence or cropped)").range(1, 65536));
     p.push_back(Param::real("range_db", 80, "dB below full scale that map to 0 (0 dB maps to 1)").min(1));
     p.push_back(Param::real("trim_db", 40, "cut leading and trailing frames this far below the loudest (0: keep)").min(0));
+    p.push_back(Param::integer("griffin_lim", 32, "Griffin-Lim iterations when a spectrogram is turned into sound").range(0, 1000));
 }
 
 chimera::Error config_error(const chimera::Config& c, const char* key, const std::exception& e) {
@@ -71,19 +74,80 @@ public:
     // Fills batch[first], batch[first + 1], ... (this part's fields) with the examples `indices`.
     virtual void read(const Rows& rows, const std::vector<int64_t>& indices, std::vector<chimera::Tensor>& batch,
                       std::size_t first) const = 0;
+    // What the part derived from the data, as files in a run's directory, and back.
+    virtual void save(const std::string& directory) const { (void)directory; }
+    virtual void restore(const std::string& directory, const Rows& rows) { (void)directory, (void)rows; }
+    // One example's fields (example[first], ...) from a person's value for `field`; false when
+    // the field is not this part's or cannot be made from a value.
+    virtual bool encode(const std::string& field, const std::string& value, std::vector<chimera::Tensor>& example,
+                        std::size_t first) const {
+        (void)field, (void)value, (void)example, (void)first;
+        return false;
+    }
+    virtual bool decode(const std::string& field, const chimera::Tensor& value, chimera::Loader::Decoded& out) const {
+        (void)field, (void)value, (void)out;
+        return false;
+    }
 };
+
+const char* const vocabulary_file = "text_vocabulary.txt";
 
 // "text" (int32 [length]), "text_length" (int32), "text_mask" (1: the example has a caption).
 class TextPart : public Part {
 public:
-    TextPart(const chimera::Config& c, const chimera_mm::Manifest& m, const Rows& rows)
-        : length_(c.get<int64_t>("length")) {
+    TextPart(chimera::Host host, const chimera::Config& c, const chimera_mm::Manifest& m, const Rows& rows)
+        : host_(host), length_(c.get<int64_t>("length")) {
         std::vector<std::string> training;
         for (const ManifestRow& r : m.rows)
             if (r.split == "train" && !r.caption.empty()) training.push_back(r.caption);
         vocabulary_ = chimera_mm::Vocabulary::build(training, c.get<std::string>("level") == "word",
                                                     c.get<int64_t>("vocabulary_size"));
-        for (const ManifestRow* r : rows) ids_.push_back(vocabulary_.encode(r->caption, length_));
+        tokenise(rows);
+    }
+    void save(const std::string& directory) const override { vocabulary_.write(directory + "/" + vocabulary_file); }
+    void restore(const std::string& directory, const Rows& rows) override {
+        const std::string path = directory + "/" + vocabulary_file;
+        chimera_mm::Vocabulary saved;
+        try {
+            saved = chimera_mm::Vocabulary::read(path);
+        } catch (const std::exception& e) {
+            throw chimera::Error(e.what(), CHM_ERR_IO);
+        }
+        if (saved.words() != vocabulary_.words())
+            throw chimera::Error(path + ": a vocabulary of " + (saved.words() ? "words" : "characters") +
+                                     ", but this loader reads " + (vocabulary_.words() ? "words" : "characters") +
+                                     " (option level)", CHM_ERR_IO);
+        vocabulary_ = std::move(saved);
+        tokenise(rows);
+    }
+    // "text": a caption, tokenised as the training captions were.
+    bool encode(const std::string& field, const std::string& value, std::vector<chimera::Tensor>& example,
+                std::size_t first) const override {
+        if (field != "text") return false;
+        std::vector<int32_t> ids = vocabulary_.encode(value, length_ + 1);
+        if (static_cast<int64_t>(ids.size()) > length_) {
+            ids.resize(static_cast<std::size_t>(length_));
+            host_.warning("text '" + value + "' is longer than " + std::to_string(length_) + " tokens; the rest is left out");
+        }
+        const auto unknown = std::count(ids.begin(), ids.end(), chimera_mm::Vocabulary::unknown);
+        if (ids.empty() || unknown == static_cast<std::ptrdiff_t>(ids.size()))
+            throw chimera::Error("text '" + value + "': none of its " + std::string(vocabulary_.words() ? "words" : "characters") +
+                                     " is in the vocabulary of the training captions", CHM_ERR_INVALID_ARGUMENT);
+        if (unknown > 0)
+            host_.warning("text '" + value + "': " + std::to_string(unknown) + " of its tokens are not in the vocabulary and read as unknown");
+        std::copy(ids.begin(), ids.end(), example[first].data_i32());
+        example[first + 1].data_i32()[0] = static_cast<int32_t>(ids.size());
+        example[first + 2].data()[0] = 1.0f;
+        return true;
+    }
+    // "text": token ids up to the first 0, as the caption they spell, one line.
+    bool decode(const std::string& field, const chimera::Tensor& value, chimera::Loader::Decoded& out) const override {
+        if (field != "text") return false;
+        if (value.dtype() != CHM_DTYPE_I32 || value.numel() != length_)
+            throw chimera::Error("text: expected " + std::to_string(length_) + " int32 token ids", CHM_ERR_INVALID_ARGUMENT);
+        out.media_type = "text/plain; charset=utf-8";
+        out.bytes = vocabulary_.decode(value.data_i32(), length_) + "\n";
+        return true;
     }
     std::vector<chimera::Field> fields() const override {
         return {{"text", CHM_DTYPE_I32, {length_}}, {"text_length", CHM_DTYPE_I32, {}}, {"text_mask", CHM_DTYPE_F32, {}}};
@@ -103,6 +167,12 @@ public:
     }
 
 private:
+    void tokenise(const Rows& rows) {
+        ids_.clear();
+        for (const ManifestRow* r : rows) ids_.push_back(vocabulary_.encode(r->caption, length_));
+    }
+
+    chimera::Host host_;
     int64_t length_;
     chimera_mm::Vocabulary vocabulary_;
     std::vector<std::vector<int32_t>> ids_;  // per example of the split
@@ -119,6 +189,7 @@ public:
         settings_.frames = c.get<int64_t>("frames");
         settings_.range_db = c.get<double>("range_db");
         settings_.trim_db = c.get<double>("trim_db");
+        griffin_lim_ = static_cast<int>(c.get<int64_t>("griffin_lim"));
         if (settings_.hop > settings_.window)
             throw chimera::Error(c.where("hop") + ": the hop (" + std::to_string(settings_.hop) +
                                      ") must not exceed the window (" + std::to_string(settings_.window) + ")",
@@ -158,7 +229,35 @@ public:
         }
     }
 
+    // "audio": a WAV file at the loader's sample rate, as a spectrogram.
+    bool encode(const std::string& field, const std::string& value, std::vector<chimera::Tensor>& example,
+                std::size_t first) const override {
+        if (field != "audio") return false;
+        std::vector<float> f;
+        try {
+            f = chimera_mm::LogMel(settings_).features(chimera_mm::read_wav(value, settings_.sample_rate));
+        } catch (const std::exception& e) {
+            throw chimera::Error(e.what(), CHM_ERR_IO);
+        }
+        std::copy(f.begin(), f.end(), example[first].data());
+        example[first + 1].data()[0] = 1.0f;
+        return true;
+    }
+    // "audio": a spectrogram (features in [0, 1]) as a WAV file, its phases by Griffin-Lim.
+    bool decode(const std::string& field, const chimera::Tensor& value, chimera::Loader::Decoded& out) const override {
+        if (field != "audio") return false;
+        if (value.dtype() != CHM_DTYPE_F32 || value.numel() != settings_.mels * settings_.frames)
+            throw chimera::Error("audio: expected a float32 spectrogram [" + std::to_string(settings_.mels) + ", " +
+                                     std::to_string(settings_.frames) + "]", CHM_ERR_INVALID_ARGUMENT);
+        std::vector<float> f(value.data(), value.data() + value.numel());
+        for (float& x : f) x = std::clamp(x, 0.0f, 1.0f);
+        out.media_type = "audio/wav";
+        out.bytes = chimera_mm::wav_bytes(chimera_mm::LogMel(settings_).waveform(f.data(), griffin_lim_, 0), settings_.sample_rate);
+        return true;
+    }
+
 private:
+    int griffin_lim_ = 32;
     chimera_mm::MelSettings settings_;
     std::vector<std::vector<float>> features_;  // per distinct clip
     std::vector<int64_t> clip_;                 // per example: its clip, or -1
@@ -226,6 +325,26 @@ public:
         for (std::size_t k = 0; k < indices.size(); ++k) label[k] = rows_[static_cast<std::size_t>(indices[k])]->label;
     }
 
+    void save(const std::string& directory) const override {
+        for (const auto& p : parts_) p->save(directory);
+    }
+    void restore(const std::string& directory) override {
+        for (const auto& p : parts_) p->restore(directory, rows_);
+    }
+    bool encode(const std::string& field, const std::string& value, std::vector<chimera::Tensor>& example) override {
+        std::size_t first = 0;
+        for (const auto& p : parts_) {
+            if (p->encode(field, value, example, first)) return true;
+            first += p->fields().size();
+        }
+        return false;
+    }
+    bool decode(const std::string& field, const chimera::Tensor& value, Decoded& out) override {
+        for (const auto& p : parts_)
+            if (p->decode(field, value, out)) return true;
+        return false;
+    }
+
 protected:
     chimera_mm::Manifest manifest_;
     Rows rows_;
@@ -237,10 +356,10 @@ public:
     static chimera::Description describe() {
         auto p = common_params();
         add_text_params(p);
-        return {"text", "1.1.0", "Captions from a Fashion-MNIST-MM manifest as padded token ids", p};
+        return {"text", "1.2.0", "Captions from a Fashion-MNIST-MM manifest as padded token ids", p};
     }
     TextLoader(chimera::Host host, const chimera::Config& c) : PartsLoader(host, c) {
-        parts_.push_back(std::make_unique<TextPart>(c, manifest_, rows_));
+        parts_.push_back(std::make_unique<TextPart>(host, c, manifest_, rows_));
     }
 };
 
@@ -249,7 +368,7 @@ public:
     static chimera::Description describe() {
         auto p = common_params();
         add_audio_params(p);
-        return {"audio", "1.0.0", "Spoken class names from a Fashion-MNIST-MM manifest as log-mel spectrograms", p};
+        return {"audio", "1.1.0", "Spoken class names from a Fashion-MNIST-MM manifest as log-mel spectrograms", p};
     }
     AudioLoader(chimera::Host host, const chimera::Config& c) : PartsLoader(host, c) {
         parts_.push_back(std::make_unique<AudioPart>(c, manifest_, rows_));
@@ -264,7 +383,7 @@ public:
         p.push_back(Param::string("images", fashion, "directory of the Fashion-MNIST IDX files the manifest indexes"));
         add_text_params(p);
         add_audio_params(p);
-        return {"multimodal", "1.0.0", "Image, caption and spoken name of each Fashion-MNIST-MM example, with presence masks", p};
+        return {"multimodal", "1.1.0", "Image, caption and spoken name of each Fashion-MNIST-MM example, with presence masks", p};
     }
     MultimodalLoader(chimera::Host host, const chimera::Config& c) : PartsLoader(host, c) {
         const auto modalities = c.get<std::vector<std::string>>("modalities");
@@ -276,7 +395,7 @@ public:
                 modalities.begin() + static_cast<std::ptrdiff_t>(i))
                 throw chimera::Error(c.where("modalities") + ": '" + m + "' is named twice", CHM_ERR_INVALID_ARGUMENT);
             if (m == "image") parts_.push_back(std::make_unique<ImagePart>(c, rows_));
-            else if (m == "text") parts_.push_back(std::make_unique<TextPart>(c, manifest_, rows_));
+            else if (m == "text") parts_.push_back(std::make_unique<TextPart>(host, c, manifest_, rows_));
             else if (m == "audio") parts_.push_back(std::make_unique<AudioPart>(c, manifest_, rows_));
             else
                 throw chimera::Error(c.where("modalities") + ": unknown modality '" + m + "' (image, text, audio)",
@@ -287,5 +406,5 @@ public:
 
 }  // namespace
 
-CHIMERA_PLUGIN("multimodal", "1.0.0", "Loaders for Fashion-MNIST-MM: captions, speech and both with images",
+CHIMERA_PLUGIN("multimodal", "1.1.0", "Loaders for Fashion-MNIST-MM: captions, speech and both with images",
                TextLoader, AudioLoader, MultimodalLoader)

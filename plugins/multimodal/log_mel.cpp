@@ -10,6 +10,7 @@
 #include <cmath>
 #include <complex>
 #include <cstdio>
+#include <fstream>
 #include <random>
 #include <stdexcept>
 
@@ -52,19 +53,37 @@ std::vector<float> read_wav(const std::string& path, int64_t rate) {
     return mono;
 }
 
+std::string wav_bytes(const std::vector<float>& samples, int64_t rate) {
+    std::string out;
+    auto put = [&out](uint32_t value, int bytes) {  // little-endian
+        for (int i = 0; i < bytes; ++i) out += static_cast<char>((value >> (8 * i)) & 0xff);
+    };
+    const auto data = static_cast<uint32_t>(2 * samples.size());
+    out += "RIFF";
+    put(36 + data, 4);
+    out += "WAVEfmt ";
+    put(16, 4);                                // the fmt chunk's size
+    put(1, 2);                                 // PCM
+    put(1, 2);                                 // one channel
+    put(static_cast<uint32_t>(rate), 4);
+    put(static_cast<uint32_t>(2 * rate), 4);   // bytes per second
+    put(2, 2);                                 // bytes per frame
+    put(16, 2);                                // bits per sample
+    out += "data";
+    put(data, 4);
+    for (float x : samples) {
+        const auto v = static_cast<int16_t>(std::lround(std::clamp(x, -1.0f, 1.0f) * 32767.0f));
+        put(static_cast<uint16_t>(v), 2);
+    }
+    return out;
+}
+
 void write_wav(const std::string& path, const std::vector<float>& samples, int64_t rate) {
-    const std::string temporary = path + ".tmp";
-    SF_INFO info{};
-    info.samplerate = static_cast<int>(rate);
-    info.channels = 1;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    const std::string temporary = path + ".tmp", bytes = wav_bytes(samples, rate);
     {
-        SndFile file;
-        file.f = sf_open(temporary.c_str(), SFM_WRITE, &info);
-        if (!file.f) throw std::runtime_error(path + ": cannot write (" + sf_strerror(nullptr) + ")");
-        sf_command(file.f, SFC_SET_CLIPPING, nullptr, SF_TRUE);
-        const auto n = static_cast<sf_count_t>(samples.size());
-        if (sf_writef_float(file.f, samples.data(), n) != n) throw std::runtime_error(path + ": cannot write");
+        std::ofstream out(temporary, std::ios::binary);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        if (!out.flush()) throw std::runtime_error(path + ": cannot write");
     }
     if (std::rename(temporary.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot write");
 }
@@ -167,22 +186,44 @@ std::vector<float> LogMel::features(const std::vector<float>& samples) const {
 
 std::vector<float> LogMel::waveform(const float* features, int iterations, uint64_t seed) const {
     const int64_t frames = s_.frames, length = (frames - 1) * s_.hop + s_.window;
-    // Mel power back to bin power: each band's power spread over its bins by the filter weights,
-    // divided by the band's total weight (its width in bins).
+    // Mel power back to bin power: per frame, nonnegative bin powers p whose mel projection F p
+    // matches the bands' powers e, found by Itakura-Saito multiplicative updates (scale-free, so
+    // quiet bands count as much as loud ones), starting from each band's power spread over it.
     std::vector<float> magnitude(static_cast<std::size_t>(frames * bins_), 0.0f);
     std::vector<double> width(static_cast<std::size_t>(s_.mels), 0.0);
     for (int64_t m = 0; m < s_.mels; ++m)
         for (int64_t k = 0; k < bins_; ++k) width[m] += filters_[m * bins_ + k];
-    for (int64_t t = 0; t < frames; ++t)
+    const double floor = std::pow(10.0, -s_.range_db / 10.0);
+    std::vector<double> e(static_cast<std::size_t>(s_.mels)), p(static_cast<std::size_t>(bins_)), fp(e.size());
+    std::vector<double> up(p.size()), down(p.size());
+    for (int64_t t = 0; t < frames; ++t) {
+        for (int64_t m = 0; m < s_.mels; ++m)
+            e[m] = std::pow(10.0, (std::clamp(features[m * frames + t], 0.0f, 1.0f) * s_.range_db - s_.range_db) / 10.0);
         for (int64_t k = 0; k < bins_; ++k) {
-            double p = 0;
-            for (int64_t m = 0; m < s_.mels; ++m) {
-                const double f = features[m * frames + t];
-                if (f <= 0 || width[m] <= 0) continue;
-                p += filters_[m * bins_ + k] * std::pow(10.0, (f * s_.range_db - s_.range_db) / 10.0) / width[m];
-            }
-            magnitude[t * bins_ + k] = static_cast<float>(std::sqrt(p));
+            p[k] = 0;
+            for (int64_t m = 0; m < s_.mels; ++m)
+                if (width[m] > 0) p[k] += filters_[m * bins_ + k] * e[m] / width[m];
         }
+        for (int pass = 0; pass < 50; ++pass) {
+            for (int64_t m = 0; m < s_.mels; ++m) {
+                fp[m] = 0;
+                for (int64_t k = 0; k < bins_; ++k) fp[m] += filters_[m * bins_ + k] * p[k];
+                fp[m] = std::max(fp[m], 1e-3 * floor);
+            }
+            std::fill(up.begin(), up.end(), 0.0);
+            std::fill(down.begin(), down.end(), 0.0);
+            for (int64_t m = 0; m < s_.mels; ++m)
+                for (int64_t k = 0; k < bins_; ++k) {
+                    const double f = filters_[m * bins_ + k];
+                    if (f == 0) continue;
+                    up[k] += f * e[m] / (fp[m] * fp[m]);
+                    down[k] += f / fp[m];
+                }
+            for (int64_t k = 0; k < bins_; ++k)
+                if (down[k] > 0) p[k] *= up[k] / down[k];
+        }
+        for (int64_t k = 0; k < bins_; ++k) magnitude[t * bins_ + k] = static_cast<float>(std::sqrt(std::max(p[k], 0.0)));
+    }
     std::mt19937_64 random(seed);
     std::uniform_real_distribution<double> angle(0, 2 * M_PI);
     std::vector<std::complex<float>> phase(static_cast<std::size_t>(frames * bins_));
@@ -191,6 +232,9 @@ std::vector<float> LogMel::waveform(const float* features, int iterations, uint6
     // Synthesis with the analysis window; the sum of its squares undoes the overlap.
     for (int64_t t = 0; t < frames; ++t)
         for (int64_t i = 0; i < s_.window; ++i) norm[t * s_.hop + i] += hann_[i] * hann_[i];
+    // Where few windows overlap (the ends) the sum is near 0: a floor there fades the ends in and
+    // out instead of amplifying them.
+    const float norm_floor = 0.1f * *std::max_element(norm.begin(), norm.end());
     for (int it = 0; it <= iterations; ++it) {
         std::fill(signal.begin(), signal.end(), 0.0f);
         for (int64_t t = 0; t < frames; ++t) {
@@ -203,8 +247,7 @@ std::vector<float> LogMel::waveform(const float* features, int iterations, uint6
             for (int64_t i = 0; i < s_.window; ++i)
                 signal[t * s_.hop + i] += fft_->real[i] / static_cast<float>(s_.window) * hann_[i];
         }
-        for (int64_t i = 0; i < length; ++i)
-            if (norm[i] > 1e-8f) signal[i] /= norm[i];
+        for (int64_t i = 0; i < length; ++i) signal[i] /= std::max(norm[i], norm_floor);
         if (it == iterations) break;
         for (int64_t t = 0; t < frames; ++t) {
             for (int64_t i = 0; i < s_.window; ++i) fft_->real[i] = signal[t * s_.hop + i] * hann_[i];

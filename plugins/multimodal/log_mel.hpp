@@ -25,7 +25,9 @@ struct MelSettings {
 // Mono samples in [-1, 1]; a multi-channel file is averaged. Throws std::runtime_error naming the
 // file for anything libsndfile cannot read, or a sample rate other than `rate`.
 std::vector<float> read_wav(const std::string& path, int64_t rate);
-// 16-bit PCM WAV, written to a temporary name and renamed.
+// The bytes of a mono 16-bit PCM WAV file of `samples` (clipped to [-1, 1]).
+std::string wav_bytes(const std::vector<float>& samples, int64_t rate);
+// wav_bytes written to a temporary name and renamed.
 void write_wav(const std::string& path, const std::vector<float>& samples, int64_t rate);
 
 class LogMel {

@@ -57,7 +57,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define CHM_ABI_VERSION_MAJOR 1
-#define CHM_ABI_VERSION_MINOR 2
+#define CHM_ABI_VERSION_MINOR 3
 
 /* The one symbol a plugin library exports, and its type. */
 #define CHM_ENTRY_SYMBOL "chm_plugin_entry"
@@ -207,6 +207,19 @@ typedef struct chm_field_desc {
 } chm_field_desc;
 CHM_STATIC_ASSERT(offsetof(chm_field_desc, shape) == 16 + sizeof(void*),
                   "chm_field_desc 1.2 layout changed: members may only be appended");
+
+/* Where a plugin writes the bytes of a file the host then stores or shows (ABI 1.3): a decoded
+ * caption, a WAV file. Owned by the host; valid only during the call it was handed to. */
+typedef struct chm_byte_sink {
+    uint32_t struct_size; /* sizeof(chm_byte_sink) as the host built it */
+    uint32_t reserved0;   /* zero */
+    void* context;        /* the host's; passed back to `write` */
+    /* Appends `size` bytes (copied before return). CHM_ERR_IO when the host cannot keep them. */
+    chm_status (*write)(void* context, const void* bytes, uint64_t size);
+    /* ---- end of ABI 1.3 --------------------------------------------------------------------- */
+} chm_byte_sink;
+CHM_STATIC_ASSERT(offsetof(chm_byte_sink, write) == 8 + sizeof(void*),
+                  "chm_byte_sink 1.3 layout changed: members may only be appended");
 
 /* ---------------------------------------------------------------------------------------------
  * The host function table, handed to the plugin's entry and to every `create`.
@@ -409,9 +422,44 @@ typedef struct chm_loader_methods {
     chm_status (*read)(void* instance, const int64_t* indices, uint32_t n_indices,
                        chm_tensor* const* batch, uint32_t n_fields);
     /* ---- end of ABI 1.2 --------------------------------------------------------------------- */
+
+    /* ---- ABI 1.3: what a run keeps of its data, and examples a person gives or gets ---------
+     * Each member may be NULL: the loader has nothing to keep, or no field it can encode or
+     * decode. A host reads them only when struct_size reaches them. */
+
+    /* [setup] Writes into `directory` (it exists and belongs to the run) files holding what the
+     * loader derived from its data and later processes must reuse unchanged: a vocabulary built
+     * from the training split, say. The host calls it on the training split's loader when a run
+     * starts. The loader names its files; it never touches others there.
+     * Why: generation and evaluation must read inputs exactly as training did, even after the
+     * data it was derived from has changed. */
+    chm_status (*save)(void* instance, const char* directory);
+    /* [setup] Reads what `save` wrote into `directory` and uses it in place of what the loader
+     * derived itself, for the examples it reads and those it encodes. The host calls it on every
+     * split's loader of a run it reopens. A missing or malformed file is CHM_ERR_IO, naming it. */
+    chm_status (*restore)(void* instance, const char* directory);
+    /* [setup] Makes one example from a person's description of field `field`: `value` is UTF-8
+     * text (a caption) or a file path (a WAV file), as the loader documents. `example` holds one
+     * host tensor per field, in fields() order, each shaped [1, field shape] and zero-filled; the
+     * loader fills those the value determines (the field, and say its length). Returns
+     * CHM_ERR_UNSUPPORTED, untouched, for a field it cannot make from a value (the host may then
+     * read it itself: images from PNG files); CHM_ERR_INVALID_ARGUMENT or CHM_ERR_IO with a
+     * message naming the value or file when the value is bad. */
+    chm_status (*encode)(void* instance, const char* field, const char* value,
+                         chm_tensor* const* example, uint32_t n_fields);
+    /* [setup] Turns one example's value of field `field`, as a model produced it (`value`, shaped
+     * [1, field shape] and of the field's type), into a file a person can read or hear: writes its
+     * bytes to `sink` and sets *media_type to its type ("text/plain; charset=utf-8",
+     * "audio/wav"), a string owned by the plugin and valid until the next call on this instance.
+     * CHM_ERR_UNSUPPORTED, writing nothing, for a field it cannot decode. */
+    chm_status (*decode)(void* instance, const char* field, const chm_tensor* value,
+                         const chm_byte_sink* sink, const char** media_type);
+    /* ---- end of ABI 1.3 --------------------------------------------------------------------- */
 } chm_loader_methods;
 CHM_STATIC_ASSERT(offsetof(chm_loader_methods, read) == 8 + 2 * sizeof(void*),
                   "chm_loader_methods 1.2 layout changed: members may only be appended");
+CHM_STATIC_ASSERT(offsetof(chm_loader_methods, decode) == 8 + 6 * sizeof(void*),
+                  "chm_loader_methods 1.3 layout changed: members may only be appended");
 
 /* What optimizers do (ABI 1.2): update one group of parameters from their gradients. The host
  * clips gradients and schedules the learning rate; the optimizer owns its state (moments...). */

@@ -57,7 +57,7 @@ bool has_row(const std::string& table, const std::vector<std::string>& cells) {
 BOOST_AUTO_TEST_CASE(version_names_the_release_and_the_abi) {
     ProcessResult r = chimera_cli({"--version"});
     BOOST_TEST(r.exit_code == 0);
-    BOOST_TEST(r.out == "chimera " CHIMERA_VERSION " (plugin ABI 1.2)\n");
+    BOOST_TEST(r.out == "chimera " CHIMERA_VERSION " (plugin ABI 1.3)\n");
 }
 
 BOOST_AUTO_TEST_CASE(help_lists_the_commands) {
@@ -184,8 +184,8 @@ BOOST_AUTO_TEST_CASE(each_broken_library_gives_its_message_and_the_plugin_exit_c
     const std::vector<std::pair<std::string, std::string>> cases = {
         {NOT_A_LIBRARY_FILE, ": cannot be loaded as a shared library: "},
         {NO_ENTRY_FILE, ": has no entry symbol 'chm_plugin_entry'"},
-        {broken("abi_major"), ": built for Chimera ABI 2.2, but this host speaks ABI 1.2"},
-        {broken("abi_minor"), ": built against Chimera ABI 1.3, newer than this host's ABI 1.2"},
+        {broken("abi_major"), ": built for Chimera ABI 2.3, but this host speaks ABI 1.3"},
+        {broken("abi_minor"), ": built against Chimera ABI 1.4, newer than this host's ABI 1.3"},
         {broken("entry_fails"), ": entry function failed: cannot find my weights file"},
         {broken("bad_name"), ": malformed plugin descriptor: component #0: name 'Bad Name'"},
     };

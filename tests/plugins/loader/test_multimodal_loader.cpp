@@ -156,3 +156,140 @@ BOOST_AUTO_TEST_CASE(bad_clips_indices_and_options_are_named) {
     e = s.error_of("multimodal", "modalities: [text]");
     BOOST_TEST(e.find("manifest.tsv:2: index 'x7' is not a non-negative integer") != std::string::npos, e);
 }
+
+namespace {
+
+// One zeroed [1, shape] tensor per field of `l`, as the host hands encode.
+std::vector<Tensor> empty_example(chimera::test::PluginSession& s, const ComponentInstance& l) {
+    std::vector<Tensor> out;
+    for (const FieldInfo& f : l.fields()) {
+        Shape shape{1};
+        shape.insert(shape.end(), f.shape.begin(), f.shape.end());
+        out.push_back(s.ctx.zeros(f.dtype, shape));
+    }
+    return out;
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+uint32_t le32(const std::string& b, std::size_t at) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(b[at + i]);
+    return v;
+}
+
+}  // namespace
+
+// A caption typed by a person is tokenised as the training captions were; generated ids read
+// back as the words they stand for; the vocabulary saved with a run replaces the loader's own.
+BOOST_AUTO_TEST_CASE(captions_encode_decode_and_the_vocabulary_is_saved_and_restored) {
+    MultimodalSession s;
+    auto l = s.loader("multimodal", "modalities: [text]\nlength: 4");
+    const std::vector<Tensor> read = s.read_batch(*l, {0});  // "an ankle boot"
+    std::vector<Tensor> ex = empty_example(s, *l);
+    BOOST_TEST_REQUIRE(l->encode("text", "An ANKLE boot", ex));
+    BOOST_TEST(std::equal(ex[0].data<int32_t>(), ex[0].data<int32_t>() + 4, read[0].data<int32_t>()));
+    BOOST_TEST(ex[1].data<int32_t>()[0] == 3);
+    BOOST_TEST(ex[2].data<float>()[0] == 1.0f);
+    BOOST_TEST(!l->encode("audio", "x.wav", ex));  // not a field this loader reads
+    ComponentInstance::Decoded d;
+    BOOST_TEST_REQUIRE(l->decode("text", read[0], d));
+    BOOST_TEST(d.media_type == "text/plain; charset=utf-8");
+    BOOST_TEST(d.bytes == "an ankle boot\n");
+    // Words never seen in training read as unknown ("?"); a caption of nothing but those is an error.
+    BOOST_TEST_REQUIRE(l->encode("text", "a purple boot", ex));
+    BOOST_TEST_REQUIRE(l->decode("text", ex[0], d));
+    BOOST_TEST(d.bytes == "a ? boot\n");
+    std::string e;
+    try {
+        l->encode("text", "purple zebra", ex);
+    } catch (const PluginError& err) {
+        e = err.what();
+    }
+    BOOST_TEST(e.find("text 'purple zebra': none of its words is in the vocabulary") != std::string::npos, e);
+    // Saved, then restored by a loader of another manifest: that loader numbers words as the run did.
+    const fs::path run = s.dir / "run";
+    fs::create_directories(run);
+    l->save(run.string());
+    BOOST_TEST(read_file(run / "text_vocabulary.txt").rfind("chimera-vocabulary 1 word\na\n", 0) == 0u);
+    s.write(std::string("id\tsplit\tindex\tlabel\tcaption\taudio\n") + "train/00000\ttrain\t0\t9\tboot boot boot dress\t\n");
+    auto other = s.loader("multimodal", "modalities: [text]\nlength: 4");
+    std::vector<Tensor> before = s.read_batch(*other, {0});
+    other->restore(run.string());
+    std::vector<Tensor> after = s.read_batch(*other, {0});
+    BOOST_TEST_REQUIRE(other->decode("text", after[0], d));
+    BOOST_TEST(d.bytes == "boot boot boot dress\n");
+    BOOST_TEST(before[0].data<int32_t>()[0] != after[0].data<int32_t>()[0]);  // "boot" had id 2 here, not in the run
+    // A damaged vocabulary file is an error naming it and its line; one of characters does not fit.
+    std::ofstream(run / "text_vocabulary.txt") << "chimera-vocabulary 1 word\nboot\nboot\n";
+    e.clear();
+    try {
+        other->restore(run.string());
+    } catch (const PluginError& err) {
+        e = err.what();
+    }
+    BOOST_TEST(e.find("text_vocabulary.txt:3: 'boot' is listed twice") != std::string::npos, e);
+    std::ofstream(run / "text_vocabulary.txt") << "chimera-vocabulary 1 char\na\n";
+    e.clear();
+    try {
+        other->restore(run.string());
+    } catch (const PluginError& err) {
+        e = err.what();
+    }
+    BOOST_TEST(e.find("a vocabulary of characters, but this loader reads words (option level)") != std::string::npos, e);
+}
+
+// A WAV file a person gives becomes the spectrogram the loader reads for the same clip; a
+// generated spectrogram becomes a 16 kHz mono WAV whose own spectrogram is close to it.
+BOOST_AUTO_TEST_CASE(speech_encodes_from_wav_files_and_decodes_to_them) {
+    MultimodalSession s;
+    auto l = s.loader("audio", "mels: 16\nframes: 20");
+    const std::vector<Tensor> read = s.read_batch(*l, {0});  // the low sine
+    std::vector<Tensor> ex = empty_example(s, *l);
+    BOOST_TEST_REQUIRE(l->encode("audio", (s.dir / "audio/low.wav").string(), ex));
+    BOOST_TEST(std::equal(ex[0].data<float>(), ex[0].data<float>() + 320, read[0].data<float>()));
+    BOOST_TEST(ex[1].data<float>()[0] == 1.0f);
+    ComponentInstance::Decoded d;
+    BOOST_TEST_REQUIRE(l->decode("audio", read[0], d));
+    BOOST_TEST(d.media_type == "audio/wav");
+    BOOST_TEST_REQUIRE(d.bytes.size() > 44u);
+    BOOST_TEST(d.bytes.substr(0, 4) == "RIFF");
+    BOOST_TEST(d.bytes.substr(8, 8) == "WAVEfmt ");
+    BOOST_TEST(le32(d.bytes, 24) == 16000u);                      // sample rate
+    BOOST_TEST((le32(d.bytes, 20) & 0xffff0000u) == 0x00010000u);  // one channel
+    BOOST_TEST(le32(d.bytes, 40) == d.bytes.size() - 44);
+    // Heard back: the decoded sound has the loud cells it came from, within Griffin-Lim's error,
+    // and what was silent stays more than 20 dB (a quarter of the 80 dB range) below them.
+    std::ofstream(s.dir / "back.wav", std::ios::binary) << d.bytes;
+    std::vector<Tensor> back = empty_example(s, *l);
+    BOOST_TEST_REQUIRE(l->encode("audio", (s.dir / "back.wav").string(), back));
+    double error = 0, loud = 0, quiet_peak = 0;
+    for (int64_t i = 0; i < 320; ++i) {
+        const double a = read[0].data<float>()[i], b = back[0].data<float>()[i];
+        if (a > 0.5) error += std::abs(a - b), ++loud;
+        else quiet_peak = std::max(quiet_peak, b);
+    }
+    BOOST_TEST_REQUIRE(loud >= 20);
+    BOOST_TEST(error / loud < 0.03);
+    BOOST_TEST(quiet_peak < 0.82 - 0.25);
+    // Files that are not sound, or at another rate, are errors naming them.
+    std::ofstream(s.dir / "bad.wav") << "not a wav";
+    std::string e;
+    try {
+        l->encode("audio", (s.dir / "bad.wav").string(), ex);
+    } catch (const PluginError& err) {
+        e = err.what();
+    }
+    BOOST_TEST(e.find("bad.wav: not a readable sound file") != std::string::npos, e);
+    write_sine(s.dir / "slow.wav", 300, 0.5, 8000);
+    e.clear();
+    try {
+        l->encode("audio", (s.dir / "slow.wav").string(), ex);
+    } catch (const PluginError& err) {
+        e = err.what();
+    }
+    BOOST_TEST(e.find("slow.wav: sampled at 8000 Hz, expected 16000 Hz") != std::string::npos, e);
+}

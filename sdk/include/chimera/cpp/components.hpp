@@ -133,9 +133,32 @@ public:
     // Called from the host's prefetch thread.
     virtual void read(const std::vector<int64_t>& indices, std::vector<Tensor>& batch) = 0;
 
-    // Storage the ABI needs beyond the fields() call; used by the wrapper only.
+    // Optional (ABI 1.3). Writes into `directory` what this loader derived from its data and
+    // later processes must reuse (a vocabulary); restore() reads it back in place of its own.
+    virtual void save(const std::string& directory) const { (void)directory; }
+    virtual void restore(const std::string& directory) { (void)directory; }
+    // Optional (ABI 1.3). Fills, in `example` (one [1, shape] zero-filled tensor per field, in
+    // fields() order), what a person's `value` for `field` determines: a caption's tokens, a WAV
+    // file's spectrogram. Returns false for a field it cannot make from a value.
+    virtual bool encode(const std::string& field, const std::string& value, std::vector<Tensor>& example) {
+        (void)field, (void)value, (void)example;
+        return false;
+    }
+    // Optional (ABI 1.3). One example's `value` ([1, shape]) of `field` as a file a person can read
+    // or hear: its media type and bytes. Returns false for a field it cannot decode.
+    struct Decoded {
+        std::string media_type;  // "text/plain; charset=utf-8", "audio/wav"
+        std::string bytes;
+    };
+    virtual bool decode(const std::string& field, const Tensor& value, Decoded& out) {
+        (void)field, (void)value, (void)out;
+        return false;
+    }
+
+    // Storage the ABI needs beyond the fields() and decode() calls; used by the wrapper only.
     std::vector<Field> abi_fields_;
     std::vector<chm_field_desc> abi_field_descs_;
+    std::string abi_media_type_;
 };
 class Encoder : public Module {
 public:

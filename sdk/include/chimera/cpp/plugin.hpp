@@ -36,6 +36,10 @@ struct ComponentHolder {
             loader_methods.size = &loader_size;
             loader_methods.fields = &loader_fields;
             loader_methods.read = &loader_read;
+            loader_methods.save = &loader_save;
+            loader_methods.restore = &loader_restore;
+            loader_methods.encode = &loader_encode;
+            loader_methods.decode = &loader_decode;
             desc.methods = &loader_methods;
         } else if constexpr (std::is_base_of_v<Optimizer, T>) {
             optimizer_methods.struct_size = sizeof(chm_optimizer_methods);
@@ -87,6 +91,40 @@ struct ComponentHolder {
                 tensors.emplace_back(h, t);
             }
             l.read(std::vector<int64_t>(indices, indices + n_indices), tensors);
+        });
+    }
+    static chm_status loader_save(void* instance, const char* directory) {
+        return call<Loader>(instance, [&](Loader& l) { l.save(directory); });
+    }
+    static chm_status loader_restore(void* instance, const char* directory) {
+        return call<Loader>(instance, [&](Loader& l) { l.restore(directory); });
+    }
+    static chm_status loader_encode(void* instance, const char* field, const char* value, chm_tensor* const* example,
+                                    uint32_t n_fields) {
+        return call<Loader>(instance, [&](Loader& l) {
+            const chm_host* h = l.host().raw();
+            std::vector<Tensor> tensors;
+            for (uint32_t f = 0; f < n_fields; ++f) {
+                chm_tensor* t = nullptr;
+                l.host().check(h->tensor_retain(h, example[f], &t));
+                tensors.emplace_back(h, t);
+            }
+            if (!l.encode(field, value, tensors))
+                throw Error(std::string("this loader cannot make field '") + field + "' from a value", CHM_ERR_UNSUPPORTED);
+        });
+    }
+    static chm_status loader_decode(void* instance, const char* field, const chm_tensor* value, const chm_byte_sink* sink,
+                                    const char** media_type) {
+        return call<Loader>(instance, [&](Loader& l) {
+            const chm_host* h = l.host().raw();
+            chm_tensor* t = nullptr;
+            l.host().check(h->tensor_retain(h, value, &t));
+            Loader::Decoded out;
+            if (!l.decode(field, Tensor(h, t), out))
+                throw Error(std::string("this loader cannot decode field '") + field + "'", CHM_ERR_UNSUPPORTED);
+            l.host().check(sink->write(sink->context, out.bytes.data(), out.bytes.size()));
+            l.abi_media_type_ = out.media_type;
+            *media_type = l.abi_media_type_.c_str();
         });
     }
     static chm_status optimizer_attach(void* instance, const chm_named_tensor* params, uint32_t n) {
