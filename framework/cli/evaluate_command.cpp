@@ -1,38 +1,156 @@
 // `chimera evaluate RUN_DIR`: a trained run's losses and metrics on a split (test by default),
 // as the end of training prints them. --set may add nodes and evaluate_only losses to the run's
 // pipeline, e.g. a classifier from another run (init_from) judging the images it generates.
+// For multimodal models, with a judge per modality (evaluate.judges, or --judge), also the
+// cross-modal and joint coherence and linear probes on the latent; all of it as a table and JSON.
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
 #include "core/host_error.hpp"
+#include "io/atomic_file.hpp"
+#include "train/coherence.hpp"
 #include "train/evaluator.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <iostream>
+#include <unistd.h>
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace chimera {
 
 namespace {
 
+std::string percent(double v) { return fmt::format("{:.1f}%", 100.0 * v); }
+
+// The judges: the run's evaluate.judges, replaced or added to by --judge. A judge the file names
+// that was never trained is left out with a note; one the command line names is an error.
+std::vector<std::unique_ptr<Judge>> make_judges(const po::variables_map& vm, PipelineSession& s, const DataSplit& split,
+                                                const fs::path& run) {
+    const Pipeline& p = s.pipeline();
+    std::vector<std::pair<std::string, std::string>> wanted = p.spec().evaluate.judges;
+    std::vector<std::string> from_command_line;
+    if (vm.count("judge"))
+        for (const auto& j : vm["judge"].as<std::vector<std::string>>()) {
+            const std::size_t eq = j.find('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == j.size())
+                throw UsageError("--judge '" + j + "': expected MODALITY=RUN_DIR or MODALITY=RUN_DIR:NODE");
+            const std::string m = j.substr(0, eq);
+            auto it = std::find_if(wanted.begin(), wanted.end(), [&](const auto& w) { return w.first == m; });
+            if (it == wanted.end()) wanted.emplace_back(m, j.substr(eq + 1));
+            else it->second = j.substr(eq + 1);
+            from_command_line.push_back(m);
+        }
+    ModalSampler sampler(p, s.context(), s.ops());
+    TensorMap sample;
+    p.read_examples(split, {split.indices.at(0), split.indices.at(std::min<std::size_t>(1, split.indices.size() - 1))}, sample);
+    std::vector<std::unique_ptr<Judge>> judges;
+    for (const auto& [m, where] : wanted) {
+        const ModalitySpec& modality = sampler.modality(m);
+        const bool required = std::find(from_command_line.begin(), from_command_line.end(), m) != from_command_line.end();
+        const fs::path judge_run = where.substr(0, where.rfind(':') == std::string::npos ? where.size() : where.rfind(':'));
+        if (!required && !fs::exists(judge_run / "checkpoint.json")) {
+            std::cout << fmt::format("note: no judge of {}: {} is not a trained run (evaluate.judges.{}); train it, or pass --judge {}=RUN_DIR\n",
+                                     m, judge_run.string(), m, m);
+            continue;
+        }
+        judges.push_back(std::make_unique<Judge>(s.registry(), s.context(), m, where, sample.at(modality.field), run));
+    }
+    return judges;
+}
+
+void print_coherence(const CoherenceReport& r, const std::vector<std::unique_ptr<Judge>>& judges) {
+    std::cout << fmt::format("\nJudges (accuracy on the split's own data):\n");
+    for (const auto& j : judges) std::cout << fmt::format("  {:<8} {:>7}  {}\n", j->modality(), percent(r.judge_accuracy.at(j->modality())), j->where());
+    std::cout << fmt::format("\nCross-modal coherence ({} examples): the share of the target's judge naming the source example's class\n", r.examples);
+    std::cout << fmt::format("  {:<10}", "from \\ to");
+    for (const auto& t : r.targets) std::cout << fmt::format(" {:>8}", t);
+    std::cout << "\n";
+    for (const auto& s : r.sources) {
+        std::cout << fmt::format("  {:<10}", s);
+        for (const auto& t : r.targets) std::cout << fmt::format(" {:>8}", percent(r.cross.at({s, t})));
+        std::cout << "\n";
+    }
+    if (r.joint >= 0) {
+        std::cout << fmt::format("\nJoint coherence ({} prior samples): every judge agrees {}", r.joint_samples, percent(r.joint));
+        for (const auto& [pair, v] : r.joint_pairs) std::cout << fmt::format("; {}-{} {}", pair.first, pair.second, percent(v));
+        std::cout << "\n";
+    }
+    if (!r.probe.empty()) {
+        std::cout << fmt::format("\nLinear probe on the latent mean (fitted on {} training examples), test accuracy from:", r.probe_train);
+        for (const auto& s : r.sources)
+            if (r.probe.count(s)) std::cout << fmt::format(" {} {}", s, percent(r.probe.at(s)));
+        std::cout << "\n";
+    }
+}
+
+nlohmann::json coherence_json(const CoherenceReport& r, const std::vector<std::unique_ptr<Judge>>& judges) {
+    nlohmann::json j;
+    j["examples"] = r.examples;
+    for (const auto& judge : judges)
+        j["judges"][judge->modality()] = {{"run", judge->where()}, {"accuracy", r.judge_accuracy.at(judge->modality())}};
+    for (const auto& [key, v] : r.cross) j["cross_coherence"][key.first][key.second] = v;
+    if (r.joint >= 0) {
+        j["joint_coherence"] = {{"samples", r.joint_samples}, {"all_agree", r.joint}};
+        for (const auto& [pair, v] : r.joint_pairs) j["joint_coherence"]["pairs"][pair.first + "-" + pair.second] = v;
+    }
+    if (!r.probe.empty()) {
+        j["linear_probe"]["training_examples"] = r.probe_train;
+        for (const auto& [s, v] : r.probe) j["linear_probe"]["accuracy"][s] = v;
+    }
+    return j;
+}
+
 int run(const po::variables_map& vm) {
     const std::string split_name = vm["split"].as<std::string>();
-    auto session = PipelineSession::open_run(vm, vm["run"].as<std::string>());
+    const fs::path run_dir = vm["run"].as<std::string>();
+    auto session = PipelineSession::open_run(vm, run_dir);
     const Pipeline& p = session->pipeline();
     const DataSplit& split = split_name == "test"         ? p.test_split()
                              : split_name == "validation" ? p.validation_split()
                              : split_name == "train"      ? p.train_split()
                                                           : throw UsageError("--split: expected test, validation or train, not '" + split_name + "'");
     if (!split.present()) throw UsageError("--split " + split_name + ": this pipeline has no " + split_name + " split");
+    const int64_t limit = vm["limit"].as<int64_t>(), probe = vm["probe-train"].as<int64_t>();
+    if (limit < 0 || probe < 0) throw UsageError("chimera evaluate: --limit and --probe-train must not be negative");
     // The same random numbers as the end of training draws for its test metrics.
     EvalScope numbers(session->context(), session->context().seed() + 2);
     Metrics metrics = evaluate_split(p, session->context(), split, p.spec().data.batch_size);
     std::size_t width = 0;
     for (const auto& [k, v] : metrics) width = std::max(width, k.size());
     std::cout << fmt::format("{} ({} examples, mean per example):\n", split_name, split.indices.size());
-    for (const auto& [k, v] : metrics)
+    nlohmann::json report;
+    report["split"] = split_name;
+    for (const auto& [k, v] : metrics) {
         std::cout << fmt::format("  {:<{}}  {:>12.4f}{}\n", k, width, v, k == "total" ? "  (weighted sum of the losses)" : "");
+        report["metrics"][k] = v;
+    }
+    ModalSampler sampler(p, session->context(), session->ops());
+    if (sampler.multimodal()) {
+        auto judges = make_judges(vm, *session, split, run_dir);
+        if (judges.empty()) {
+            std::cout << "note: no judges, so no coherence (name them in evaluate.judges or with --judge MODALITY=RUN_DIR)\n";
+        } else {
+            CoherenceOptions o;
+            o.batch = p.spec().data.batch_size;
+            o.limit = limit;
+            o.probe_train = probe;
+            o.joint_samples = vm["joint-samples"].as<int64_t>();
+            o.progress = &std::cerr;
+            o.terminal = is_interactive(STDERR_FILENO);
+            std::vector<const Judge*> raw;
+            for (const auto& j : judges) raw.push_back(j.get());
+            const CoherenceReport r = evaluate_coherence(p, sampler, raw, split, p.train_split(), o);
+            print_coherence(r, judges);
+            report["coherence"] = coherence_json(r, judges);
+        }
+    }
+    const fs::path json = vm.count("json") ? fs::path(vm["json"].as<std::string>()) : run_dir / ("evaluation-" + split_name + ".json");
+    write_file_atomically(json, report.dump(2) + "\n");
+    std::cout << "\nWrote " << json.string() << "\n";
     return 0;
 }
 
@@ -41,12 +159,18 @@ int run(const po::variables_map& vm) {
 Command evaluate_command() {
     Command c;
     c.name = "evaluate";
-    c.summary = "Compute a trained run's losses and metrics on a split";
-    c.usage = "chimera evaluate RUN_DIR [--split test|validation|train] [--set KEY=VALUE ...]";
+    c.summary = "Compute a trained run's losses and metrics on a split (and a multimodal model's coherence)";
+    c.usage = "chimera evaluate RUN_DIR [--split test|validation|train] [--judge MODALITY=RUN_DIR ...] [--json FILE] [--set KEY=VALUE ...]";
     c.options = [] {
         po::options_description desc("Options");
         desc.add_options()("run", po::value<std::string>()->required()->value_name("RUN_DIR"), "the run directory of chimera train")(
             "split", po::value<std::string>()->default_value("test"), "test, validation or train")(
+            "judge", po::value<std::vector<std::string>>()->value_name("MODALITY=RUN_DIR[:NODE]")->composing(),
+            "multimodal models: the classifier run judging a modality (replaces evaluate.judges; repeatable)")(
+            "limit", po::value<int64_t>()->default_value(0), "coherence on the split's first N examples only (0: all)")(
+            "joint-samples", po::value<int64_t>()->default_value(0), "prior samples for joint coherence (0: as many as examples)")(
+            "probe-train", po::value<int64_t>()->default_value(10000), "training examples the linear probe is fitted to (0: no probe)")(
+            "json", po::value<std::string>()->value_name("FILE"), "where the report goes (default: RUN_DIR/evaluation-SPLIT.json)")(
             "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
             "change or add to the run's pipeline, e.g. a judging node and an evaluate_only loss (repeatable)");
         desc.add(plugin_options());

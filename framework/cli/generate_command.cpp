@@ -1,13 +1,22 @@
 // `chimera generate RUN_DIR`: images from a trained run's prior as a PNG grid, or with
-// --interpolate straight walks in latent space between pairs of prior samples, one per row.
+// --interpolate straight walks in latent space between pairs of prior samples, one per row. For
+// multimodal models, --from and --to: any modality from any other (or from the prior) as PNG
+// grids, text lines and WAV files.
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
 #include "core/host_error.hpp"
 #include "train/image_sampler.hpp"
+#include "train/modal_sampler.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include <iostream>
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace chimera {
 
@@ -29,7 +38,64 @@ int64_t parse_condition(const std::string& text, const GenerateSpec& g) {
     throw UsageError("--condition '" + text + "': the class must be an integer");
 }
 
+// "--from text=ankle boot": the modality and the value (a caption, or a file for images and sound).
+std::pair<std::string, std::string> parse_source(const std::string& text) {
+    const std::size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+        throw UsageError("--from '" + text + "': expected MODALITY=VALUE, e.g. --from text=\"ankle boot\" or --from image=boot.png");
+    return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        if (comma > start) out.push_back(text.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return out;
+}
+
+// --from / --to: modalities decoded from the posterior of what is given, or from the prior.
+int run_modalities(const po::variables_map& vm, const GridRequest& r) {
+    auto session = PipelineSession::open_run(vm, r.run);
+    ModalSampler sampler(session->pipeline(), session->context(), session->ops());
+    std::vector<std::pair<std::string, std::string>> given;
+    if (vm.count("from"))
+        for (const auto& f : vm["from"].as<std::vector<std::string>>()) given.push_back(parse_source(f));
+    std::vector<std::string> targets;
+    if (vm.count("to")) targets = split_list(vm["to"].as<std::string>());
+    else
+        for (const auto& m : sampler.names())
+            if (std::none_of(given.begin(), given.end(), [&](const auto& g) { return g.first == m; })) targets.push_back(m);
+    if (targets.empty()) throw UsageError("chimera generate: name what to make with --to (modalities: " + fmt::format("{}", fmt::join(sampler.names(), ", ")) + ")");
+    for (const auto& g : given) sampler.modality(g.first);
+    for (const auto& t : targets) sampler.modality(t);
+    std::string label;
+    for (const auto& g : given) label += (label.empty() ? "" : "+") + g.first;
+    label = given.empty() ? "prior" : label + "-to";
+    EvalScope numbers(session->context(), vm["seed"].as<uint64_t>());
+    TensorMap made = given.empty() ? sampler.sample_prior(r.n, targets) : sampler.decode(sampler.examples_from(given, r.n), targets);
+    const fs::path base = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : r.run / (label + "-" + fmt::format("{}", fmt::join(targets, "+")));
+    for (const auto& t : targets) {
+        const ModalitySpec& m = sampler.modality(t);
+        const fs::path out = targets.size() == 1 ? base : base / t;
+        if (targets.size() > 1 || made.at(t).dtype() == DType::i32) std::cout << t << ":\n";
+        const auto files = sampler.write(m, made.at(t), out, r.columns, &std::cout);
+        std::cout << "Wrote " << r.n << " " << t << (files.size() == 1 ? " to " + files.front().string()
+                                                              : " files, " + files.front().string() + " to " + files.back().string())
+                  << "\n";
+    }
+    return 0;
+}
+
 int run(const po::variables_map& vm) {
+    if (vm.count("from") || vm.count("to")) {
+        if (vm.count("interpolate") || vm.count("condition"))
+            throw UsageError("chimera generate: --from and --to do not combine with --interpolate or --condition");
+        return run_modalities(vm, grid_request(vm, "generate", "generated.png"));
+    }
     const bool walk = vm.count("interpolate") != 0;
     const GridRequest r = grid_request(vm, "generate", walk ? "interpolation.png" : "generated.png");
     auto session = PipelineSession::open_run(vm, r.run);
@@ -56,11 +122,17 @@ int run(const po::variables_map& vm) {
 Command generate_command() {
     Command c;
     c.name = "generate";
-    c.summary = "Sample images from a trained run's prior";
-    c.usage = "chimera generate RUN_DIR [--n 64] [--seed S] [--condition FIELD=CLASS] [--out FILE.png] [--interpolate [--steps 10]]";
+    c.summary = "Sample from a trained run: images from its prior, or one modality from another";
+    c.usage = "chimera generate RUN_DIR [--n 64] [--seed S] [--condition FIELD=CLASS] [--out FILE.png] [--interpolate [--steps 10]]\n"
+              "       chimera generate RUN_DIR [--from MODALITY=VALUE ...] [--to MODALITY,...] [--n 16] [--out PATH]";
     c.options = [] {
         po::options_description desc("Options");
-        desc.add_options()("condition", po::value<std::string>()->value_name("FIELD=CLASS"),
+        desc.add_options()("from", po::value<std::vector<std::string>>()->value_name("MODALITY=VALUE")->composing(),
+                           "multimodal models: generate from this (a caption: text=\"ankle boot\"; a file: image=x.png, "
+                           "audio=x.wav); repeatable")(
+            "to", po::value<std::string>()->value_name("MODALITY,..."),
+            "multimodal models: what to generate (default: every modality not given; without --from: from the prior)")(
+            "condition", po::value<std::string>()->value_name("FIELD=CLASS"),
                            "conditional models: draw only this class (default: a row per class)")(
             "interpolate", "walk between pairs of samples instead, one walk per row")(
             "steps", po::value<int64_t>()->default_value(10), "images per walk, ends included (2 to 64)");

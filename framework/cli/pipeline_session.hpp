@@ -48,6 +48,7 @@ public:
     Pipeline& pipeline() { return *pipeline_; }
     Context& context() { return session_->context(); }
     const OpRegistry& ops() const { return session_->ops(); }
+    const PluginRegistry& registry() const { return *registry_; }
 
 private:
     std::unique_ptr<Logger> logger_;

@@ -147,6 +147,20 @@ void Dataflow::sort_nodes() {
         if (!g.reconstruct.empty() && !data_fields_.count(g.reconstruct))
             yaml_fail(g.node["reconstruct"], {spec_.file, "generate.reconstruct"},
                       "'" + g.reconstruct + "' is not a field of the data (fields: " + join(names_of(data_fields_)) + ")");
+        if (!g.latent.empty()) check_read(g.latent, g.node["latent"], {spec_.file, "generate.latent"});
+        for (const ModalitySpec& m : g.modalities) {
+            const std::string at = "generate.modalities." + m.name;
+            for (const auto& [key, field] : {std::pair<const char*, std::string>{"field", m.field}, {"mask", m.mask}})
+                if (!field.empty() && !data_fields_.count(field))
+                    yaml_fail(m.node[key] ? m.node[key] : m.node, {spec_.file, at + "." + key},
+                              "'" + field + "' is not a field of the data (fields: " + join(names_of(data_fields_)) + ")");
+            check_read(m.posterior, m.node["posterior"], {spec_.file, at + ".posterior"});
+            if (!m.prior.empty()) {
+                if (g.from.empty())
+                    yaml_fail(m.node["prior"], {spec_.file, at + ".prior"}, "a prior tensor needs generate.from, the noise it is decoded from");
+                check_read(m.prior, m.node["prior"], {spec_.file, at + ".prior"});
+            }
+        }
     }
     // Kahn's algorithm, taking the earliest-written ready node first so the order follows the file.
     std::vector<bool> done(spec_.nodes.size(), false);
@@ -206,8 +220,16 @@ void Dataflow::check_every_node_used() const {
     std::set<std::size_t> used_set(used.begin(), used.end());
     for (const auto& l : spec_.losses)  // a weight penalty's nodes count as used
         for (const auto& name : l.params) used_set.insert(static_cast<std::size_t>(spec_.find_node(name) - spec_.nodes.data()));
-    if (spec_.generate.present)
-        for (std::size_t i : nodes_for({spec_.generate.image}, {})) used_set.insert(i);
+    if (spec_.generate.present) {
+        // What generation draws counts as used: the prior's decoders have no loss of their own.
+        const GenerateSpec& g = spec_.generate;
+        std::vector<std::string> drawn{g.image};
+        for (const auto& m : g.modalities)
+            for (const std::string& t : {m.posterior, m.prior})
+                if (!t.empty()) drawn.push_back(t);
+        if (!g.latent.empty()) drawn.push_back(g.latent);
+        for (std::size_t i : nodes_for(drawn, {})) used_set.insert(i);
+    }
     for (std::size_t i : std::set<std::size_t>(used_set)) used_set.insert(owner_[i]);  // shared instances
     for (std::size_t i = 0; i < spec_.nodes.size(); ++i)
         if (!used_set.count(i))

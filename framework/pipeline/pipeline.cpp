@@ -222,7 +222,11 @@ std::optional<TensorMap> Pipeline::encode_example(const std::string& field, cons
         shape.insert(shape.end(), f.shape.begin(), f.shape.end());
         example.push_back(ctx_.zeros(f.dtype, shape));
     }
-    if (!train_.loader->encode(field, value, example)) return std::nullopt;
+    try {
+        if (!train_.loader->encode(field, value, example)) return std::nullopt;
+    } catch (const PluginError& e) {
+        throw DataError(e.what());  // the value, or the file it names, is what is wrong
+    }
     TensorMap values;
     for (std::size_t k = 0; k < fields_.size(); ++k) values[fields_[k].name] = example[k];
     return values;

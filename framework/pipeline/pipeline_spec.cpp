@@ -255,13 +255,44 @@ TrainSpec read_train(const YAML::Node& root, const std::string& file) {
     return t;
 }
 
+std::string read_activation(const YAML::Node& map, const YamlPlace& place) {
+    std::string a = read_string(map, "activation", place, std::string("none"));
+    if (a != "none" && a != "sigmoid" && a != "tanh") yaml_fail(map["activation"], place.child("activation"), "expected none, sigmoid or tanh");
+    return a;
+}
+
+std::vector<ModalitySpec> read_modalities(const YAML::Node& g, const std::string& file) {
+    std::vector<ModalitySpec> out;
+    if (!has_key(g, "modalities")) return out;
+    YAML::Node list = g["modalities"];
+    YamlPlace place{file, "generate.modalities"};
+    if (!list.IsMap() || list.size() == 0)
+        yaml_fail(list, place, "expected a map from modality names to {field, mask, posterior, prior, activation}");
+    for (const auto& entry : list) {
+        ModalitySpec m;
+        m.name = entry.first.Scalar();
+        m.node = entry.second;
+        const YamlPlace at = place.child(m.name);
+        if (!m.node.IsMap()) yaml_fail(m.node, at, "expected {field, mask, posterior, prior, activation}");
+        check_keys(m.node, {"field", "mask", "posterior", "prior", "activation"}, file, at.path);
+        m.field = read_string(m.node, "field", at, m.name);
+        m.mask = read_string(m.node, "mask", at, std::string());
+        m.posterior = read_string(m.node, "posterior", at);
+        m.prior = read_string(m.node, "prior", at, std::string());
+        m.activation = read_activation(m.node, at);
+        out.push_back(m);
+    }
+    return out;
+}
+
 GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
     GenerateSpec g;
     if (!has_key(root, "generate")) return g;
     YamlPlace place{file, "generate"};
     g.node = root["generate"];
-    check_keys(g.node, {"from", "image", "reconstruct", "reconstruction", "condition", "classes", "activation", "range"}, file,
-               "generate");
+    check_keys(g.node,
+               {"from", "image", "reconstruct", "reconstruction", "condition", "classes", "activation", "range", "modalities", "latent"},
+               file, "generate");
     g.present = true;
     g.from = read_string(g.node, "from", place, std::string());
     g.image = read_string(g.node, "image", place);
@@ -278,9 +309,9 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
     g.classes = read_int(g.node, "classes", place, 10, 1);
     if (g.from.empty() && g.reconstruct.empty())
         yaml_fail(g.node, place, "say what to draw: 'from' (a noise tensor: samples from the prior), 'reconstruct' (a data field), or both");
-    g.activation = read_string(g.node, "activation", place, std::string("none"));
-    if (g.activation != "none" && g.activation != "sigmoid" && g.activation != "tanh")
-        yaml_fail(g.node["activation"], place.child("activation"), "expected none, sigmoid or tanh");
+    g.activation = read_activation(g.node, place);
+    g.modalities = read_modalities(g.node, file);
+    g.latent = read_string(g.node, "latent", place, std::string());
     if (has_key(g.node, "range")) {
         YAML::Node r = g.node["range"];
         double lo = 0, hi = 0;
@@ -291,6 +322,28 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
         g.hi = hi;
     }
     return g;
+}
+
+EvaluateSpec read_evaluate(const YAML::Node& root, const std::string& file, const GenerateSpec& g) {
+    EvaluateSpec e;
+    if (!has_key(root, "evaluate")) return e;
+    e.node = root["evaluate"];
+    check_keys(e.node, {"judges"}, file, "evaluate");
+    if (!has_key(e.node, "judges")) return e;
+    YAML::Node judges = e.node["judges"];
+    const YamlPlace place{file, "evaluate.judges"};
+    if (!judges.IsMap()) yaml_fail(judges, place, "expected a map from modality names to run directories (RUN_DIR or RUN_DIR:NODE)");
+    for (const auto& entry : judges) {
+        const std::string name = entry.first.Scalar();
+        if (!g.find_modality(name)) {
+            std::vector<std::string> names;
+            for (const auto& m : g.modalities) names.push_back(m.name);
+            yaml_fail(entry.first, place.child(name), "'" + name + "' is not a modality of generate.modalities (" +
+                                                          (names.empty() ? std::string("there are none") : join(names)) + ")");
+        }
+        e.judges.emplace_back(name, read_string(judges, name, place));
+    }
+    return e;
 }
 
 void check_unique_names(const PipelineSpec& spec) {
@@ -312,6 +365,12 @@ double warmup_factor(const LossWarmup& warmup, int64_t step) {
     if (warmup.steps <= 0) return 1.0;
     const int64_t s = warmup.period > 0 ? step % warmup.period : step;
     return s >= warmup.steps ? 1.0 : warmup.start + (1.0 - warmup.start) * static_cast<double>(s) / static_cast<double>(warmup.steps);
+}
+
+const ModalitySpec* GenerateSpec::find_modality(const std::string& name) const {
+    for (const auto& m : modalities)
+        if (m.name == name) return &m;
+    return nullptr;
 }
 
 const NodeSpec* PipelineSpec::find_node(const std::string& name) const {
@@ -342,7 +401,8 @@ PipelineSpec parse_pipeline(const YAML::Node& root, const std::string& file) {
     spec.file = file;
     spec.root = root;
     if (!root.IsMap()) yaml_fail(root, {file, ""}, "a pipeline file is a map with version, data, nodes, losses, optimizers");
-    check_keys(root, {"version", "description", "data", "noise", "nodes", "losses", "optimizers", "phases", "train", "generate"},
+    check_keys(root,
+               {"version", "description", "data", "noise", "nodes", "losses", "optimizers", "phases", "train", "generate", "evaluate"},
                file, "");
     int64_t version = read_int(root, "version", {file, ""});
     if (version != kPipelineVersion)
@@ -357,6 +417,7 @@ PipelineSpec parse_pipeline(const YAML::Node& root, const std::string& file) {
     spec.phases = read_phases(root, file, spec);
     spec.train = read_train(root, file);
     spec.generate = read_generate(root, file);
+    spec.evaluate = read_evaluate(root, file, spec.generate);
     return spec;
 }
 

@@ -119,6 +119,19 @@ struct TrainSpec {
     YAML::Node node;
 };
 
+// One modality of a multimodal model, as generation and evaluation see it: where the data
+// holds it, which tensor the model decodes from the posterior (what it makes of the modalities
+// given) and from the prior, and the activation that turns those into data values.
+struct ModalitySpec {
+    std::string name;                 // "image", "text": how commands name it
+    std::string field;                // its data field (default: the name)
+    std::string mask;                 // the field saying it is present (1) or absent (0); "" : always present
+    std::string posterior;            // decoded from the posterior of the modalities present
+    std::string prior;                // decoded from generate.from ("" : none)
+    std::string activation = "none";  // none, sigmoid or tanh
+    YAML::Node node;
+};
+
 struct GenerateSpec {
     bool present = false;
     std::string from;         // the noise tensor drawn from the prior
@@ -129,6 +142,17 @@ struct GenerateSpec {
     int64_t classes = 10;     // its values are 0 .. classes-1
     std::string activation = "none";  // applied to `image` before drawing: none, sigmoid, tanh
     double lo = 0, hi = 1;            // the value range drawn black..white
+    std::vector<ModalitySpec> modalities;  // multimodal models: cross-modal generation, coherence
+    std::string latent;               // the posterior mean, for linear probes ("" : none)
+    YAML::Node node;
+
+    const ModalitySpec* find_modality(const std::string& name) const;
+};
+
+// What `chimera evaluate` judges a multimodal model with: per modality, a classifier trained by
+// another pipeline ("RUN_DIR" or "RUN_DIR:NODE"), which the command line may replace.
+struct EvaluateSpec {
+    std::vector<std::pair<std::string, std::string>> judges;  // modality -> run[:node]
     YAML::Node node;
 };
 
@@ -143,6 +167,7 @@ struct PipelineSpec {
     std::vector<PhaseSpec> phases;
     TrainSpec train;
     GenerateSpec generate;
+    EvaluateSpec evaluate;
 
     const NodeSpec* find_node(const std::string& name) const;
     const LossSpec* find_loss(const std::string& name) const;

@@ -1,0 +1,36 @@
+#include "io/png_image.hpp"
+
+#include "core/host_error.hpp"
+#include "runtime/context.hpp"
+
+#include <png.h>
+
+#include <vector>
+
+namespace chimera {
+
+Tensor read_png_image(Context& ctx, const std::filesystem::path& path, int64_t channels, float lo, float hi) {
+    if (channels != 1 && channels != 3) throw DataError(path.string() + ": images of " + std::to_string(channels) + " channels cannot be read from PNG");
+    png_image image{};
+    image.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_file(&image, path.c_str())) {
+        const std::string why = image.message;
+        png_image_free(&image);
+        throw DataError(path.string() + ": not a readable PNG image (" + why + ")");
+    }
+    image.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+    std::vector<unsigned char> px(PNG_IMAGE_SIZE(image));
+    if (!png_image_finish_read(&image, nullptr, px.data(), 0, nullptr)) {
+        const std::string why = image.message;
+        png_image_free(&image);
+        throw DataError(path.string() + ": a damaged PNG image (" + why + ")");
+    }
+    const int64_t h = image.height, w = image.width;
+    Tensor out = ctx.empty(DType::f32, {channels, h, w});
+    float* dst = out.data<float>();
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t i = 0; i < h * w; ++i) dst[c * h * w + i] = lo + (hi - lo) * static_cast<float>(px[i * channels + c]) / 255.0f;
+    return out;
+}
+
+}  // namespace chimera
