@@ -3,6 +3,7 @@
 #include "ops/op_registry.hpp"
 
 #define CHIMERA_BUILTIN_OPS(X) \
+    X(attention)               \
     X(avg_pool2d)              \
     X(batch_norm)              \
     X(binary)                  \

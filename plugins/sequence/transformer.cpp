@@ -49,7 +49,7 @@ public:
             }
             count.data()[i] = std::max(count.data()[i], 1.0f);
         }
-        Tensor h = encode(embed(tokens), mask);
+        Tensor h = encode(embed(tokens), mask, false);
         Tensor pooled = ops::div(ops::sum(ops::mul(h, keep), {1}), count);
         if (gaussian_) {
             out.set("mu", apply(mu_, pooled));
@@ -83,9 +83,6 @@ public:
           top_k_(c.get<int64_t>("top_k")) {
         head_ = dense("logits", dim_, vocabulary_);
         if (c.get<int64_t>("latent") > 0) latent_ = dense("latent", c.get<int64_t>("latent"), dim_);
-        causal_ = Tensor::zeros(host, {length_, length_});
-        for (int64_t i = 0; i < length_; ++i)
-            for (int64_t j = i + 1; j < length_; ++j) causal_.data()[i * length_ + j] = masked_score;
     }
 
     void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
@@ -127,7 +124,7 @@ private:
         return in;
     }
     Tensor logits_of(const Tensor& inputs, const Tensor& start) const {
-        return apply(head_, encode(ops::add(embed(inputs), start), causal_));
+        return apply(head_, encode(ops::add(embed(inputs), start), Tensor(), true));
     }
     Tensor argmax(const Tensor& logits) const {
         const int64_t rows = logits.numel() / vocabulary_;
@@ -183,7 +180,6 @@ private:
     double temperature_;
     int64_t top_k_;
     Dense head_, latent_;
-    Tensor causal_;
 };
 
 }  // namespace sequence_plugin

@@ -1,8 +1,8 @@
 // The Transformer both sequence components share: token and position embeddings, pre-norm blocks
 // of multi-head self-attention and a GELU feed-forward layer, each added back to its input, and a
-// final layer norm. Built from the host's ops (embedding, linear, matmul, softmax, layer_norm), so
-// gradients come from the tape. The caller passes an additive attention mask: key padding for
-// the encoder, causal for the decoder. Not cross-attention, not relative positions.
+// final layer norm. Built from the host's ops (embedding, linear, attention, layer_norm), so
+// gradients come from the tape. The encoder masks padding keys, the decoder attends causally.
+// Not cross-attention, not relative positions.
 #pragma once
 
 #include <chimera/chimera.hpp>
@@ -101,11 +101,11 @@ protected:
         return ops::add(x, ops::slice(positions_, 0, 0, tokens.dim(1)));
     }
 
-    // x [N, T, D] through every block and the final norm; `mask` is added to every head's scores
-    // ([T, T] or [N, 1, 1, T], broadcast to [N, heads, T, T]).
-    Tensor encode(Tensor x, const Tensor& mask) const {
+    // x [N, T, D] through every block and the final norm; `mask` (may be empty) is added to every
+    // head's scores ([N, 1, 1, T]: padding keys); `causal` hides the positions after each one.
+    Tensor encode(Tensor x, const Tensor& mask, bool causal) const {
         for (const Block& b : blocks_) {
-            x = ops::add(x, drop(attention(b, layer_norm(x, b.norm1), mask)));
+            x = ops::add(x, drop(attention(b, layer_norm(x, b.norm1), mask, causal)));
             Tensor h = apply(b.ff1, layer_norm(x, b.norm2));
             x = ops::add(x, drop(apply(b.ff2, ops::gelu(h))));
         }
@@ -129,18 +129,31 @@ private:
     static Tensor layer_norm(const Tensor& x, const Norm& n) { return ops::layer_norm(x, n.gamma, n.beta); }
     Tensor drop(const Tensor& x) const { return dropout_ > 0 ? ops::dropout(x, dropout_, this->training()) : x; }
 
-    // softmax(q k^T / sqrt(d) + mask) v per head, heads joined and projected.
-    Tensor attention(const Block& b, const Tensor& x, const Tensor& mask) const {
+    // softmax(q k^T / sqrt(d) + mask) v per head, heads joined and projected: the host's fused
+    // attention op, or (with dropout on the attention weights while training) the same from
+    // matmul and softmax.
+    Tensor attention(const Block& b, const Tensor& x, const Tensor& mask, bool causal) const {
         const int64_t n = x.dim(0), t = x.dim(1), d = dim_ / heads_;
         auto split = [&](const Dense& proj, std::vector<int> order) {
             return ops::permute(ops::reshape(apply(proj, x), {n, t, heads_, d}), order);
         };
-        Tensor q = split(b.q, {0, 2, 1, 3}), k = split(b.k, {0, 2, 3, 1}), v = split(b.v, {0, 2, 1, 3});
-        Tensor scores = ops::mul_scalar(ops::matmul(q, k), 1.0 / std::sqrt(static_cast<double>(d)));
-        if (mask.defined()) scores = ops::add(scores, mask);
-        Tensor weights = drop(ops::softmax(scores, -1));
-        Tensor joined = ops::reshape(ops::permute(ops::matmul(weights, v), {0, 2, 1, 3}), {n, t, dim_});
-        return apply(b.out, joined);
+        Tensor q = split(b.q, {0, 2, 1, 3}), v = split(b.v, {0, 2, 1, 3}), heads;
+        if (dropout_ == 0 || !this->training()) {
+            heads = ops::attention(q, split(b.k, {0, 2, 1, 3}), v, mask, 0, causal);
+        } else {
+            Tensor scores = ops::mul_scalar(ops::matmul(q, split(b.k, {0, 2, 3, 1})), 1.0 / std::sqrt(static_cast<double>(d)));
+            if (mask.defined()) scores = ops::add(scores, mask);
+            if (causal) scores = ops::add(scores, causal_mask(t));
+            heads = ops::matmul(drop(ops::softmax(scores, -1)), v);
+        }
+        return apply(b.out, ops::reshape(ops::permute(heads, {0, 2, 1, 3}), {n, t, dim_}));
+    }
+    // [T, T]: masked_score above the diagonal.
+    Tensor causal_mask(int64_t t) const {
+        Tensor m = Tensor::zeros(this->host(), {t, t});
+        for (int64_t i = 0; i < t; ++i)
+            for (int64_t j = i + 1; j < t; ++j) m.data()[i * t + j] = masked_score;
+        return m;
     }
 
     Tensor tokens_, positions_;

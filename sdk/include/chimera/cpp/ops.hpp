@@ -52,6 +52,13 @@ inline Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor(
     return call1("linear", {&x, &w, &b}, {double(activation), alpha});
 }
 inline Tensor matmul(const Tensor& a, const Tensor& b) { return call1("matmul", {&a, &b}); }
+// softmax(scale q k^T + mask) v for q [B, H, T, D], k and v [B, H, S, D], in one op: `mask` (may
+// be empty) is additive, [T, S] or [B|1, H|1, T|1, S]; `scale` 0 means 1 / sqrt(D); `causal`
+// leaves out keys after each query.
+inline Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask = Tensor(), double scale = 0,
+                        bool causal = false) {
+    return call1("attention", {&q, &k, &v, &mask}, {scale, causal ? 1.0 : 0.0});
+}
 inline Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride = 1, int padding = 0,
                      int dilation = 1, int groups = 1) {
     return call1("conv2d", {&x, &w, &b}, {double(stride), double(stride), double(padding),
