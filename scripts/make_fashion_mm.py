@@ -3,7 +3,7 @@
 caption and a spoken class name, tied by example id, for Chimera's multimodal models.
 
     python3 scripts/make_fashion_mm.py --out data/fashion-mm [--seed 0] [--subset N]
-        [--drop-captions F] [--drop-audio F] [--voices K]
+        [--drop-captions F] [--drop-audio F] [--voices K] [--test-voices K]
 
 Writes into --out:
   manifest.tsv  one line per example: id, split (train|test), index (the image's position in
@@ -11,7 +11,8 @@ Writes into --out:
                 relative to --out, empty when dropped). A header line names the columns.
   audio/        16 kHz mono 16-bit WAV files: for each class, --voices spoken versions of its
                 name made with espeak-ng at varied voices, speeds and pitches. Each example
-                is given one of its class's versions.
+                is given one of its class's versions; the last --test-voices of them are the
+                test split's only, so models are judged on voices they never heard.
   info.json     how the set was made (seed, options, counts, espeak-ng's version).
 
 Captions come from several templates and synonyms per class ("an ankle boot", "a photo of a
@@ -137,6 +138,8 @@ def main():
     p.add_argument("--drop-captions", type=float, default=0.0, help="fraction of training captions to leave out")
     p.add_argument("--drop-audio", type=float, default=0.0, help="fraction of training audio to leave out")
     p.add_argument("--voices", type=int, default=24, help="spoken versions per class (default 24)")
+    p.add_argument("--test-voices", type=int, default=4,
+                   help="of those, how many only the test split speaks, so audio is judged on unheard voices (default 4)")
     p.add_argument("--source", default=os.environ.get("FASHION_MNIST", "/usr/share/datasets/fashion-mnist"),
                    help="the Fashion-MNIST IDX files (default: Debian's, or $FASHION_MNIST)")
     a = p.parse_args()
@@ -146,6 +149,8 @@ def main():
             p.error(f"--{name.replace('_', '-')} must be a fraction in [0, 1], got {v}")
     if a.voices < 1 or a.subset < 0:
         p.error("--voices must be at least 1 and --subset not negative")
+    if not 0 <= a.test_voices < a.voices:
+        p.error(f"--test-voices must be at least 0 and below --voices ({a.voices}), got {a.test_voices}")
     if shutil.which("espeak-ng") is None:
         raise Failure("espeak-ng is not installed (apt-get install espeak-ng)")
     if os.path.exists(a.out) and (not os.path.isdir(a.out) or os.listdir(a.out)):
@@ -177,7 +182,9 @@ def main():
     for split, labels in splits:
         for index, label in enumerate(labels):
             text = caption(rng, label)
-            audio = f"audio/class{label}_{rng.randrange(a.voices):03d}.wav"
+            heard = a.voices - a.test_voices
+            voice = rng.randrange(heard, a.voices) if split == "test" and a.test_voices else rng.randrange(heard)
+            audio = f"audio/class{label}_{voice:03d}.wav"
             if split == "train" and rng.random() < a.drop_captions:
                 text, dropped["captions"] = "", dropped["captions"] + 1
             if split == "train" and rng.random() < a.drop_audio:
@@ -187,7 +194,7 @@ def main():
         f.write("id\tsplit\tindex\tlabel\tcaption\taudio\n" + "\n".join(rows) + "\n")
     version = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout.strip()
     info = {"seed": a.seed, "subset": a.subset, "drop_captions": a.drop_captions, "drop_audio": a.drop_audio,
-            "voices_per_class": a.voices, "source": os.path.abspath(a.source), "sample_rate": RATE,
+            "voices_per_class": a.voices, "test_only_voices": a.test_voices, "source": os.path.abspath(a.source), "sample_rate": RATE,
             "examples": {split: len(labels) for split, labels in splits}, "dropped": dropped,
             "audio_files": len(plan), "audio_seconds": round(sum(lengths) / RATE, 1), "espeak_ng": version,
             "classes": CLASSES}

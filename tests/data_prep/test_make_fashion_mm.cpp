@@ -35,7 +35,7 @@ struct TempDir {
 };
 
 ProcessResult build(const fs::path& out, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {CHIMERA_PYTHON, CHIMERA_SCRIPT, "--out", out.string(), "--voices", "3"};
+    std::vector<std::string> argv = {CHIMERA_PYTHON, CHIMERA_SCRIPT, "--out", out.string(), "--voices", "3", "--test-voices", "1"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return run_process(argv);
 }
@@ -88,6 +88,9 @@ BOOST_AUTO_TEST_CASE(a_subset_has_every_modality_tied_by_example_id) {
         if (row[1] == "train") BOOST_TEST(label == labels.at(index));  // the image's own label
         BOOST_TEST(!row[4].empty());                                    // nothing dropped
         BOOST_TEST(row[5].rfind("audio/class" + std::to_string(label) + "_", 0) == 0u, row[5]);
+        // Of the three versions per class, the last is the test split's only.
+        const bool test_voice = row[5].size() > 7 && row[5].substr(row[5].size() - 7) == "002.wav";
+        BOOST_TEST(test_voice == (row[1] == "test"), row[0] << " speaks " << row[5]);
         audio_label[row[5]] = label;
     }
     BOOST_TEST(rows[121][0] == "test/00000");
@@ -158,6 +161,10 @@ BOOST_AUTO_TEST_CASE(bad_options_and_bad_data_are_errors_naming_them) {
     ProcessResult fraction = build(dir.path / "x", {"--drop-captions", "1.5"});
     BOOST_TEST(fraction.exit_code == 2);
     BOOST_TEST(fraction.err.find("--drop-captions must be a fraction in [0, 1], got 1.5") != std::string::npos, fraction.err);
+
+    ProcessResult voices = build(dir.path / "v", {"--test-voices", "3"});
+    BOOST_TEST(voices.exit_code == 2);
+    BOOST_TEST(voices.err.find("--test-voices must be at least 0 and below --voices (3), got 3") != std::string::npos, voices.err);
 
     // A labels file that is not one.
     fs::create_directories(dir.path / "source");
