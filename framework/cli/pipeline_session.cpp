@@ -24,7 +24,9 @@ po::options_description grid_options(po::options_description own, int64_t defaul
     own.add_options()("run", po::value<std::string>()->required()->value_name("RUN_DIR"), "the run directory of chimera train")(
         "n", po::value<int64_t>()->default_value(default_n), "how many images (rows with --interpolate)")(
         "columns", po::value<int>()->default_value(8), "images per grid row")(
-        "out,o", po::value<std::string>()->value_name("FILE.png"), ("the PNG grid (default: RUN_DIR/" + default_name + ")").c_str());
+        "out,o", po::value<std::string>()->value_name("FILE.png"), ("the PNG grid (default: RUN_DIR/" + default_name + ")").c_str())(
+        "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
+        "change the run's pipeline for this command, e.g. --set nodes.text_decoder.options.sampling=sample (repeatable)");
     own.add(plugin_options());
     own.add(compute_options());
     return own;
