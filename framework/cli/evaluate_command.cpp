@@ -24,7 +24,10 @@ namespace chimera {
 
 namespace {
 
+std::string percent(const Share& s) { return s.measured() ? fmt::format("{:.1f}%", 100.0 * s.value()) : "n/a"; }
 std::string percent(double v) { return fmt::format("{:.1f}%", 100.0 * v); }
+// A share as JSON: its value, or null where nothing was measured.
+nlohmann::json share_json(const Share& s) { return s.measured() ? nlohmann::json(s.value()) : nlohmann::json(); }
 
 // The judges: the run's evaluate.judges, replaced or added to by --judge. A judge the file names
 // that was never trained is left out with a note; one the command line names is an error.
@@ -54,7 +57,7 @@ std::vector<std::unique_ptr<Judge>> make_judges(const po::variables_map& vm, Pip
         const fs::path judge_run = where.substr(0, where.rfind(':') == std::string::npos ? where.size() : where.rfind(':'));
         if (!required && !fs::exists(judge_run / "checkpoint.json")) {
             std::cout << fmt::format("note: no judge of {}: {} is not a trained run (evaluate.judges.{}); train it, or pass --judge {}=RUN_DIR\n",
-                                     m, judge_run.string(), m, m);
+                                     m, fs::absolute(judge_run).string(), m, m);
             continue;
         }
         judges.push_back(std::make_unique<Judge>(s.registry(), s.context(), m, where, sample.at(modality.field), run));
@@ -74,8 +77,8 @@ void print_coherence(const CoherenceReport& r, const std::vector<std::unique_ptr
         for (const auto& t : r.targets) std::cout << fmt::format(" {:>8}", percent(r.cross.at({s, t})));
         std::cout << "\n";
     }
-    if (r.joint >= 0) {
-        std::cout << fmt::format("\nJoint coherence ({} prior samples): every judge agrees {}", r.joint_samples, percent(r.joint));
+    if (r.joint.measured()) {
+        std::cout << fmt::format("\nJoint coherence ({} prior samples): every judge agrees {}", r.joint.seen, percent(r.joint));
         for (const auto& [pair, v] : r.joint_pairs) std::cout << fmt::format("; {}-{} {}", pair.first, pair.second, percent(v));
         std::cout << "\n";
     }
@@ -91,11 +94,14 @@ nlohmann::json coherence_json(const CoherenceReport& r, const std::vector<std::u
     nlohmann::json j;
     j["examples"] = r.examples;
     for (const auto& judge : judges)
-        j["judges"][judge->modality()] = {{"run", judge->where()}, {"accuracy", r.judge_accuracy.at(judge->modality())}};
-    for (const auto& [key, v] : r.cross) j["cross_coherence"][key.first][key.second] = v;
-    if (r.joint >= 0) {
-        j["joint_coherence"] = {{"samples", r.joint_samples}, {"all_agree", r.joint}};
-        for (const auto& [pair, v] : r.joint_pairs) j["joint_coherence"]["pairs"][pair.first + "-" + pair.second] = v;
+        j["judges"][judge->modality()] = {{"run", judge->where()}, {"accuracy", share_json(r.judge_accuracy.at(judge->modality()))}};
+    for (const auto& [key, v] : r.cross) {
+        j["cross_coherence"][key.first][key.second] = share_json(v);
+        j["cross_coherence_examples"][key.first][key.second] = v.seen;
+    }
+    if (r.joint.measured()) {
+        j["joint_coherence"] = {{"samples", r.joint.seen}, {"all_agree", r.joint.value()}};
+        for (const auto& [pair, v] : r.joint_pairs) j["joint_coherence"]["pairs"][pair.first + "-" + pair.second] = share_json(v);
     }
     if (!r.probe.empty()) {
         j["linear_probe"]["training_examples"] = r.probe_train;
@@ -114,8 +120,13 @@ int run(const po::variables_map& vm) {
                              : split_name == "train"      ? p.train_split()
                                                           : throw UsageError("--split: expected test, validation or train, not '" + split_name + "'");
     if (!split.present()) throw UsageError("--split " + split_name + ": this pipeline has no " + split_name + " split");
-    const int64_t limit = vm["limit"].as<int64_t>(), probe = vm["probe-train"].as<int64_t>();
-    if (limit < 0 || probe < 0) throw UsageError("chimera evaluate: --limit and --probe-train must not be negative");
+    const int64_t limit = vm["limit"].as<int64_t>(), probe = vm["probe-train"].as<int64_t>(), joint = vm["joint-samples"].as<int64_t>();
+    if (limit < 0 || probe < 0 || joint < 0)
+        throw UsageError("chimera evaluate: --limit, --joint-samples and --probe-train must not be negative");
+    if (split.indices.empty()) throw DataError(run_dir.string() + ": the " + split_name + " split holds no examples");
+    ModalSampler sampler(p, session->context(), session->ops());
+    if (vm.count("judge") && !sampler.multimodal())
+        throw UsageError("--judge: " + run_dir.string() + " is not a multimodal model (its generate section lists no modalities)");
     // The same random numbers as the end of training draws for its test metrics.
     EvalScope numbers(session->context(), session->context().seed() + 2);
     Metrics metrics = evaluate_split(p, session->context(), split, p.spec().data.batch_size);
@@ -128,7 +139,6 @@ int run(const po::variables_map& vm) {
         std::cout << fmt::format("  {:<{}}  {:>12.4f}{}\n", k, width, v, k == "total" ? "  (weighted sum of the losses)" : "");
         report["metrics"][k] = v;
     }
-    ModalSampler sampler(p, session->context(), session->ops());
     if (sampler.multimodal()) {
         auto judges = make_judges(vm, *session, split, run_dir);
         if (judges.empty()) {
@@ -138,7 +148,8 @@ int run(const po::variables_map& vm) {
             o.batch = p.spec().data.batch_size;
             o.limit = limit;
             o.probe_train = probe;
-            o.joint_samples = vm["joint-samples"].as<int64_t>();
+            o.joint_samples = joint;
+            o.classes = p.spec().generate.classes;
             o.progress = &std::cerr;
             o.terminal = is_interactive(STDERR_FILENO);
             std::vector<const Judge*> raw;

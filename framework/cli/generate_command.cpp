@@ -75,15 +75,18 @@ int run_modalities(const po::variables_map& vm, const GridRequest& r) {
     std::string label;
     for (const auto& g : given) label += (label.empty() ? "" : "+") + g.first;
     label = given.empty() ? "prior" : label + "-to";
-    EvalScope numbers(session->context(), vm["seed"].as<uint64_t>());
-    TensorMap made = given.empty() ? sampler.sample_prior(r.n, targets) : sampler.decode(sampler.examples_from(given, r.n), targets);
     const fs::path base = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : r.run / (label + "-" + fmt::format("{}", fmt::join(targets, "+")));
+    if (targets.size() > 1 && base.has_extension())
+        throw UsageError("--out " + base.string() + ": with several modalities --out names a directory (they go in as image.png, text.txt...)");
+    const int64_t n = vm["n"].defaulted() ? 16 : r.n;  // sound and text are looked at one by one: fewer
+    EvalScope numbers(session->context(), vm["seed"].as<uint64_t>());
+    TensorMap made = given.empty() ? sampler.sample_prior(n, targets) : sampler.decode(sampler.examples_from(given, n), targets);
     for (const auto& t : targets) {
         const ModalitySpec& m = sampler.modality(t);
         const fs::path out = targets.size() == 1 ? base : base / t;
         if (targets.size() > 1 || made.at(t).dtype() == DType::i32) std::cout << t << ":\n";
         const auto files = sampler.write(m, made.at(t), out, r.columns, &std::cout);
-        std::cout << "Wrote " << r.n << " " << t << (files.size() == 1 ? " to " + files.front().string()
+        std::cout << "Wrote " << n << " " << t << (files.size() == 1 ? " to " + files.front().string()
                                                               : " files, " + files.front().string() + " to " + files.back().string())
                   << "\n";
     }
@@ -124,7 +127,8 @@ Command generate_command() {
     c.name = "generate";
     c.summary = "Sample from a trained run: images from its prior, or one modality from another";
     c.usage = "chimera generate RUN_DIR [--n 64] [--seed S] [--condition FIELD=CLASS] [--out FILE.png] [--interpolate [--steps 10]]\n"
-              "       chimera generate RUN_DIR [--from MODALITY=VALUE ...] [--to MODALITY,...] [--n 16] [--out PATH]";
+              "       chimera generate RUN_DIR [--from MODALITY=VALUE ...] [--to MODALITY,...] [--n 16] [--out PATH]\n"
+              "       (with --from or --to, --n defaults to 16)";
     c.options = [] {
         po::options_description desc("Options");
         desc.add_options()("from", po::value<std::vector<std::string>>()->value_name("MODALITY=VALUE")->composing(),

@@ -44,7 +44,8 @@ GridRequest grid_request(const po::variables_map& vm, const std::string& command
     return r;
 }
 
-PipelineSession::PipelineSession(const po::variables_map& vm, const std::string& file, std::vector<std::string> extra) {
+PipelineSession::PipelineSession(const po::variables_map& vm, const std::string& file, std::vector<std::string> extra,
+                                 const fs::path& data_dir) {
     logger_ = make_logger(vm);
     registry_ = load_plugins(vm, *logger_);
     report_plugin_problems(*registry_);
@@ -56,7 +57,7 @@ PipelineSession::PipelineSession(const po::variables_map& vm, const std::string&
     session_ = std::make_unique<ComputeSession>(vm, *registry_);
     // Initialisers and every random number follow the pipeline's seed.
     session_->context().set_random_state(static_cast<uint64_t>(spec.train.seed), 0);
-    pipeline_ = std::make_unique<Pipeline>(std::move(spec), *registry_, session_->context(), session_->ops());
+    pipeline_ = std::make_unique<Pipeline>(std::move(spec), *registry_, session_->context(), session_->ops(), data_dir);
 }
 
 PipelineSession::~PipelineSession() {
@@ -68,8 +69,7 @@ std::unique_ptr<PipelineSession> PipelineSession::open_run(const po::variables_m
     const fs::path config = dir / "config.yaml";
     if (!fs::exists(config))
         throw DataError(dir.string() + ": not a run directory (no config.yaml); give the --out directory of chimera train");
-    auto session = std::make_unique<PipelineSession>(vm, config.string());
-    session->pipeline().restore_data(dir / "data");
+    auto session = std::make_unique<PipelineSession>(vm, config.string(), std::vector<std::string>{}, dir / "data");
     Checkpoint c = load_checkpoint(dir, session->context().pool());
     // Nodes added with --set that start from another run (a judge) are not in this checkpoint.
     std::vector<std::string> own_start;

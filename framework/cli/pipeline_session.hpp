@@ -36,9 +36,10 @@ GridRequest grid_request(const boost::program_options::variables_map& vm, const 
 
 class PipelineSession {
 public:
-    // Reads `file` with the command line's --set overrides (plus `extra` ones) and builds it.
+    // Reads `file` with the command line's --set overrides (plus `extra` ones) and builds it,
+    // its loaders restoring what a run kept of its data in `data_dir` (when given).
     PipelineSession(const boost::program_options::variables_map& vm, const std::string& file,
-                    std::vector<std::string> extra = {});
+                    std::vector<std::string> extra = {}, const std::filesystem::path& data_dir = {});
     // The pipeline of a run directory, with its last checkpoint's parameters. Throws DataError.
     static std::unique_ptr<PipelineSession> open_run(const boost::program_options::variables_map& vm,
                                                      const std::filesystem::path& dir);

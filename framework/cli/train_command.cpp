@@ -29,7 +29,7 @@ void clear_run(const fs::path& dir) {
         std::string f = entry.path().filename().string();
         bool ours = f == "checkpoint.json" || f == "metrics.jsonl" || f == "config.yaml" || f == "best.safetensors" ||
                     (f.rfind("checkpoint-", 0) == 0 && entry.path().extension() == ".safetensors") || f == "samples" ||
-                    f == "data";
+                    f == "data" || (f.rfind("evaluation-", 0) == 0 && entry.path().extension() == ".json");
         if (ours) fs::remove_all(entry.path(), ec);
     }
 }
@@ -79,10 +79,9 @@ int run(const po::variables_map& vm) {
     if (vm.count("overwrite") && fs::is_directory(out)) clear_run(out);
     if (vm.count("resume") && !has_checkpoint(out))
         throw UsageError("--resume: " + out.string() + " holds no checkpoint to continue (train without --resume first)");
-    PipelineSession session(vm, file, extra);
     // What the loaders derived (a vocabulary) is the run's from its start: a resumed run reads its data as before.
-    if (vm.count("resume")) session.pipeline().restore_data(out / "data");
-    else session.pipeline().save_data(out / "data");
+    PipelineSession session(vm, file, extra, vm.count("resume") ? out / "data" : fs::path());
+    if (!vm.count("resume")) session.pipeline().save_data(out / "data");
     TrainOptions options;
     options.run_dir = out;
     options.resume = vm.count("resume") != 0;

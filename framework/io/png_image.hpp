@@ -11,8 +11,9 @@ namespace chimera {
 
 class Context;
 
-// `channels` 1 reads grayscale (colour is converted), 3 reads RGB. Throws DataError naming the
-// file when it is missing or not a PNG libpng can read.
-Tensor read_png_image(Context& ctx, const std::filesystem::path& path, int64_t channels, float lo = 0.0f, float hi = 1.0f);
+// `shape` is [C, H, W] with C 1 (grayscale; colour is converted) or 3 (RGB). Throws DataError
+// naming the file when it is missing, not a PNG libpng can read, or not H x W pixels (checked
+// before its pixels are read).
+Tensor read_png_image(Context& ctx, const std::filesystem::path& path, const Shape& shape, float lo = 0.0f, float hi = 1.0f);
 
 }  // namespace chimera

@@ -224,6 +224,7 @@ void Dataflow::check_every_node_used() const {
         // What generation draws counts as used: the prior's decoders have no loss of their own.
         const GenerateSpec& g = spec_.generate;
         std::vector<std::string> drawn{g.image};
+        if (!g.reconstruction.empty()) drawn.push_back(g.reconstruction);
         for (const auto& m : g.modalities)
             for (const std::string& t : {m.posterior, m.prior})
                 if (!t.empty()) drawn.push_back(t);

@@ -29,6 +29,16 @@ YAML::Node merge_options(const YAML::Node& shared, const YAML::Node& own) {
 
 }  // namespace
 
+EvalMode::EvalMode(Context& ctx) : ctx_(ctx), grad_(ctx.grad_enabled()), training_(ctx.training()) {
+    ctx.set_grad_enabled(false);
+    ctx.set_training(false);
+}
+
+EvalMode::~EvalMode() {
+    ctx_.set_grad_enabled(grad_);
+    ctx_.set_training(training_);
+}
+
 EvalScope::EvalScope(Context& ctx, std::optional<uint64_t> reseed)
     : ctx_(ctx), seed_(ctx.seed()), streams_(ctx.streams_used()), grad_(ctx.grad_enabled()), training_(ctx.training()) {
     ctx.set_grad_enabled(false);
@@ -42,12 +52,15 @@ EvalScope::~EvalScope() {
     ctx_.set_training(training_);
 }
 
-Pipeline::Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& ctx, const OpRegistry& ops)
+Pipeline::Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& ctx, const OpRegistry& ops,
+                   const std::filesystem::path& data_dir)
     : spec_(std::move(spec)), registry_(registry), ctx_(ctx), ops_(ops) {
     make_data();
+    if (!data_dir.empty()) restore_data(data_dir);  // before the dry pass reads examples
     std::vector<std::string> field_names;
     for (const auto& f : fields_) field_names.push_back(f.name);
     dataflow_ = std::make_unique<Dataflow>(spec_, field_names);
+    check_modality_masks();
     make_components();
     dry_run(kDryBatch);
     for (std::size_t i = 0; i < spec_.nodes.size(); ++i)
@@ -160,6 +173,17 @@ void Pipeline::make_data() {
     if (train_.indices.size() < static_cast<std::size_t>(d.batch_size))
         fail_at(d.node, "data", "the training split has " + std::to_string(train_.indices.size()) +
                                     " examples, fewer than one batch of " + std::to_string(d.batch_size));
+}
+
+void Pipeline::check_modality_masks() const {
+    for (const ModalitySpec& m : spec_.generate.modalities) {
+        if (m.mask.empty()) continue;
+        for (const FieldInfo& f : fields_)
+            if (f.name == m.mask && (f.dtype != DType::f32 || !(f.shape.empty() || f.shape == Shape{1})))
+                fail_at(m.node["mask"], "generate.modalities." + m.name + ".mask",
+                        "'" + m.mask + "' is " + dtype_name(f.dtype) + " " + shape_text(f.shape) +
+                            " per example; a presence mask is one float32 per example (1 present, 0 absent)");
+    }
 }
 
 void Pipeline::make_components() {

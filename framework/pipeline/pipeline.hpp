@@ -32,6 +32,20 @@ struct DataSplit {
     bool present() const { return loader != nullptr; }
 };
 
+// Evaluation mode (no gradients, training flag off) for a scope, restoring the gradient mode and
+// training flag on exit. Random numbers go on from where they are: consecutive scopes draw anew.
+class EvalMode {
+public:
+    explicit EvalMode(Context& ctx);
+    ~EvalMode();
+    EvalMode(const EvalMode&) = delete;
+    EvalMode& operator=(const EvalMode&) = delete;
+
+private:
+    Context& ctx_;
+    bool grad_, training_;
+};
+
 // Evaluation mode (no gradients, training flag off) for a scope, restoring the random state,
 // gradient mode and training flag on exit. With `reseed`, random numbers inside come from
 // stream 0 of that seed, so the same seed gives the same samples.
@@ -51,9 +65,11 @@ private:
 class Pipeline {
 public:
     // Instantiates everything and runs the dry pass (which leaves the random state as it was).
+    // With `data_dir`, the loaders first restore what a run kept of its data there (restore_data).
     // Throws ConfigError naming file:line:col for anything wrong with the file, PluginError when
     // a plugin fails for another reason.
-    Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& ctx, const OpRegistry& ops);
+    Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& ctx, const OpRegistry& ops,
+             const std::filesystem::path& data_dir = {});
     ~Pipeline();
     Pipeline(const Pipeline&) = delete;
     Pipeline& operator=(const Pipeline&) = delete;
@@ -114,6 +130,8 @@ private:
                                                    const YAML::Node& written = YAML::Node());
     void make_data();
     void make_components();
+    // generate.modalities' masks must be one float32 per example.
+    void check_modality_masks() const;
     void dry_run(int64_t batch);
     void load_initial_parameters(std::size_t node);
     // values[tensor], or a ConfigError naming who needed it.

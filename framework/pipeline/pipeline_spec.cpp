@@ -273,6 +273,9 @@ std::vector<ModalitySpec> read_modalities(const YAML::Node& g, const std::string
         m.name = entry.first.Scalar();
         m.node = entry.second;
         const YamlPlace at = place.child(m.name);
+        // Commands name modalities in lists (--to a,b) and pairs (--from a=...); "all" is every one.
+        if (m.name.empty() || m.name == "all" || m.name.find_first_of(",= ") != std::string::npos)
+            yaml_fail(entry.first, at, "'" + m.name + "' cannot name a modality (not 'all', and no ',', '=' or spaces)");
         if (!m.node.IsMap()) yaml_fail(m.node, at, "expected {field, mask, posterior, prior, activation}");
         check_keys(m.node, {"field", "mask", "posterior", "prior", "activation"}, file, at.path);
         m.field = read_string(m.node, "field", at, m.name);
@@ -302,9 +305,12 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
     if (!g.reconstruct.empty() && g.reconstruction.empty()) {
         if (!g.from.empty())
             yaml_fail(g.node, place, "'reconstruct' needs 'reconstruction': the tensor decoded from '" + g.reconstruct +
-                                         "' ('" + g.image + "' is decoded from the prior '" + g.from + "')");
+                                         "' ('" + g.image + "' is decoded from the prior '" + g.from +
+                                         "'); for a run trained before, add --set generate.reconstruction=TENSOR");
         g.reconstruction = g.image;
     }
+    if (g.reconstruct.empty() && !g.reconstruction.empty())
+        yaml_fail(g.node["reconstruction"], place.child("reconstruction"), "'reconstruction' needs 'reconstruct', the data field it is decoded from");
     g.condition = read_string(g.node, "condition", place, std::string());
     g.classes = read_int(g.node, "classes", place, 10, 1);
     if (g.from.empty() && g.reconstruct.empty())

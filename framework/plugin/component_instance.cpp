@@ -199,9 +199,14 @@ bool ComponentInstance::encode(const std::string& field, const std::string& valu
 
 namespace {
 
-chm_status append_bytes(void* context, const void* bytes, uint64_t size) {
+// Called from plugin code: nothing may be thrown back through it.
+chm_status append_bytes(void* context, const void* bytes, uint64_t size) noexcept {
     if (size && !bytes) return CHM_ERR_INVALID_ARGUMENT;
-    static_cast<std::string*>(context)->append(static_cast<const char*>(bytes), size);
+    try {
+        static_cast<std::string*>(context)->append(static_cast<const char*>(bytes), size);
+    } catch (...) {
+        return CHM_ERR_IO;
+    }
     return CHM_OK;
 }
 

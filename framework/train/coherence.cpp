@@ -33,11 +33,6 @@ std::vector<bool> present(const ModalSampler& sampler, const TensorMap& values, 
     return out;
 }
 
-struct Tally {
-    int64_t right = 0, seen = 0;
-    double share() const { return seen ? static_cast<double>(right) / static_cast<double>(seen) : 0.0; }
-};
-
 class Coherence {
 public:
     Coherence(const Pipeline& p, const ModalSampler& s, const std::vector<const Judge*>& judges, const CoherenceOptions& o)
@@ -45,6 +40,10 @@ public:
         for (const Judge* j : judges) report_.targets.push_back(j->modality());
         report_.sources = sampler_.names();
         report_.sources.push_back("all");
+        for (const auto& t : report_.targets) {
+            report_.judge_accuracy[t] = Share();
+            for (const auto& s : report_.sources) report_.cross[{s, t}] = Share();
+        }
     }
 
     CoherenceReport run(const DataSplit& split, const DataSplit& train) {
@@ -59,8 +58,6 @@ public:
             if (bar) bar->update(static_cast<int64_t>(++step), {});
         }
         if (bar) bar->finish({});
-        for (const auto& [key, t] : cross_) report_.cross[key] = t.share();
-        for (const auto& [m, t] : own_) report_.judge_accuracy[m] = t.share();
         joint(options_.joint_samples > 0 ? options_.joint_samples : report_.examples);
         if (options_.probe_train > 0 && !pipeline_.spec().generate.latent.empty()) probe(train, probe_test);
         return report_;
@@ -71,7 +68,17 @@ private:
         auto it = values.find(options_.label);
         if (it == values.end() || it->second.dtype() != DType::i32)
             throw ConfigError(pipeline_.spec().file + ": coherence needs the class of each example in an int32 data field '" + options_.label + "'");
-        return std::vector<int32_t>(it->second.data<int32_t>(), it->second.data<int32_t>() + it->second.numel());
+        std::vector<int32_t> y(it->second.data<int32_t>(), it->second.data<int32_t>() + it->second.numel());
+        for (int32_t v : y)
+            if (v < 0 || v >= options_.classes)
+                throw DataError(pipeline_.spec().file + ": data field '" + options_.label + "' holds class " + std::to_string(v) +
+                                ", outside 0.." + std::to_string(options_.classes - 1) + " (generate.classes)");
+        return y;
+    }
+
+    static void count(Share& s, bool right) {
+        s.right += right;
+        ++s.seen;
     }
 
     void cross_batch(const DataSplit& split, const std::vector<int64_t>& indices, std::map<std::string, ProbeData>& probe_test) {
@@ -83,7 +90,7 @@ private:
             const std::vector<bool> has = present(sampler_, batch, {j->modality()}, n);
             const std::vector<int32_t> v = j->classify(batch.at(sampler_.modality(j->modality()).field));
             for (int64_t i = 0; i < n; ++i)
-                if (has[i]) own_[j->modality()].right += v[i] == y[i], ++own_[j->modality()].seen;
+                if (has[i]) count(report_.judge_accuracy[j->modality()], v[i] == y[i]);
         }
         for (const std::string& source : report_.sources) {
             const std::vector<std::string> given = source == "all" ? sampler_.names() : std::vector<std::string>{source};
@@ -92,9 +99,9 @@ private:
             const TensorMap made = sampler_.decode(kept, report_.targets);
             for (const Judge* j : judges_) {
                 const std::vector<int32_t> v = j->classify(made.at(j->modality()));
-                Tally& t = cross_[{source, j->modality()}];
+                Share& t = report_.cross[{source, j->modality()}];
                 for (int64_t i = 0; i < n; ++i)
-                    if (has[i]) t.right += v[i] == y[i], ++t.seen;
+                    if (has[i]) count(t, v[i] == y[i]);
             }
             if (options_.probe_train > 0 && !pipeline_.spec().generate.latent.empty())
                 add_latents(probe_test[source], sampler_.latent(kept), y, has);
@@ -114,9 +121,7 @@ private:
         std::vector<std::string> priors;
         for (const auto& t : report_.targets)
             if (!sampler_.modality(t).prior.empty()) priors.push_back(t);
-        if (priors.size() < 2) return;
-        int64_t agree = 0;
-        std::map<std::pair<std::string, std::string>, int64_t> pairs;
+        if (priors.size() < 2 || samples < 1) return;
         for (int64_t done = 0; done < samples; done += options_.batch) {
             const int64_t n = std::min(options_.batch, samples - done);
             const TensorMap made = sampler_.sample_prior(n, priors);
@@ -128,15 +133,12 @@ private:
                 for (std::size_t a = 0; a < priors.size(); ++a)
                     for (std::size_t b = a + 1; b < priors.size(); ++b) {
                         const bool same = verdict[priors[a]][i] == verdict[priors[b]][i];
-                        pairs[{priors[a], priors[b]}] += same;
+                        count(report_.joint_pairs[{priors[a], priors[b]}], same);
                         all = all && same;
                     }
-                agree += all;
+                count(report_.joint, all);
             }
         }
-        report_.joint_samples = samples;
-        report_.joint = static_cast<double>(agree) / static_cast<double>(samples);
-        for (const auto& [k, v] : pairs) report_.joint_pairs[k] = static_cast<double>(v) / static_cast<double>(samples);
     }
 
     void probe(const DataSplit& train, const std::map<std::string, ProbeData>& test) {
@@ -164,8 +166,6 @@ private:
     const std::vector<const Judge*>& judges_;
     const CoherenceOptions& options_;
     CoherenceReport report_;
-    std::map<std::pair<std::string, std::string>, Tally> cross_;
-    std::map<std::string, Tally> own_;
 };
 
 }  // namespace

@@ -27,22 +27,29 @@ struct CoherenceOptions {
     int64_t joint_samples = 0;   // prior draws for joint coherence (0: as many as the examples)
     int64_t probe_train = 10000; // training examples the probe is fitted to (0: no probe)
     std::string label = "label"; // the data field holding the class
-    int64_t classes = 10;
+    int64_t classes = 10;        // its values are 0 .. classes - 1 (generate.classes)
     std::ostream* progress = nullptr;
     bool terminal = false;
+};
+
+// How many of `seen` cases came out right; nothing is measured where no case was seen (a
+// modality every example of the split lacks).
+struct Share {
+    int64_t right = 0, seen = 0;
+    bool measured() const { return seen > 0; }
+    double value() const { return seen ? static_cast<double>(right) / static_cast<double>(seen) : 0.0; }
 };
 
 struct CoherenceReport {
     std::vector<std::string> targets;  // judged modalities
     std::vector<std::string> sources;  // every modality, then "all"
     int64_t examples = 0;
-    std::map<std::string, double> judge_accuracy;                  // on the split's own data
-    std::map<std::pair<std::string, std::string>, double> cross;   // (source, target)
-    int64_t joint_samples = 0;
-    double joint = -1;                                             // all judges agree; -1: not measured
-    std::map<std::pair<std::string, std::string>, double> joint_pairs;
+    std::map<std::string, Share> judge_accuracy;                  // on the split's own data
+    std::map<std::pair<std::string, std::string>, Share> cross;   // (source, target)
+    Share joint;                                                  // prior samples all judges agree on
+    std::map<std::pair<std::string, std::string>, Share> joint_pairs;
     int64_t probe_train = 0;
-    std::map<std::string, double> probe;                           // source -> test accuracy
+    std::map<std::string, double> probe;                          // source -> test accuracy
 };
 
 // `judges` by modality (at least one). `split` is judged; `train` feeds the probe.

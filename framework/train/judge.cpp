@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace chimera {
@@ -26,7 +27,13 @@ std::string file_text(const fs::path& p) {
 // vocabulary would read other words.
 void check_same_data(const fs::path& judge_run, const fs::path& this_run, const std::string& modality) {
     std::error_code ec;
-    if (this_run.empty() || !fs::is_directory(judge_run / "data") || !fs::is_directory(this_run / "data")) return;
+    if (this_run.empty() || !fs::is_directory(this_run / "data") || fs::is_empty(this_run / "data", ec)) return;
+    if (!fs::is_directory(judge_run / "data")) {
+        std::cerr << "warning: judge of " << modality << ": " << judge_run.string()
+                  << " keeps nothing of how it read its data (trained before runs kept data/), so it cannot be checked against "
+                  << (this_run / "data").string() << "\n";
+        return;
+    }
     for (const auto& entry : fs::directory_iterator(judge_run / "data", ec)) {
         const fs::path mine = this_run / "data" / entry.path().filename();
         if (fs::exists(mine) && file_text(mine) != file_text(entry.path()))
@@ -98,7 +105,7 @@ Judge::Judge(const PluginRegistry& registry, Context& ctx, const std::string& mo
 Judge::~Judge() = default;
 
 std::vector<int32_t> Judge::classify(const Tensor& values) const {
-    EvalScope eval(ctx_);
+    EvalMode eval(ctx_);
     NamedTensors out;
     try {
         out = instance_->forward({{port_in_, values}});

@@ -4,11 +4,13 @@
 #include "io/atomic_file.hpp"
 #include "io/png_grid.hpp"
 #include "io/png_image.hpp"
+#include "pipeline/yaml_source.hpp"
 #include "ops/op_registry.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <ostream>
 
@@ -89,6 +91,10 @@ bool ModalSampler::is_image(const ModalitySpec& m) const {
 TensorMap ModalSampler::keep_only(TensorMap examples, const std::vector<std::string>& kept) const {
     for (const ModalitySpec& m : spec().modalities) {
         if (std::find(kept.begin(), kept.end(), m.name) != kept.end()) continue;
+        // Without a mask the model would take the zeros for data.
+        if (m.mask.empty())
+            throw UsageError(yaml_where(m.node, pipeline_.spec().file, "generate.modalities." + m.name) + ": modality '" + m.name +
+                             "' has no mask, so it cannot be left out (name the data field saying it is present: mask)");
         for (const std::string& name : {m.field, m.mask}) {
             auto it = examples.find(name);
             if (!name.empty() && it != examples.end()) it->second = ctx_.zeros(it->second.dtype(), it->second.shape());
@@ -109,7 +115,7 @@ Tensor ModalSampler::data_values(const ModalitySpec& m, const std::string& tenso
     Shape want{y.rank() ? y.dim(0) : 0};
     want.insert(want.end(), f.shape.begin(), f.shape.end());
     if (y.dtype() != f.dtype || y.numel() != numel(want))
-        throw ConfigError(pipeline_.spec().file + ": generate.modalities." + m.name + ": '" + tensor + "' is " + describe(y) +
+        throw ConfigError(yaml_where(m.node, pipeline_.spec().file, "generate.modalities." + m.name) + ": '" + tensor + "' is " + describe(y) +
                           ", which cannot be values of field '" + f.name + "' (" + dtype_name(f.dtype) + " " + shape_text(f.shape) +
                           " per example); name the tensor that holds them");
     if (m.activation != "none") y = ops_.call(ctx_, m.activation, {y}).front();
@@ -117,7 +123,7 @@ Tensor ModalSampler::data_values(const ModalitySpec& m, const std::string& tenso
 }
 
 TensorMap ModalSampler::decode(TensorMap examples, const std::vector<std::string>& targets) const {
-    EvalScope eval(ctx_);
+    EvalMode eval(ctx_);
     const int64_t n = examples.begin()->second.dim(0);
     std::vector<std::string> tensors;
     for (const auto& t : targets) tensors.push_back(modality(t).posterior);
@@ -128,7 +134,7 @@ TensorMap ModalSampler::decode(TensorMap examples, const std::vector<std::string
 }
 
 TensorMap ModalSampler::sample_prior(int64_t n, const std::vector<std::string>& targets) const {
-    EvalScope eval(ctx_);
+    EvalMode eval(ctx_);
     std::vector<std::string> tensors;
     for (const auto& t : targets) {
         const ModalitySpec& m = modality(t);
@@ -145,7 +151,7 @@ TensorMap ModalSampler::sample_prior(int64_t n, const std::vector<std::string>& 
 
 Tensor ModalSampler::latent(TensorMap examples) const {
     if (spec().latent.empty()) throw UsageError(pipeline_.spec().file + ": the generate section names no latent (generate.latent)");
-    EvalScope eval(ctx_);
+    EvalMode eval(ctx_);
     compute(examples, {spec().latent}, examples.begin()->second.dim(0));
     Tensor z = examples.at(spec().latent);
     if (z.rank() != 2 || z.dtype() != DType::f32)
@@ -168,10 +174,7 @@ TensorMap ModalSampler::examples_from(const std::vector<std::pair<std::string, s
         const ModalitySpec& m = modality(name);
         if (is_image(m)) {
             const FieldInfo& f = field(m);
-            Tensor image = read_png_image(ctx_, value, f.shape[0], static_cast<float>(spec().lo), static_cast<float>(spec().hi));
-            if (image.shape() != f.shape)
-                throw DataError(value + ": the image is " + std::to_string(image.dim(2)) + "x" + std::to_string(image.dim(1)) +
-                                " pixels; this model reads " + std::to_string(f.shape[2]) + "x" + std::to_string(f.shape[1]));
+            Tensor image = read_png_image(ctx_, value, f.shape, static_cast<float>(spec().lo), static_cast<float>(spec().hi));
             one[m.field] = image.reshaped({1, f.shape[0], f.shape[1], f.shape[2]});
         } else {
             std::optional<TensorMap> made = pipeline_.encode_example(m.field, value);
@@ -181,11 +184,13 @@ TensorMap ModalSampler::examples_from(const std::vector<std::pair<std::string, s
             for (const auto& [k, t] : *made)
                 if (!claimed(k) && !all_zero(t)) one[k] = t;
         }
-        if (!m.mask.empty()) {
-            one[m.mask] = ctx_.zeros(DType::f32, {1});
-            one[m.mask].data<float>()[0] = 1.0f;
-        }
+        if (!m.mask.empty()) one[m.mask].data<float>()[0] = 1.0f;
     }
+    one = keep_only(one, [&] {
+        std::vector<std::string> names;
+        for (const auto& g : given) names.push_back(g.first);
+        return names;
+    }());
     TensorMap out;
     for (const auto& [k, t] : one) out[k] = repeat(ctx_, t, n);
     return out;
@@ -198,8 +203,16 @@ std::vector<fs::path> ModalSampler::write(const ModalitySpec& m, const Tensor& v
         fs::create_directories(out.parent_path(), ec);
         if (ec) throw DataError(out.parent_path().string() + ": cannot create the directory: " + ec.message());
     }
+    // A file named for another kind of content would mislead whoever opens it.
+    auto check_extension = [&](const std::string& ext) {
+        std::string have = out.extension().string();
+        std::transform(have.begin(), have.end(), have.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (have.empty()) out += ext;
+        else if (have != ext)
+            throw UsageError("--out " + out.string() + ": " + m.name + " is written as " + ext + " files, not " + have);
+    };
     if (is_image(m)) {
-        if (!out.has_extension()) out += ".png";
+        check_extension(".png");
         GridLayout layout;
         layout.columns = columns;
         layout.lo = static_cast<float>(spec().lo);
@@ -216,7 +229,7 @@ std::vector<fs::path> ModalSampler::write(const ModalitySpec& m, const Tensor& v
         files.push_back(std::move(d));
     }
     const std::string ext = extension_of(files.front().media_type);
-    if (!out.has_extension()) out += ext;
+    check_extension(ext);
     if (ext == ".txt") {
         std::string text;
         for (int64_t i = 0; i < n; ++i) {

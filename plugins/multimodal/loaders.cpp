@@ -13,6 +13,7 @@
 #include <chimera/chimera.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -250,7 +251,12 @@ public:
             throw chimera::Error("audio: expected a float32 spectrogram [" + std::to_string(settings_.mels) + ", " +
                                      std::to_string(settings_.frames) + "]", CHM_ERR_INVALID_ARGUMENT);
         std::vector<float> f(value.data(), value.data() + value.numel());
-        for (float& x : f) x = std::clamp(x, 0.0f, 1.0f);
+        for (float& x : f) {
+            if (!std::isfinite(x))
+                throw chimera::Error("audio: the spectrogram holds a non-finite value (" + std::to_string(x) + "); no sound made",
+                                     CHM_ERR_INVALID_ARGUMENT);
+            x = std::clamp(x, 0.0f, 1.0f);
+        }
         out.media_type = "audio/wav";
         out.bytes = chimera_mm::wav_bytes(chimera_mm::LogMel(settings_).waveform(f.data(), griffin_lim_, 0), settings_.sample_rate);
         return true;

@@ -184,11 +184,12 @@ std::vector<float> LogMel::features(const std::vector<float>& samples) const {
     return out;
 }
 
-std::vector<float> LogMel::waveform(const float* features, int iterations, uint64_t seed) const {
-    const int64_t frames = s_.frames, length = (frames - 1) * s_.hop + s_.window;
-    // Mel power back to bin power: per frame, nonnegative bin powers p whose mel projection F p
-    // matches the bands' powers e, found by Itakura-Saito multiplicative updates (scale-free, so
-    // quiet bands count as much as loud ones), starting from each band's power spread over it.
+// Mel power back to bin power: per frame, nonnegative bin powers p whose mel projection F p
+// matches the bands' powers e, found by Itakura-Saito multiplicative updates (scale-free, so
+// quiet bands count as much as loud ones), starting from each band's power spread over it.
+// Returns the bins' magnitudes, frames x bins.
+std::vector<float> LogMel::bin_magnitudes(const float* features) const {
+    const int64_t frames = s_.frames;
     std::vector<float> magnitude(static_cast<std::size_t>(frames * bins_), 0.0f);
     std::vector<double> width(static_cast<std::size_t>(s_.mels), 0.0);
     for (int64_t m = 0; m < s_.mels; ++m)
@@ -224,6 +225,12 @@ std::vector<float> LogMel::waveform(const float* features, int iterations, uint6
         }
         for (int64_t k = 0; k < bins_; ++k) magnitude[t * bins_ + k] = static_cast<float>(std::sqrt(std::max(p[k], 0.0)));
     }
+    return magnitude;
+}
+
+std::vector<float> LogMel::waveform(const float* features, int iterations, uint64_t seed) const {
+    const int64_t frames = s_.frames, length = (frames - 1) * s_.hop + s_.window;
+    const std::vector<float> magnitude = bin_magnitudes(features);
     std::mt19937_64 random(seed);
     std::uniform_real_distribution<double> angle(0, 2 * M_PI);
     std::vector<std::complex<float>> phase(static_cast<std::size_t>(frames * bins_));

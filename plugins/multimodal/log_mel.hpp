@@ -48,6 +48,8 @@ private:
     struct Fft;
     // |STFT|^2 of `samples`: frames x (window / 2 + 1).
     std::vector<float> power(const std::vector<float>& samples, int64_t* frames) const;
+    // The bins' magnitudes (frames x bins) whose mel bands have `features`' powers.
+    std::vector<float> bin_magnitudes(const float* features) const;
     MelSettings s_;
     int64_t bins_;
     std::vector<float> hann_;

@@ -148,17 +148,20 @@ private:
         }
         return apply(b.out, ops::reshape(ops::permute(heads, {0, 2, 1, 3}), {n, t, dim_}));
     }
-    // [T, T]: masked_score above the diagonal.
-    Tensor causal_mask(int64_t t) const {
-        Tensor m = Tensor::zeros(this->host(), {t, t});
-        for (int64_t i = 0; i < t; ++i)
-            for (int64_t j = i + 1; j < t; ++j) m.data()[i * t + j] = masked_score;
-        return m;
+    // [T, T]: masked_score above the diagonal; made once per length and kept.
+    const Tensor& causal_mask(int64_t t) const {
+        if (!causal_.defined() || causal_.dim(0) != t) {
+            causal_ = Tensor::zeros(this->host(), {t, t});
+            for (int64_t i = 0; i < t; ++i)
+                for (int64_t j = i + 1; j < t; ++j) causal_.data()[i * t + j] = masked_score;
+        }
+        return causal_;
     }
 
     Tensor tokens_, positions_;
     std::vector<Block> blocks_;
     Norm final_;
+    mutable Tensor causal_;  // the composed path's causal mask
 };
 
 }  // namespace sequence_plugin

@@ -233,6 +233,10 @@ BOOST_AUTO_TEST_CASE(bad_inputs_are_named) {
     g = chimera_cli({"generate", r.mopoe.string(), "--from", "text=purple zebra", "--to", "image"});
     BOOST_TEST(g.exit_code == 5);
     BOOST_TEST(contains(g.err, "text 'purple zebra': none of its words is in the vocabulary"));
+    g = chimera_cli({"generate", r.mopoe.string(), "--to", "text", "--out", (r.dir / "captions.png").string()});
+    BOOST_TEST(g.exit_code == 2);
+    BOOST_TEST(contains(g.err, "text is written as .txt files, not .png"));
+    BOOST_TEST(!fs::exists(r.dir / "captions.png"));
     g = chimera_cli({"evaluate", r.mopoe.string(), "--judge", "text=" + (r.dir / "nowhere").string()});
     BOOST_TEST(g.exit_code == 5);
     BOOST_TEST(contains(g.err, "nowhere is not a trained run"));

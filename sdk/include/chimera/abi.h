@@ -214,7 +214,9 @@ typedef struct chm_byte_sink {
     uint32_t struct_size; /* sizeof(chm_byte_sink) as the host built it */
     uint32_t reserved0;   /* zero */
     void* context;        /* the host's; passed back to `write` */
-    /* Appends `size` bytes (copied before return). CHM_ERR_IO when the host cannot keep them. */
+    /* [setup] Called by the plugin only during the call the sink was handed to, on that call's
+     * thread. Appends `size` bytes from `bytes` (borrowed; copied before return; may be NULL
+     * when size is 0). CHM_ERR_IO when the host cannot keep them; never throws. */
     chm_status (*write)(void* context, const void* bytes, uint64_t size);
     /* ---- end of ABI 1.3 --------------------------------------------------------------------- */
 } chm_byte_sink;
@@ -424,8 +426,10 @@ typedef struct chm_loader_methods {
     /* ---- end of ABI 1.2 --------------------------------------------------------------------- */
 
     /* ---- ABI 1.3: what a run keeps of its data, and examples a person gives or gets ---------
-     * Each member may be NULL: the loader has nothing to keep, or no field it can encode or
-     * decode. A host reads them only when struct_size reaches them. */
+     * Each member may be NULL: the loader has nothing to keep (save, restore), or no field it can
+     * make from a value (encode) or turn into a file (decode); the host then skips the call. A
+     * host reads them only when struct_size reaches them. Strings the host passes (`directory`,
+     * `field`, `value`) are UTF-8, borrowed, and valid only during the call. */
 
     /* [setup] Writes into `directory` (it exists and belongs to the run) files holding what the
      * loader derived from its data and later processes must reuse unchanged: a vocabulary built
@@ -436,22 +440,25 @@ typedef struct chm_loader_methods {
     chm_status (*save)(void* instance, const char* directory);
     /* [setup] Reads what `save` wrote into `directory` and uses it in place of what the loader
      * derived itself, for the examples it reads and those it encodes. The host calls it on every
-     * split's loader of a run it reopens. A missing or malformed file is CHM_ERR_IO, naming it. */
+     * split's loader of a run it reopens (or resumes), before reading any example. A missing or
+     * malformed file is CHM_ERR_IO, naming it. */
     chm_status (*restore)(void* instance, const char* directory);
-    /* [setup] Makes one example from a person's description of field `field`: `value` is UTF-8
-     * text (a caption) or a file path (a WAV file), as the loader documents. `example` holds one
-     * host tensor per field, in fields() order, each shaped [1, field shape] and zero-filled; the
-     * loader fills those the value determines (the field, and say its length). Returns
-     * CHM_ERR_UNSUPPORTED, untouched, for a field it cannot make from a value (the host may then
-     * read it itself: images from PNG files); CHM_ERR_INVALID_ARGUMENT or CHM_ERR_IO with a
-     * message naming the value or file when the value is bad. */
+    /* [setup] Makes one example from a person's description of field `field`: `value` is text
+     * (a caption) or a file path (a WAV file), as the loader documents. `example` holds one host
+     * tensor per field, in fields() order (`n_fields` of them), each shaped [1, field shape] and
+     * zero-filled; the loader fills those the value determines (the field, and say its length)
+     * through tensor_view. Returns CHM_ERR_UNSUPPORTED, touching nothing, for a field it cannot
+     * make from a value; CHM_ERR_INVALID_ARGUMENT or CHM_ERR_IO, with a message naming the value
+     * or file, when the value is bad. (The host reads image fields, [1 or 3, H, W], from PNG
+     * files itself and asks the loader for the others.) */
     chm_status (*encode)(void* instance, const char* field, const char* value,
                          chm_tensor* const* example, uint32_t n_fields);
-    /* [setup] Turns one example's value of field `field`, as a model produced it (`value`, shaped
-     * [1, field shape] and of the field's type), into a file a person can read or hear: writes its
-     * bytes to `sink` and sets *media_type to its type ("text/plain; charset=utf-8",
-     * "audio/wav"), a string owned by the plugin and valid until the next call on this instance.
-     * CHM_ERR_UNSUPPORTED, writing nothing, for a field it cannot decode. */
+    /* [setup] Turns one example's value of field `field`, as a model produced it (`value`,
+     * borrowed, shaped [1, field shape] and of the field's type), into a file a person can read
+     * or hear: writes its bytes to `sink` and sets *media_type to its type ("text/plain;
+     * charset=utf-8", "audio/wav"), a string owned by the plugin and valid until the next call on
+     * this instance. CHM_ERR_UNSUPPORTED, writing nothing, for a field it cannot decode;
+     * CHM_ERR_INVALID_ARGUMENT for values it cannot make a file of (non-finite numbers). */
     chm_status (*decode)(void* instance, const char* field, const chm_tensor* value,
                          const chm_byte_sink* sink, const char** media_type);
     /* ---- end of ABI 1.3 --------------------------------------------------------------------- */

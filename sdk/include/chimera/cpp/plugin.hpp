@@ -103,6 +103,9 @@ struct ComponentHolder {
                                     uint32_t n_fields) {
         return call<Loader>(instance, [&](Loader& l) {
             const chm_host* h = l.host().raw();
+            if (n_fields != l.fields().size())
+                throw Error("encode: the host gave " + std::to_string(n_fields) + " field tensors for " +
+                                std::to_string(l.fields().size()) + " fields", CHM_ERR_INVALID_ARGUMENT);
             std::vector<Tensor> tensors;
             for (uint32_t f = 0; f < n_fields; ++f) {
                 chm_tensor* t = nullptr;
