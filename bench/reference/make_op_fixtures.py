@@ -119,11 +119,43 @@ def norm_and_linear_cases(lines):
          [True, True, True, False, False])
 
 
+def attention(q, k, v, mask=None, scale=0.0, causal=False):
+    """softmax(scale q k^T + mask) v, written out: torch 1.13 has no fused attention of its own."""
+    scale = scale or 1.0 / q.shape[-1] ** 0.5
+    scores = scale * q @ k.transpose(-2, -1)
+    if mask is not None:
+        scores = scores + mask
+    if causal:
+        t = q.shape[-2]
+        scores = scores.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+
+
+def attention_and_norm_cases(lines):
+    """Added with the multimodal models, after the others so their values stay as recorded."""
+    r = torch.randn
+    q, k, v = r(2, 3, 4, 8), r(2, 3, 6, 8), r(2, 3, 6, 8)
+    case(lines, "attention", "attention", [q, k, v, None], [0, 0], lambda t: attention(t[0], t[1], t[2]),
+         [True, True, True, False])
+    pad = torch.zeros(2, 1, 1, 6)
+    pad[0, 0, 0, 4:] = -1e9
+    pad[1, 0, 0, 5:] = -1e9
+    case(lines, "attention_padding_mask", "attention", [q, k, v, pad], [0.5, 0],
+         lambda t: attention(t[0], t[1], t[2], t[3], scale=0.5), [True, True, True, False])
+    qc, kc, vc = r(2, 2, 5, 4), r(2, 2, 5, 4), r(2, 2, 5, 4)
+    case(lines, "attention_causal", "attention", [qc, kc, vc, None], [0, 1],
+         lambda t: attention(t[0], t[1], t[2], causal=True), [True, True, True, False])
+    x = r(3, 5, 16) * 2 + 0.5
+    case(lines, "layer_norm", "layer_norm", [x, r(16), r(16)], [1e-5],
+         lambda t: F.layer_norm(t[0], (16,), t[1], t[2], eps=1e-5), [True, True, True])
+
+
 def main():
     lines = [f"# Made by bench/reference/make_op_fixtures.py with torch {torch.__version__}; do not edit."]
     norm_and_linear_cases(lines)
     conv_cases(lines)
     pool_cases(lines)
+    attention_and_norm_cases(lines)
     with open(OUT, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {sum(l.startswith('case ') for l in lines)} cases to {os.path.normpath(OUT)}")
