@@ -65,10 +65,11 @@ std::vector<std::unique_ptr<Judge>> make_judges(const po::variables_map& vm, Pip
     return judges;
 }
 
-void print_coherence(const CoherenceReport& r, const std::vector<std::unique_ptr<Judge>>& judges) {
+void print_coherence(const CoherenceReport& r, const std::vector<std::unique_ptr<Judge>>& judges, bool mean) {
     std::cout << fmt::format("\nJudges (accuracy on the split's own data):\n");
     for (const auto& j : judges) std::cout << fmt::format("  {:<8} {:>7}  {}\n", j->modality(), percent(r.judge_accuracy.at(j->modality())), j->where());
-    std::cout << fmt::format("\nCross-modal coherence ({} examples): the share of the target's judge naming the source example's class\n", r.examples);
+    std::cout << fmt::format("\nCross-modal coherence ({} examples, decoding {}): the share of the target's judge naming the source example's class\n",
+                             r.examples, mean ? "the posterior mean" : "posterior samples");
     std::cout << fmt::format("  {:<10}", "from \\ to");
     for (const auto& t : r.targets) std::cout << fmt::format(" {:>8}", t);
     std::cout << "\n";
@@ -125,10 +126,14 @@ int run(const po::variables_map& vm) {
         throw UsageError("chimera evaluate: --limit, --joint-samples and --probe-train must not be negative");
     if (split.indices.empty()) throw DataError(run_dir.string() + ": the " + split_name + " split holds no examples");
     ModalSampler sampler(p, session->context(), session->ops());
+    const std::string decode = vm["decode"].as<std::string>();
+    if (decode != "sample" && decode != "mean") throw UsageError("--decode: expected sample or mean, not '" + decode + "'");
+    if (decode == "mean" && !sampler.can_decode_mean())
+        throw UsageError("--decode mean: the generate section of " + run_dir.string() + " names no posterior sample and mean (generate.sample, generate.latent)");
     if (vm.count("judge") && !sampler.multimodal())
         throw UsageError("--judge: " + run_dir.string() + " is not a multimodal model (its generate section lists no modalities)");
-    // The same random numbers as the end of training draws for its test metrics.
-    EvalScope numbers(session->context(), session->context().seed() + 2);
+    // The same random numbers as the end of training draws for its test metrics, unless --seed says otherwise.
+    EvalScope numbers(session->context(), vm["seed"].defaulted() ? session->context().seed() + 2 : vm["seed"].as<uint64_t>());
     Metrics metrics = evaluate_split(p, session->context(), split, p.spec().data.batch_size);
     std::size_t width = 0;
     for (const auto& [k, v] : metrics) width = std::max(width, k.size());
@@ -150,13 +155,15 @@ int run(const po::variables_map& vm) {
             o.probe_train = probe;
             o.joint_samples = joint;
             o.classes = p.spec().generate.classes;
+            o.mean = decode == "mean";
             o.progress = &std::cerr;
             o.terminal = is_interactive(STDERR_FILENO);
             std::vector<const Judge*> raw;
             for (const auto& j : judges) raw.push_back(j.get());
             const CoherenceReport r = evaluate_coherence(p, sampler, raw, split, p.train_split(), o);
-            print_coherence(r, judges);
+            print_coherence(r, judges, o.mean);
             report["coherence"] = coherence_json(r, judges);
+            report["coherence"]["decoding"] = decode;
         }
     }
     const fs::path json = vm.count("json") ? fs::path(vm["json"].as<std::string>()) : run_dir / ("evaluation-" + split_name + ".json");
@@ -181,6 +188,8 @@ Command evaluate_command() {
             "limit", po::value<int64_t>()->default_value(0), "coherence on the split's first N examples only (0: all)")(
             "joint-samples", po::value<int64_t>()->default_value(0), "prior samples for joint coherence (0: as many as examples)")(
             "probe-train", po::value<int64_t>()->default_value(10000), "training examples the linear probe is fitted to (0: no probe)")(
+            "decode", po::value<std::string>()->default_value("sample"),
+            "cross-modal coherence from posterior samples, or from the posterior mean (needs generate.sample)")(
             "json", po::value<std::string>()->value_name("FILE"), "where the report goes (default: RUN_DIR/evaluation-SPLIT.json)")(
             "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
             "change or add to the run's pipeline, e.g. a judging node and an evaluate_only loss (repeatable)");

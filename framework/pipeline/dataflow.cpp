@@ -148,6 +148,7 @@ void Dataflow::sort_nodes() {
             yaml_fail(g.node["reconstruct"], {spec_.file, "generate.reconstruct"},
                       "'" + g.reconstruct + "' is not a field of the data (fields: " + join(names_of(data_fields_)) + ")");
         if (!g.latent.empty()) check_read(g.latent, g.node["latent"], {spec_.file, "generate.latent"});
+        if (!g.sample.empty()) check_read(g.sample, g.node["sample"], {spec_.file, "generate.sample"});
         for (const ModalitySpec& m : g.modalities) {
             const std::string at = "generate.modalities." + m.name;
             for (const auto& [key, field] : {std::pair<const char*, std::string>{"field", m.field}, {"mask", m.mask}})

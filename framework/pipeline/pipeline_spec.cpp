@@ -294,7 +294,8 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
     YamlPlace place{file, "generate"};
     g.node = root["generate"];
     check_keys(g.node,
-               {"from", "image", "reconstruct", "reconstruction", "condition", "classes", "activation", "range", "modalities", "latent"},
+               {"from", "image", "reconstruct", "reconstruction", "condition", "classes", "activation", "range", "modalities", "latent",
+                "sample"},
                file, "generate");
     g.present = true;
     g.from = read_string(g.node, "from", place, std::string());
@@ -318,6 +319,9 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
     g.activation = read_activation(g.node, place);
     g.modalities = read_modalities(g.node, file);
     g.latent = read_string(g.node, "latent", place, std::string());
+    g.sample = read_string(g.node, "sample", place, std::string());
+    if (!g.sample.empty() && g.latent.empty())
+        yaml_fail(g.node["sample"], place.child("sample"), "'sample' needs 'latent', the posterior mean decoded in its place");
     if (has_key(g.node, "range")) {
         YAML::Node r = g.node["range"];
         double lo = 0, hi = 0;

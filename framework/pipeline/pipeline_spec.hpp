@@ -144,6 +144,8 @@ struct GenerateSpec {
     double lo = 0, hi = 1;            // the value range drawn black..white
     std::vector<ModalitySpec> modalities;  // multimodal models: cross-modal generation, coherence
     std::string latent;               // the posterior mean, for linear probes ("" : none)
+    std::string sample;               // the posterior sample decoders read; with `latent`, evaluation
+                                      // can decode the mean in its place ("" : it cannot)
     YAML::Node node;
 
     const ModalitySpec* find_modality(const std::string& name) const;

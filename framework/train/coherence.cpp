@@ -96,7 +96,7 @@ private:
             const std::vector<std::string> given = source == "all" ? sampler_.names() : std::vector<std::string>{source};
             const std::vector<bool> has = present(sampler_, batch, given, n);
             const TensorMap kept = sampler_.keep_only(batch, given);
-            const TensorMap made = sampler_.decode(kept, report_.targets);
+            const TensorMap made = sampler_.decode(kept, report_.targets, options_.mean);
             for (const Judge* j : judges_) {
                 const std::vector<int32_t> v = j->classify(made.at(j->modality()));
                 Share& t = report_.cross[{source, j->modality()}];

@@ -28,6 +28,7 @@ struct CoherenceOptions {
     int64_t probe_train = 10000; // training examples the probe is fitted to (0: no probe)
     std::string label = "label"; // the data field holding the class
     int64_t classes = 10;        // its values are 0 .. classes - 1 (generate.classes)
+    bool mean = false;           // decode the posterior mean, not a sample of it
     std::ostream* progress = nullptr;
     bool terminal = false;
 };

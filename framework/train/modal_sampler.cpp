@@ -122,9 +122,14 @@ Tensor ModalSampler::data_values(const ModalitySpec& m, const std::string& tenso
     return y.shape() == want ? y : y.reshaped(want);
 }
 
-TensorMap ModalSampler::decode(TensorMap examples, const std::vector<std::string>& targets) const {
+TensorMap ModalSampler::decode(TensorMap examples, const std::vector<std::string>& targets, bool mean) const {
     EvalMode eval(ctx_);
     const int64_t n = examples.begin()->second.dim(0);
+    if (mean) {
+        if (!can_decode_mean())
+            throw UsageError(pipeline_.spec().file + ": decoding the posterior mean needs generate.latent and generate.sample");
+        examples[spec().sample] = latent(examples);
+    }
     std::vector<std::string> tensors;
     for (const auto& t : targets) tensors.push_back(modality(t).posterior);
     compute(examples, tensors, n);

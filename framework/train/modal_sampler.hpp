@@ -29,8 +29,11 @@ public:
     // field zeroed and its mask 0, as the loaders give an example that lacks it.
     TensorMap keep_only(TensorMap examples, const std::vector<std::string>& kept) const;
     // What the model decodes of `targets` from the posterior of `examples`: per target its data
-    // values [N, field shape] (activation applied). Runs in evaluation mode.
-    TensorMap decode(TensorMap examples, const std::vector<std::string>& targets) const;
+    // values [N, field shape] (activation applied). Runs in evaluation mode. With `mean`, the
+    // decoders read the posterior mean (generate.latent) in place of its sample (generate.sample).
+    TensorMap decode(TensorMap examples, const std::vector<std::string>& targets, bool mean = false) const;
+    // Whether decode can use the mean: the generate section names both latent and sample.
+    bool can_decode_mean() const { return !spec().latent.empty() && !spec().sample.empty(); }
     // `n` joint samples of `targets`, all decoded from one draw of the prior.
     TensorMap sample_prior(int64_t n, const std::vector<std::string>& targets) const;
     // generate.latent, the posterior mean, of `examples`: [N, D].

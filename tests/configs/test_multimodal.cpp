@@ -197,7 +197,7 @@ BOOST_AUTO_TEST_CASE(evaluate_reports_coherence_with_judges_from_their_own_runs)
                                    "text=" + r.text_judge.string(), "--judge", "audio=" + r.audio_judge.string(), "--probe-train",
                                    "300", "--json", json.string()});
     require_ok(e);
-    BOOST_TEST(contains(e.out, "Cross-modal coherence (100 examples)"));
+    BOOST_TEST(contains(e.out, "Cross-modal coherence (100 examples, decoding posterior samples)"));
     const nlohmann::json report = nlohmann::json::parse(read_file(json.string()));
     BOOST_TEST(report["metrics"].contains("total"));
     const nlohmann::json& c = report["coherence"];
@@ -215,6 +215,19 @@ BOOST_AUTO_TEST_CASE(evaluate_reports_coherence_with_judges_from_their_own_runs)
     BOOST_TEST(c["linear_probe"]["training_examples"].get<int64_t>() == 300);
     // The text expert alone tells the class to a linear probe of its posterior mean.
     BOOST_TEST(c["linear_probe"]["accuracy"]["text"].get<double>() >= 0.8);
+    // Decoding the posterior mean in place of samples: no randomness left in the posterior, so
+    // two evaluations under other seeds agree exactly.
+    std::vector<nlohmann::json> means;
+    for (const char* seed : {"1", "2"}) {
+        const fs::path mean_json = r.dir / (std::string("mean-") + seed + ".json");
+        require_ok(chimera_cli({"evaluate", r.mopoe.string(), "--judge", "image=" + r.image_judge.string(), "--judge",
+                                "text=" + r.text_judge.string(), "--judge", "audio=" + r.audio_judge.string(), "--decode", "mean",
+                                "--limit", "40", "--probe-train", "0", "--joint-samples", "8", "--seed", seed, "--json", mean_json.string()}));
+        means.push_back(nlohmann::json::parse(read_file(mean_json.string()))["coherence"]);
+    }
+    BOOST_TEST(means[0]["decoding"] == "mean");
+    BOOST_TEST(means[0]["cross_coherence"] == means[1]["cross_coherence"]);
+    BOOST_TEST(means[0]["cross_coherence_examples"]["text"]["image"].get<int64_t>() == 40);
 }
 
 BOOST_AUTO_TEST_CASE(bad_inputs_are_named) {
