@@ -86,8 +86,9 @@ int run_modalities(const po::variables_map& vm, const GridRequest& r) {
         const fs::path out = targets.size() == 1 ? base : base / t;
         if (targets.size() > 1 || made.at(t).dtype() == DType::i32) std::cout << t << ":\n";
         const auto files = sampler.write(m, made.at(t), out, r.columns, &std::cout);
-        std::cout << "Wrote " << n << " " << t << (files.size() == 1 ? " to " + files.front().string()
-                                                              : " files, " + files.front().string() + " to " + files.back().string())
+        std::cout << "Wrote " << n << " " << t << " samples"
+                  << (files.size() == 1 ? " to " + files.front().string()
+                                        : " as " + files.front().string() + " to " + files.back().string())
                   << "\n";
     }
     return 0;
