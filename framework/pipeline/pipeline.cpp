@@ -40,17 +40,11 @@ EvalMode::~EvalMode() {
 }
 
 EvalScope::EvalScope(Context& ctx, std::optional<uint64_t> reseed)
-    : ctx_(ctx), seed_(ctx.seed()), streams_(ctx.streams_used()), grad_(ctx.grad_enabled()), training_(ctx.training()) {
-    ctx.set_grad_enabled(false);
-    ctx.set_training(false);
+    : ctx_(ctx), seed_(ctx.seed()), streams_(ctx.streams_used()), mode_(ctx) {
     if (reseed) ctx.set_random_state(*reseed, 0);
 }
 
-EvalScope::~EvalScope() {
-    ctx_.set_random_state(seed_, streams_);
-    ctx_.set_grad_enabled(grad_);
-    ctx_.set_training(training_);
-}
+EvalScope::~EvalScope() { ctx_.set_random_state(seed_, streams_); }
 
 Pipeline::Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& ctx, const OpRegistry& ops,
                    const std::filesystem::path& data_dir)

@@ -46,9 +46,8 @@ private:
     bool grad_, training_;
 };
 
-// Evaluation mode (no gradients, training flag off) for a scope, restoring the random state,
-// gradient mode and training flag on exit. With `reseed`, random numbers inside come from
-// stream 0 of that seed, so the same seed gives the same samples.
+// EvalMode that also restores the random state on exit. With `reseed`, random numbers inside
+// come from stream 0 of that seed, so the same seed gives the same samples.
 class EvalScope {
 public:
     explicit EvalScope(Context& ctx, std::optional<uint64_t> reseed = std::nullopt);
@@ -59,7 +58,7 @@ public:
 private:
     Context& ctx_;
     uint64_t seed_, streams_;
-    bool grad_, training_;
+    EvalMode mode_;
 };
 
 class Pipeline {
