@@ -2,10 +2,10 @@
 // the 28x28 conv stacks of the convolutional autoencoder and DCGAN), forward and forward +
 // backward, reporting GFLOP/s; and the machine's ceiling, a oneDNN f32 matmul of 2048x2048.
 // Run: build/bin/chimera_op_benchmarks [--benchmark_filter=...]. Never part of the test suite.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
-#include "runtime/context.hpp"
+#include "autograd/context.hpp"
 #include "runtime/philox.hpp"
 
 #include <benchmark/benchmark.h>
@@ -39,7 +39,7 @@ void run_op(benchmark::State& state, const std::string& op, const std::vector<Sh
     for (auto _ : state) {
         Tensor y = ops.call(ctx, op, inputs, attrs)[0];
         if (backward) {
-            ctx.tape().backward_seeded(ctx, {y}, {y});
+            backward_seeded(ctx, {y}, {y});
             for (auto& t : inputs) t.zero_grad();
         }
         benchmark::DoNotOptimize(y.raw());
@@ -79,7 +79,7 @@ void linear_relu(benchmark::State& state) {
         Tensor y = fuse ? ops.call(ctx, "linear", inputs, {1})[0]
                         : ops.call(ctx, "relu", {ops.call(ctx, "linear", inputs)[0]})[0];
         if (backward) {
-            ctx.tape().backward_seeded(ctx, {y}, {y});
+            backward_seeded(ctx, {y}, {y});
             for (auto& t : inputs) t.zero_grad();
         }
         benchmark::DoNotOptimize(y.raw());
@@ -92,13 +92,13 @@ void matmul_ceiling(benchmark::State& state) {
     Context ctx(static_cast<int>(state.range(0)), 1);
     using namespace dnnl;
     memory::desc md({n, n}, memory::data_type::f32, memory::format_tag::ab);
-    matmul::primitive_desc pd(matmul::desc(md, md, md), ctx.engine());
+    matmul::primitive_desc pd(matmul::desc(md, md, md), ctx.device().engine());
     matmul prim(pd);
     Tensor a = random(ctx, {n, n}, 1), b = random(ctx, {n, n}, 2), c = ctx.empty(DType::f32, {n, n});
-    memory ma(md, ctx.engine(), a.raw()), mb(md, ctx.engine(), b.raw()), mc(md, ctx.engine(), c.raw());
+    memory ma(md, ctx.device().engine(), a.raw()), mb(md, ctx.device().engine(), b.raw()), mc(md, ctx.device().engine(), c.raw());
     for (auto _ : state) {
-        prim.execute(ctx.stream(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
-        ctx.stream().wait();
+        prim.execute(ctx.device().stream(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+        ctx.device().stream().wait();
     }
     report(state, 2.0 * n * n * n);
 }

@@ -1,6 +1,6 @@
 #include "autograd/parameter_store.hpp"
 
-#include "runtime/context.hpp"
+#include "runtime/device.hpp"
 #include "runtime/philox.hpp"
 #include "tensor/shape_error.hpp"
 
@@ -75,26 +75,23 @@ void initialise(Tensor& t, chm_init init, double a, double b, uint64_t seed, con
     }
 }
 
-Tensor ParameterStore::make(Context& ctx, const std::string& name, Shape shape, chm_init init, double a,
-                            double b) {
+Tensor ParameterStore::make(const std::string& name, Shape shape, chm_init init, double a, double b) {
     if (find(name).defined()) throw ShapeError("parameter or buffer '" + name + "' is created twice");
-    Tensor t = ctx.empty(DType::f32, std::move(shape));
-    initialise(t, init, a, b, ctx.seed(), name);
+    Tensor t = device_.empty(DType::f32, std::move(shape));
+    initialise(t, init, a, b, device_.seed(), name);
     t.impl()->name = name;
     return t;
 }
 
-Tensor ParameterStore::create(Context& ctx, const std::string& name, Shape shape, chm_init init,
-                              double a, double b) {
-    Tensor t = make(ctx, name, std::move(shape), init, a, b);
+Tensor ParameterStore::create(const std::string& name, Shape shape, chm_init init, double a, double b) {
+    Tensor t = make(name, std::move(shape), init, a, b);
     t.impl()->requires_grad = true;
     params_.push_back(t);
     return t;
 }
 
-Tensor ParameterStore::create_buffer(Context& ctx, const std::string& name, Shape shape, chm_init init,
-                                     double a, double b) {
-    Tensor t = make(ctx, name, std::move(shape), init, a, b);
+Tensor ParameterStore::create_buffer(const std::string& name, Shape shape, chm_init init, double a, double b) {
+    Tensor t = make(name, std::move(shape), init, a, b);
     buffers_.push_back(t);
     return t;
 }

@@ -12,18 +12,21 @@
 
 namespace chimera {
 
-class Context;
+class Device;
 
 class ParameterStore {
 public:
+    // Parameters are made on `device`, from its memory and initialised from its seed.
+    explicit ParameterStore(Device& device) : device_(device) {}
+    ParameterStore(const ParameterStore&) = delete;
+    ParameterStore& operator=(const ParameterStore&) = delete;
+
     // Makes, initialises and registers a parameter. Throws HostError for a duplicate name or an
     // unknown initialiser.
-    Tensor create(Context& ctx, const std::string& name, Shape shape, chm_init init, double a,
-                  double b);
+    Tensor create(const std::string& name, Shape shape, chm_init init, double a, double b);
     // Makes, initialises and registers a buffer: state saved with the parameters but never
     // trained (running statistics). Names share one space with parameters.
-    Tensor create_buffer(Context& ctx, const std::string& name, Shape shape, chm_init init, double a,
-                         double b);
+    Tensor create_buffer(const std::string& name, Shape shape, chm_init init, double a, double b);
     const std::vector<Tensor>& buffers() const { return buffers_; }
     // The parameter called `name`, or an undefined Tensor.
     Tensor find(const std::string& name) const;
@@ -40,7 +43,9 @@ public:
     void zero_grad();
 
 private:
-    Tensor make(Context& ctx, const std::string& name, Shape shape, chm_init init, double a, double b);
+    Tensor make(const std::string& name, Shape shape, chm_init init, double a, double b);
+
+    Device& device_;
 
     std::vector<Tensor> params_;
     std::vector<Tensor> buffers_;

@@ -1,7 +1,6 @@
-// Reverse-mode autograd: ops append what they need to differentiate to the tape as they run;
-// backward walks it in reverse, handing each entry the gradients of its outputs and
-// accumulating the gradients of its inputs, down to leaves (parameters) whose `grad` collects
-// them across backward calls. Not the ops' maths: each op's backward lives beside its forward.
+// The tape: what ops append as they run so that the computation can be differentiated later,
+// in order. Each entry holds where its inputs' gradients go and a closure computing them from
+// its outputs' gradients. A plain record: recording and differentiating are graph.hpp's.
 #pragma once
 
 #include "tensor/tensor.hpp"
@@ -9,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace chimera {
@@ -43,27 +43,12 @@ public:
     std::size_t size() const { return entries_.size(); }
     void clear() { entries_.clear(); }
     uint64_t next_id() { return ++last_id_; }
-
-    // Differentiates sum_i weights[i] * sum(roots[i]) and clears the tape. Gradients of leaves
-    // that require them accumulate into their `grad`. Runs with recording off.
-    void backward(Context& ctx, const std::vector<Tensor>& roots, const std::vector<double>& weights);
-    // The same with an explicit gradient for each root (same shape): differentiates
-    // sum_i sum(roots[i] * seeds[i]).
-    void backward_seeded(Context& ctx, const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds);
+    // Every entry recorded so far, in order; the tape is empty after.
+    std::vector<TapeEntry> take() { return std::exchange(entries_, {}); }
 
 private:
     std::vector<TapeEntry> entries_;
     uint64_t last_id_ = 0;
 };
-
-// True when an op with these inputs must be recorded: recording is on and an input needs grads.
-bool needs_grad(const Context& ctx, const std::vector<Tensor>& inputs);
-
-// Records an op: marks its outputs as requiring gradients and appends the entry.
-void record_op(Context& ctx, const std::string& op, std::vector<Tensor> inputs,
-               const std::vector<Tensor>& outputs, BackwardFn backward);
-
-// acc += g, elementwise (same shape). Used to accumulate gradients.
-void accumulate(Tensor& acc, const Tensor& g);
 
 }  // namespace chimera

@@ -5,7 +5,7 @@
 #include "ops/op_registry.hpp"
 #include "plugin/host_services.hpp"
 #include "plugin/plugin_registry.hpp"
-#include "runtime/context.hpp"
+#include "autograd/context.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -14,6 +14,10 @@
 namespace chimera {
 
 boost::program_options::options_description compute_options();
+
+// The thread count a run asks for: --threads, else CHIMERA_THREADS, else 0 (every core).
+// Throws UsageError for a value that is not a positive integer.
+int resolve_threads(int cli_threads, const char* env);
 
 // A context, the op set and the services plugins reach them through. Attaches itself to the
 // registry on construction and detaches on destruction.
@@ -25,6 +29,7 @@ public:
     ComputeSession& operator=(const ComputeSession&) = delete;
 
     Context& context() { return context_; }
+    HostServices& services() { return services_; }
     const OpRegistry& ops() const { return ops_; }
 
 private:

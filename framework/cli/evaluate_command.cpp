@@ -5,10 +5,11 @@
 // cross-modal and joint coherence and linear probes on the latent; all of it as a table and JSON.
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
+#include "cli/terminal.hpp"
 #include "core/host_error.hpp"
 #include "io/atomic_file.hpp"
-#include "train/coherence.hpp"
-#include "train/evaluator.hpp"
+#include "evaluate/coherence.hpp"
+#include "evaluate/evaluator.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -55,7 +56,7 @@ std::vector<std::unique_ptr<Judge>> make_judges(const po::variables_map& vm, Pip
         const ModalitySpec& modality = sampler.modality(m);
         const bool required = std::find(from_command_line.begin(), from_command_line.end(), m) != from_command_line.end();
         const fs::path judge_run = where.substr(0, where.rfind(':') == std::string::npos ? where.size() : where.rfind(':'));
-        if (!required && !fs::exists(judge_run / "checkpoint.json")) {
+        if (!required && !RunDirectory(judge_run).has_checkpoint()) {
             std::cout << fmt::format("note: no judge of {}: {} is not a trained run (evaluate.judges.{}); train it, or pass --judge {}=RUN_DIR\n",
                                      m, fs::absolute(judge_run).string(), m, m);
             continue;
@@ -133,17 +134,12 @@ int run(const po::variables_map& vm) {
     if (vm.count("judge") && !sampler.multimodal())
         throw UsageError("--judge: " + run_dir.string() + " is not a multimodal model (its generate section lists no modalities)");
     // The same random numbers as the end of training draws for its test metrics, unless --seed says otherwise.
-    EvalScope numbers(session->context(), vm["seed"].defaulted() ? session->context().seed() + 2 : vm["seed"].as<uint64_t>());
+    EvalScope numbers(session->context(), vm["seed"].defaulted() ? session->context().device().seed() + 2 : vm["seed"].as<uint64_t>());
     Metrics metrics = evaluate_split(p, session->context(), split, p.spec().data.batch_size);
-    std::size_t width = 0;
-    for (const auto& [k, v] : metrics) width = std::max(width, k.size());
-    std::cout << fmt::format("{} ({} examples, mean per example):\n", split_name, split.indices.size());
+    std::cout << fmt::format("{} ({} examples, mean per example):\n", split_name, split.indices.size()) << metrics_table(metrics);
     nlohmann::json report;
     report["split"] = split_name;
-    for (const auto& [k, v] : metrics) {
-        std::cout << fmt::format("  {:<{}}  {:>12.4f}{}\n", k, width, v, k == "total" ? "  (weighted sum of the losses)" : "");
-        report["metrics"][k] = v;
-    }
+    for (const auto& [k, v] : metrics) report["metrics"][k] = v;
     if (sampler.multimodal()) {
         auto judges = make_judges(vm, *session, split, run_dir);
         if (judges.empty()) {
@@ -166,7 +162,7 @@ int run(const po::variables_map& vm) {
             report["coherence"]["decoding"] = decode;
         }
     }
-    const fs::path json = vm.count("json") ? fs::path(vm["json"].as<std::string>()) : run_dir / ("evaluation-" + split_name + ".json");
+    const fs::path json = vm.count("json") ? fs::path(vm["json"].as<std::string>()) : RunDirectory(run_dir).evaluation(split_name);
     write_file_atomically(json, report.dump(2) + "\n");
     std::cout << "\nWrote " << json.string() << "\n";
     return 0;
@@ -190,7 +186,7 @@ Command evaluate_command() {
             "probe-train", po::value<int64_t>()->default_value(10000), "training examples the linear probe is fitted to (0: no probe)")(
             "decode", po::value<std::string>()->default_value("sample"),
             "cross-modal coherence from posterior samples, or from the posterior mean (needs generate.sample)")(
-            "json", po::value<std::string>()->value_name("FILE"), "where the report goes (default: RUN_DIR/evaluation-SPLIT.json)")(
+            "json", po::value<std::string>()->value_name("FILE"), ("where the report goes (default: RUN_DIR/" + RunDirectory("").evaluation("SPLIT").string() + ")").c_str())(
             "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
             "change or add to the run's pipeline, e.g. a judging node and an evaluate_only loss (repeatable)");
         desc.add(plugin_options());

@@ -5,8 +5,8 @@
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
 #include "core/host_error.hpp"
-#include "train/image_sampler.hpp"
-#include "train/modal_sampler.hpp"
+#include "generate/image_sampler.hpp"
+#include "generate/modal_sampler.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -29,13 +29,17 @@ int64_t parse_condition(const std::string& text, const GenerateSpec& g) {
     if (g.condition.empty()) throw UsageError("--condition: this pipeline is not conditional (its generate section names no condition)");
     if (eq == std::string::npos || name != g.condition)
         throw UsageError("--condition '" + text + "': expected " + g.condition + "=CLASS, e.g. --condition " + g.condition + "=7");
+    long long v = 0;
     try {
         std::size_t used = 0;
-        const long long v = std::stoll(value, &used);
-        if (used == value.size()) return v;
+        v = std::stoll(value, &used);
+        if (used != value.size()) throw std::invalid_argument(value);
     } catch (const std::exception&) {
+        throw UsageError("--condition '" + text + "': the class must be an integer");
     }
-    throw UsageError("--condition '" + text + "': the class must be an integer");
+    if (v < 0 || v >= g.classes)
+        throw UsageError("--condition: " + g.condition + " must be between 0 and " + std::to_string(g.classes - 1) + ", got " + std::to_string(v));
+    return v;
 }
 
 // "--from text=ankle boot": the modality and the value (a caption, or a file for images and sound).
@@ -75,7 +79,8 @@ int run_modalities(const po::variables_map& vm, const GridRequest& r) {
     std::string label;
     for (const auto& g : given) label += (label.empty() ? "" : "+") + g.first;
     label = given.empty() ? "prior" : label + "-to";
-    const fs::path base = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : r.run / (label + "-" + fmt::format("{}", fmt::join(targets, "+")));
+    const fs::path base = vm.count("out") ? fs::path(vm["out"].as<std::string>())
+                                          : RunDirectory(r.run).generated(label + "-" + fmt::format("{}", fmt::join(targets, "+")));
     if (targets.size() > 1 && base.has_extension())
         throw UsageError("--out " + base.string() + ": with several modalities --out names a directory (they go in as image.png, text.txt...)");
     const int64_t n = vm["n"].defaulted() ? 16 : r.n;  // sound and text are looked at one by one: fewer
@@ -98,10 +103,10 @@ int run(const po::variables_map& vm) {
     if (vm.count("from") || vm.count("to")) {
         if (vm.count("interpolate") || vm.count("condition"))
             throw UsageError("chimera generate: --from and --to do not combine with --interpolate or --condition");
-        return run_modalities(vm, grid_request(vm, "generate", "generated.png"));
+        return run_modalities(vm, grid_request(vm, "generate", RunOutput::generated));
     }
     const bool walk = vm.count("interpolate") != 0;
-    const GridRequest r = grid_request(vm, "generate", walk ? "interpolation.png" : "generated.png");
+    const GridRequest r = grid_request(vm, "generate", walk ? RunOutput::interpolation : RunOutput::generated);
     auto session = PipelineSession::open_run(vm, r.run);
     ImageSampler sampler(session->pipeline(), session->context(), session->ops());
     const uint64_t seed = vm["seed"].as<uint64_t>();
@@ -109,6 +114,9 @@ int run(const po::variables_map& vm) {
     if (vm.count("condition")) label = parse_condition(vm["condition"].as<std::string>(), session->pipeline().spec().generate);
     if (walk) {
         const int64_t steps = vm["steps"].as<int64_t>();
+        if (steps < 2 || steps > ImageSampler::max_walk_steps)
+            throw UsageError("--steps: an interpolation takes 2 to " + std::to_string(ImageSampler::max_walk_steps) + " steps, not " +
+                             std::to_string(steps));
         sampler.write(r.out, sampler.interpolate(r.n, steps, seed), static_cast<int>(steps));
         std::cout << "Wrote " << r.n << " walks of " << steps << " steps to " << r.out.string() << "\n";
     } else {
@@ -141,7 +149,7 @@ Command generate_command() {
                            "conditional models: draw only this class (default: a row per class)")(
             "interpolate", "walk between pairs of samples instead, one walk per row")(
             "steps", po::value<int64_t>()->default_value(10), "images per walk, ends included (2 to 64)");
-        return grid_options(desc, 64, "generated.png");
+        return grid_options(desc, 64, RunOutput::generated);
     };
     c.positional.add("run", 1);
     c.run = run;

@@ -1,10 +1,8 @@
 #include "cli/pipeline_session.hpp"
 
-#include "autograd/parameter_store.hpp"
 #include "core/host_error.hpp"
-#include "train/checkpoint.hpp"
-
-#include <algorithm>
+#include "pipeline/yaml_source.hpp"
+#include "run/model_state.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -20,11 +18,11 @@ po::options_description pipeline_file_options(po::options_description own) {
     return own;
 }
 
-po::options_description grid_options(po::options_description own, int64_t default_n, const std::string& default_name) {
+po::options_description grid_options(po::options_description own, int64_t default_n, RunOutput output) {
     own.add_options()("run", po::value<std::string>()->required()->value_name("RUN_DIR"), "the run directory of chimera train")(
         "n", po::value<int64_t>()->default_value(default_n), "how many images (rows with --interpolate)")(
         "columns", po::value<int>()->default_value(8), "images per grid row")(
-        "out,o", po::value<std::string>()->value_name("FILE.png"), ("the PNG grid (default: RUN_DIR/" + default_name + ")").c_str())(
+        "out,o", po::value<std::string>()->value_name("FILE.png"), ("the PNG grid (default: RUN_DIR/" + RunDirectory::output_name(output) + ")").c_str())(
         "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
         "change the run's pipeline for this command, e.g. --set nodes.text_decoder.options.sampling=sample (repeatable)");
     own.add(plugin_options());
@@ -32,7 +30,7 @@ po::options_description grid_options(po::options_description own, int64_t defaul
     return own;
 }
 
-GridRequest grid_request(const po::variables_map& vm, const std::string& command, const std::string& default_name) {
+GridRequest grid_request(const po::variables_map& vm, const std::string& command, RunOutput output) {
     GridRequest r;
     r.run = vm["run"].as<std::string>();
     r.n = vm["n"].as<int64_t>();
@@ -40,7 +38,7 @@ GridRequest grid_request(const po::variables_map& vm, const std::string& command
     if (r.n < 1 || r.n > 4096) throw UsageError("chimera " + command + ": --n must be between 1 and 4096, got " + std::to_string(r.n));
     if (r.columns < 1 || r.columns > 256)
         throw UsageError("chimera " + command + ": --columns must be between 1 and 256, got " + std::to_string(r.columns));
-    r.out = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : r.run / default_name;
+    r.out = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : RunDirectory(r.run).output(output);
     return r;
 }
 
@@ -52,11 +50,15 @@ PipelineSession::PipelineSession(const po::variables_map& vm, const std::string&
     std::vector<std::string> overrides;
     if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
     overrides.insert(overrides.end(), extra.begin(), extra.end());
-    root_ = read_pipeline_yaml(file, overrides);
+    try {
+        root_ = read_pipeline_yaml(file, overrides);
+    } catch (const OverrideError& e) {
+        throw UsageError("--set '" + e.assignment() + "': " + e.reason() + (e.example().empty() ? "" : ", e.g. --set " + e.example()));
+    }
     PipelineSpec spec = parse_pipeline(root_, file);
     session_ = std::make_unique<ComputeSession>(vm, *registry_);
     // Initialisers and every random number follow the pipeline's seed.
-    session_->context().set_random_state(static_cast<uint64_t>(spec.train.seed), 0);
+    session_->context().device().set_random_state(static_cast<uint64_t>(spec.train.seed), 0);
     pipeline_ = std::make_unique<Pipeline>(std::move(spec), *registry_, session_->context(), session_->ops(), data_dir);
 }
 
@@ -65,25 +67,18 @@ PipelineSession::~PipelineSession() {
 }
 
 std::unique_ptr<PipelineSession> PipelineSession::open_run(const po::variables_map& vm, const fs::path& dir) {
-    if (!fs::is_directory(dir)) throw DataError(dir.string() + ": no such run directory");
-    const fs::path config = dir / "config.yaml";
-    if (!fs::exists(config))
-        throw DataError(dir.string() + ": not a run directory (no config.yaml); give the --out directory of chimera train");
-    auto session = std::make_unique<PipelineSession>(vm, config.string(), std::vector<std::string>{}, dir / "data");
-    Checkpoint c = load_checkpoint(dir, session->context().pool());
+    const RunDirectory run(dir);
+    if (!run.exists()) throw DataError(dir, "no such run directory");
+    if (!run.has_config())
+        throw DataError(dir, "not a run directory (no " + run.config().filename().string() +
+                                 "); give the --out directory of chimera train");
+    auto session = std::make_unique<PipelineSession>(vm, run.config().string(), std::vector<std::string>{}, run.data());
+    Checkpoint c = load_checkpoint(run, session->context().device().pool());
     // Nodes added with --set that start from another run (a judge) are not in this checkpoint.
     std::vector<std::string> own_start;
     for (const auto& n : session->pipeline().spec().nodes)
-        if (!n.init_from.run.empty()) own_start.push_back(n.name + ".");
-    auto from_checkpoint = [&](const Tensor& t) {
-        return std::none_of(own_start.begin(), own_start.end(), [&](const std::string& p) { return t.name().rfind(p, 0) == 0; });
-    };
-    NamedTensorList targets;
-    for (const Tensor& p : session->context().parameters().all())
-        if (from_checkpoint(p)) targets.emplace_back("param/" + p.name(), p);
-    for (const Tensor& b : session->context().parameters().buffers())
-        if (from_checkpoint(b)) targets.emplace_back("buffer/" + b.name(), b);
-    restore_tensors(c.tensors.tensors, targets, c.file.string());
+        if (!n.init_from.run.empty()) own_start.push_back(n.name);
+    restore_tensors(c.tensors.tensors, model_tensors(session->context().parameters(), own_start), c.file.string());
     return session;
 }
 

@@ -7,6 +7,7 @@
 #include "cli/compute_options.hpp"
 #include "cli/plugin_options.hpp"
 #include "pipeline/pipeline.hpp"
+#include "run/run_directory.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -21,9 +22,9 @@ namespace chimera {
 // plugin search and compute options.
 boost::program_options::options_description pipeline_file_options(boost::program_options::options_description own);
 // The options of a command drawing a grid from a RUN_DIR (positional): `own`, --n, --columns,
-// --out (default RUN_DIR/<default_name>), then plugin search and compute.
+// --out (default: the run directory's `output`), then plugin search and compute.
 boost::program_options::options_description grid_options(boost::program_options::options_description own,
-                                                         int64_t default_n, const std::string& default_name);
+                                                         int64_t default_n, RunOutput output);
 
 // Those options, checked. Throws UsageError naming `command`.
 struct GridRequest {
@@ -31,13 +32,13 @@ struct GridRequest {
     int64_t n = 0;
     int columns = 8;
 };
-GridRequest grid_request(const boost::program_options::variables_map& vm, const std::string& command,
-                         const std::string& default_name);
+GridRequest grid_request(const boost::program_options::variables_map& vm, const std::string& command, RunOutput output);
 
 class PipelineSession {
 public:
     // Reads `file` with the command line's --set overrides (plus `extra` ones) and builds it,
-    // its loaders restoring what a run kept of its data in `data_dir` (when given).
+    // its loaders restoring what a run kept of its data in `data_dir` (when given). A --set
+    // that cannot be applied is a UsageError naming it.
     PipelineSession(const boost::program_options::variables_map& vm, const std::string& file,
                     std::vector<std::string> extra = {}, const std::filesystem::path& data_dir = {});
     // The pipeline of a run directory, with its last checkpoint's parameters. Throws DataError.
@@ -48,6 +49,7 @@ public:
     const YAML::Node& root() const { return root_; }
     Pipeline& pipeline() { return *pipeline_; }
     Context& context() { return session_->context(); }
+    HostServices& services() { return session_->services(); }
     const OpRegistry& ops() const { return session_->ops(); }
     const PluginRegistry& registry() const { return *registry_; }
 

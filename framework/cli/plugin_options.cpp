@@ -23,12 +23,14 @@ std::unique_ptr<Logger> make_logger(const po::variables_map& vm) {
 }
 
 std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, const Logger& logger) {
-    std::vector<std::string> cli;
-    if (vm.count("plugin-path")) cli = vm["plugin-path"].as<std::vector<std::string>>();
+    std::vector<SearchSource> sources;  // the command line first, then the environment
+    if (vm.count("plugin-path"))
+        for (const auto& paths : vm["plugin-path"].as<std::vector<std::string>>()) sources.push_back({"--plugin-path", paths});
+    if (const char* env = std::getenv("CHIMERA_PLUGIN_PATH")) sources.push_back({"CHIMERA_PLUGIN_PATH", env});
     std::optional<std::filesystem::path> builtin;
     if (!vm.count("no-builtin-plugins")) builtin = builtin_plugin_dir();
     auto registry = std::make_unique<PluginRegistry>(logger);
-    registry->load(make_search_path(cli, std::getenv("CHIMERA_PLUGIN_PATH"), builtin));
+    registry->load(make_search_path(sources, builtin));
     return registry;
 }
 

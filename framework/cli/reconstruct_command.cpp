@@ -2,7 +2,7 @@
 // PNG grid, each row of originals followed by the row of their reconstructions.
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
-#include "train/image_sampler.hpp"
+#include "generate/image_sampler.hpp"
 
 #include <iostream>
 
@@ -13,7 +13,7 @@ namespace chimera {
 namespace {
 
 int run(const po::variables_map& vm) {
-    const GridRequest r = grid_request(vm, "reconstruct", "reconstructions.png");
+    const GridRequest r = grid_request(vm, "reconstruct", RunOutput::reconstructions);
     auto session = PipelineSession::open_run(vm, r.run);
     ImageSampler sampler(session->pipeline(), session->context(), session->ops());
     sampler.write(r.out, sampler.reconstruct(r.n, r.columns), r.columns);
@@ -28,7 +28,7 @@ Command reconstruct_command() {
     c.name = "reconstruct";
     c.summary = "Show test examples above an autoencoder's reconstructions";
     c.usage = "chimera reconstruct RUN_DIR [--n 32] [--out FILE.png]";
-    c.options = [] { return grid_options(po::options_description("Options"), 32, "reconstructions.png"); };
+    c.options = [] { return grid_options(po::options_description("Options"), 32, RunOutput::reconstructions); };
     c.positional.add("run", 1);
     c.run = run;
     return c;

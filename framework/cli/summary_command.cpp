@@ -2,7 +2,7 @@
 // at batch 2), their output shapes and parameter counts, with totals, as Keras's summary().
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
-#include "train/layer_summary.hpp"
+#include "inspect/layer_summary.hpp"
 
 #include <fmt/format.h>
 
@@ -36,7 +36,7 @@ int run(const po::variables_map& vm) {
         }
         std::vector<LayerRow> rows;
         {
-            OpTrace trace(session.context());
+            OpTrace trace(session.services());
             p.run_nodes(values, {i});
             rows = layer_rows(trace, n.name);
         }

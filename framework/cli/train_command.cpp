@@ -1,11 +1,12 @@
 // `chimera train FILE`: checks the pipeline, trains it into a run directory (resolved config,
-// metrics.jsonl, checkpoints, sample grids) and prints the test split's metrics. --resume
-// continues a run bit for bit; --overwrite starts one over.
+// metrics, checkpoints, sample grids) and prints the test split's metrics. --resume continues a
+// run bit for bit; --overwrite starts one over.
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
+#include "cli/terminal.hpp"
 #include "core/host_error.hpp"
 #include "io/atomic_file.hpp"
-#include "train/checkpoint.hpp"
+#include "run/run_directory.hpp"
 #include "train/trainer.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,18 +22,6 @@ namespace fs = std::filesystem;
 namespace chimera {
 
 namespace {
-
-// Removes what a previous run left in `dir` (only Chimera's own files).
-void clear_run(const fs::path& dir) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        std::string f = entry.path().filename().string();
-        bool ours = f == "checkpoint.json" || f == "metrics.jsonl" || f == "config.yaml" || f == "best.safetensors" ||
-                    (f.rfind("checkpoint-", 0) == 0 && entry.path().extension() == ".safetensors") || f == "samples" ||
-                    f == "data" || (f.rfind("evaluation-", 0) == 0 && entry.path().extension() == ".json");
-        if (ours) fs::remove_all(entry.path(), ec);
-    }
-}
 
 // Seconds since this process started (Linux /proc, 10 ms resolution), or -1 if unknown.
 double process_age_seconds() {
@@ -75,13 +64,16 @@ int run(const po::variables_map& vm) {
     if (vm.count("resume") && vm.count("overwrite")) throw UsageError("chimera train: --resume and --overwrite exclude each other");
     std::vector<std::string> extra;
     if (!vm["seed"].defaulted()) extra.push_back("train.seed=" + std::to_string(vm["seed"].as<uint64_t>()));
-    fs::path out = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("runs") / fs::path(file).stem();
-    if (vm.count("overwrite") && fs::is_directory(out)) clear_run(out);
-    if (vm.count("resume") && !has_checkpoint(out))
+    const RunDirectory run(vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("runs") / fs::path(file).stem());
+    const fs::path& out = run.path();
+    if (vm.count("overwrite") && run.exists()) run.clear();
+    if (vm.count("resume") && !run.has_checkpoint())
         throw UsageError("--resume: " + out.string() + " holds no checkpoint to continue (train without --resume first)");
+    if (!vm.count("resume") && run.has_checkpoint())
+        throw UsageError(out.string() + " already holds a run; continue it with --resume, start over with --overwrite, or choose another --out");
     // What the loaders derived (a vocabulary) is the run's from its start: a resumed run reads its data as before.
-    PipelineSession session(vm, file, extra, vm.count("resume") ? out / "data" : fs::path());
-    if (!vm.count("resume")) session.pipeline().save_data(out / "data");
+    PipelineSession session(vm, file, extra, vm.count("resume") ? run.data() : fs::path());
+    if (!vm.count("resume")) session.pipeline().save_data(run.data());
     TrainOptions options;
     options.run_dir = out;
     options.resume = vm.count("resume") != 0;
@@ -91,10 +83,11 @@ int run(const po::variables_map& vm) {
     Trainer trainer(session.pipeline(), session.context(), session.ops(), options);
     YAML::Emitter resolved;
     resolved << session.root();
-    write_file_atomically(out / "config.yaml", std::string(resolved.c_str()) + "\n");
+    write_file_atomically(run.config(), std::string(resolved.c_str()) + "\n");
     TrainResult result = trainer.run();
     if (vm.count("timing"))
-        write_timing(vm["timing"].as<std::string>(), result.timing, session.pipeline().spec().data.batch_size, session.context().threads());
+        write_timing(vm["timing"].as<std::string>(), result.timing, session.pipeline().spec().data.batch_size,
+                     session.context().device().threads());
     return 0;
 }
 

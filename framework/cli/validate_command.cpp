@@ -5,7 +5,7 @@
 #include "cli/pipeline_session.hpp"
 #include "core/suggest.hpp"
 #include "core/text_table.hpp"
-#include "train/layer_summary.hpp"
+#include "inspect/layer_summary.hpp"
 
 #include <fmt/format.h>
 
@@ -50,7 +50,7 @@ int run(const po::variables_map& vm) {
         const OptimizerSpec& o = spec.optimizers[k];
         int64_t n = 0;
         for (const auto& name : o.nodes)
-            for (const auto& [pname, t] : p.node_parameters(static_cast<std::size_t>(spec.find_node(name) - spec.nodes.data())))
+            for (const auto& [pname, t] : p.node_parameters(spec.node_index(name)))
                 if (t.requires_grad()) n += t.numel();
         table.add_row({"optimizer", o.name, fmt::format("{} over {}: {} parameters", o.component, join(o.nodes), with_thousands(n))});
     }

@@ -1,9 +1,14 @@
-// The host's error classes and the exit code each maps to.
-// Library code throws these with what went wrong, where (file:line:col, plugin file, component)
-// and what to do; only `main` turns them into exit codes. Not used across the plugin ABI, where
-// errors travel as chm_status values.
+// The host's error classes, one per failure class, each carrying what its handler needs, and the
+// exit code each maps to. Library code throws these with what went wrong, where (file:line:col,
+// plugin file, component) and what to do; only `cli/` turns them into flags, messages and exit
+// codes. Not used across the plugin ABI, where errors travel as chm_status values.
 #pragma once
 
+#include <chimera/abi.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -26,34 +31,83 @@ public:
     virtual ExitCode exit_code() const noexcept { return ExitCode::internal; }
 };
 
+// A request that cannot be done as asked: a bad flag, or arguments a library call refuses.
 class UsageError : public HostError {
 public:
     using HostError::HostError;
     ExitCode exit_code() const noexcept override { return ExitCode::usage; }
 };
 
-class ConfigError : public HostError {
-public:
-    using HostError::HostError;
-    ExitCode exit_code() const noexcept override { return ExitCode::config; }
+// Where in a source file a value sits: the file, its line and column (1-based; 0 when unknown,
+// as for a value set in code), and its dotted path ("nodes.encoder.options"; "" for none).
+struct SourcePlace {
+    std::string file;
+    int64_t line = 0, column = 0;
+    std::string path = {};
+    // "file:line:col (path)", "file (path)", "(path)", "file:line:col" or "file".
+    std::string text() const;
 };
 
+// Something wrong in a pipeline file (or a run's copy of one), at a place in it.
+class ConfigError : public HostError {
+public:
+    ConfigError(SourcePlace place, const std::string& what);
+    const SourcePlace& place() const noexcept { return place_; }
+    ExitCode exit_code() const noexcept override { return ExitCode::config; }
+
+private:
+    SourcePlace place_;
+};
+
+// A plugin that would not load, describe itself or run. A failed call into a component
+// carries the call (`method`: "create", "forward", ...) and the status the plugin returned.
 class PluginError : public HostError {
 public:
     using HostError::HostError;
+    // "<who>: <method> failed (<status name>): <detail>".
+    PluginError(const std::string& who, const std::string& method, chm_status status, const std::string& detail);
+    const std::string& method() const noexcept { return method_; }
+    std::optional<chm_status> status() const noexcept { return status_; }
     ExitCode exit_code() const noexcept override { return ExitCode::plugin; }
+
+private:
+    std::string method_;
+    std::optional<chm_status> status_;
 };
 
+// Data, a checkpoint or a run directory that cannot be read or written: `file` names it when
+// the error is about one file or directory.
 class DataError : public HostError {
 public:
     using HostError::HostError;
+    // "<file>: <what>".
+    DataError(const std::filesystem::path& file, const std::string& what);
+    const std::filesystem::path& file() const noexcept { return file_; }
     ExitCode exit_code() const noexcept override { return ExitCode::data; }
+
+private:
+    std::filesystem::path file_;
+};
+
+// Training stopped because a loss was not finite: which, its value, and where training was.
+struct Divergence {
+    std::string loss, phase;
+    double value = 0;
+    int64_t step = 0, epoch = 0;  // 1-based, as the progress shows them
 };
 
 class DivergedError : public HostError {
 public:
-    using HostError::HostError;
+    DivergedError(Divergence divergence, const std::string& message)
+        : HostError(message), divergence_(std::move(divergence)) {}
+    const Divergence& divergence() const noexcept { return divergence_; }
     ExitCode exit_code() const noexcept override { return ExitCode::diverged; }
+
+private:
+    Divergence divergence_;
 };
+
+// The name of a status, as messages show it ("invalid argument").
+std::string status_name(chm_status status);
 
 }  // namespace chimera

@@ -1,5 +1,5 @@
-// Left-aligned plain-text tables for terminal output (`chimera plugins`, `--describe`, later
-// `summary`). Columns are as wide as their widest cell; the last column is not padded.
+// Left-aligned plain-text tables for terminal output (component lists, parameter schemas,
+// pipeline accounts). Columns are as wide as their widest cell; the last column is not padded.
 #pragma once
 
 #include <string>

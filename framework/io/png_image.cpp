@@ -1,7 +1,7 @@
 #include "io/png_image.hpp"
 
 #include "core/host_error.hpp"
-#include "runtime/context.hpp"
+#include "runtime/device.hpp"
 
 #include <png.h>
 
@@ -9,7 +9,7 @@
 
 namespace chimera {
 
-Tensor read_png_image(Context& ctx, const std::filesystem::path& path, const Shape& shape, float lo, float hi) {
+Tensor read_png_image(Device& device, const std::filesystem::path& path, const Shape& shape, float lo, float hi) {
     const int64_t channels = shape.size() == 3 ? shape[0] : 0;
     if (channels != 1 && channels != 3) throw DataError(path.string() + ": images " + shape_text(shape) + " cannot be read from PNG");
     png_image image{};
@@ -32,7 +32,7 @@ Tensor read_png_image(Context& ctx, const std::filesystem::path& path, const Sha
         throw DataError(path.string() + ": a damaged PNG image (" + why + ")");
     }
     const int64_t h = image.height, w = image.width;
-    Tensor out = ctx.empty(DType::f32, {channels, h, w});
+    Tensor out = device.empty(DType::f32, {channels, h, w});
     float* dst = out.data<float>();
     for (int64_t c = 0; c < channels; ++c)
         for (int64_t i = 0; i < h * w; ++i) dst[c * h * w + i] = lo + (hi - lo) * static_cast<float>(px[i * channels + c]) / 255.0f;

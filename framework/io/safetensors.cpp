@@ -37,7 +37,7 @@ uint64_t get_u64_le(const unsigned char* p) {
 
 }  // namespace
 
-void write_safetensors(const std::filesystem::path& path, const NamedTensorList& tensors,
+void write_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,
                        const std::map<std::string, std::string>& metadata) {
     json header = json::object();
     if (!metadata.empty()) header["__metadata__"] = metadata;

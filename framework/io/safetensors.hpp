@@ -15,16 +15,14 @@
 
 namespace chimera {
 
-using NamedTensorList = std::vector<std::pair<std::string, Tensor>>;
-
 struct SafetensorsContent {
     std::map<std::string, std::string> metadata;  // the header's "__metadata__"
-    NamedTensorList tensors;                      // in file order
+    NamedTensors tensors;                      // in file order
 };
 
 // Throws DataError (via write_file_atomically) when the file cannot be written, and
 // std::invalid_argument for duplicate or empty names.
-void write_safetensors(const std::filesystem::path& path, const NamedTensorList& tensors,
+void write_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,
                        const std::map<std::string, std::string>& metadata = {});
 
 // Throws DataError("<file>: byte N: ...") for a truncated or malformed file.

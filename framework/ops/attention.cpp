@@ -7,7 +7,7 @@
 // gets no gradient. Attributes: scale (0: 1 / sqrt(D)), causal (0 or 1, needs T == S). Saves q,
 // k, v and p. Why fused: the composed ops record five tape entries and four [B, H, T, S]
 // temporaries per call; here one entry and one. Plain loops: T and S are a caption's length.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 

@@ -3,21 +3,16 @@
 //   count_include_pad (the default) else by the number of real (unpadded) elements in it;
 //   OH = (H + 2 ph - kh) / sh + 1 rounded down. dx spreads each dy over its window with the same
 //   divisor. Saves nothing: the backward needs only the shapes.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
-#include "ops/pool2d_shape.hpp"
+#include "ops/pool2d.hpp"
 
 namespace chimera {
 
 namespace {
 
 const char* const name = "avg_pool2d";
-
-struct AvgPool2dPrimitives {
-    dnnl::pooling_forward fwd;
-    dnnl::pooling_backward bwd;
-};
 
 // Checks are pool2d_shape's (attributes 0-5, rank, window against the padded input) and
 // count_include_pad's range.
@@ -28,22 +23,6 @@ dnnl::algorithm algorithm_of(const Attrs& attrs) {
                        : dnnl::algorithm::pooling_avg_exclude_padding;
 }
 
-AvgPool2dPrimitives& primitives(Context& ctx, const Pool2dShape& s, dnnl::algorithm alg) {
-    std::vector<double> key_attrs = s.attrs();
-    key_attrs.push_back(alg == dnnl::algorithm::pooling_avg_include_padding ? 1 : 0);
-    return ctx.primitives().get<AvgPool2dPrimitives>(cache_key(name, {s.x}, key_attrs), [&] {
-        using namespace dnnl;
-        auto x_md = plain_desc(s.x), y_md = plain_desc(s.y);
-        pooling_forward::primitive_desc fwd_pd({prop_kind::forward_training, alg, x_md, y_md,
-                                                s.strides(), s.kernel(), s.padding(), s.padding()},
-                                               ctx.engine());
-        pooling_backward::primitive_desc bwd_pd(
-            {alg, x_md, y_md, s.strides(), s.kernel(), s.padding(), s.padding()}, ctx.engine(),
-            fwd_pd);
-        return AvgPool2dPrimitives{pooling_forward(fwd_pd), pooling_backward(bwd_pd)};
-    });
-}
-
 std::vector<Tensor> backward(Context& ctx, const Pool2dShape& s, dnnl::algorithm alg,
                              const Tensor& dy);
 
@@ -51,9 +30,9 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     const Tensor& x = in[0];
     Pool2dShape s = pool2d_shape(name, x, attrs);
     const dnnl::algorithm alg = algorithm_of(attrs);
-    AvgPool2dPrimitives& p = primitives(ctx, s, alg);
+    Pool2dPrimitives& p = pool2d_primitives(ctx, name, s, alg);
     Tensor y = ctx.empty(DType::f32, s.y);
-    p.fwd.execute(ctx.stream(),
+    p.fwd.execute(ctx.device().stream(),
                   {{DNNL_ARG_SRC, plain_memory(ctx, x)}, {DNNL_ARG_DST, plain_memory(ctx, y)}});
     if (needs_grad(ctx, {x})) {
         // Saved: only the geometry and the algorithm.
@@ -66,9 +45,9 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
 
 std::vector<Tensor> backward(Context& ctx, const Pool2dShape& s, dnnl::algorithm alg,
                              const Tensor& dy) {
-    AvgPool2dPrimitives& p = primitives(ctx, s, alg);
+    Pool2dPrimitives& p = pool2d_primitives(ctx, name, s, alg);
     Tensor dx = ctx.empty(DType::f32, s.x);
-    p.bwd.execute(ctx.stream(), {{DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
+    p.bwd.execute(ctx.device().stream(), {{DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
                                  {DNNL_ARG_DIFF_SRC, plain_memory(ctx, dx)}});
     return {dx};
 }

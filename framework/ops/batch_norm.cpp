@@ -5,7 +5,7 @@
 // PyTorch's semantics; running stats get no gradient. Own loops, threads over channels: on
 // plain [N, C, H, W] data oneDNN 2.6 has only its generic kernel, which took 14% of a DCGAN
 // step (three passes over memory where two do).
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 

@@ -2,7 +2,7 @@
 //   d(a+b) = (g, g);  d(a-b) = (g, -g);  d(a*b) = (g b, g a);  d(a/b) = (g / b, -g a / b^2),
 // each summed back to its input's shape. Plain loops: oneDNN's binary primitive would need a
 // primitive per broadcast pattern for little gain at these sizes. Saves a and b for mul and div.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/broadcast.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"

@@ -3,7 +3,7 @@
 // to an input's shape. Not the ops themselves.
 #pragma once
 
-#include "runtime/context.hpp"
+#include "autograd/context.hpp"
 #include "tensor/tensor.hpp"
 
 #include <vector>

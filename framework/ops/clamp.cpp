@@ -2,7 +2,7 @@
 // infinite for a one-sided clamp; lo > hi is an error (PyTorch would silently return hi).
 // Saves x; the gradient passes where lo <= x <= hi (bounds included, as PyTorch) and is 0
 // elsewhere. Not tensor-valued bounds.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 

@@ -2,7 +2,7 @@
 // shapes match except along `axis`, joined along it (y.shape[axis] = sum of theirs).
 // Saves the inputs' sizes along the axis; backward slices the gradient into one piece per input.
 // Not stack (no new axis).
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 

@@ -3,9 +3,9 @@
 //   x[n, c, i*sh - ph + p*dh, j*sw - pw + q*dw] * w[o, c mod C/g, p, q]   (zero outside x),
 //   OH = (H + 2 ph - dh (kh-1) - 1) / sh + 1, rounded down; likewise OW.
 // Saves x and w. Not a layout owner: the primitives pick theirs and tensors are reordered to them.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
-#include "ops/conv_backward.hpp"
+#include "ops/conv_like.hpp"
 #include "ops/op_support.hpp"
 
 namespace chimera {
@@ -81,10 +81,6 @@ memory::desc weights_desc(const Conv2dShape& s, bool any) {
             any ? tag::any : tag::goihw};
 }
 
-memory::desc any_desc(const Shape& shape) {
-    return {memory::dims(shape.begin(), shape.end()), memory::data_type::f32, memory::format_tag::any};
-}
-
 struct Conv2dPrimitives {
     dnnl::convolution_forward::primitive_desc fwd_pd;
     dnnl::convolution_forward fwd;
@@ -95,7 +91,7 @@ struct Conv2dPrimitives {
 };
 
 Conv2dPrimitives& primitives(Context& ctx, const Conv2dShape& s) {
-    return ctx.primitives().get<Conv2dPrimitives>(cache_key(name, {s.x, s.w}, s.attrs()), [&] {
+    return ctx.device().primitives().get<Conv2dPrimitives>(cache_key(name, {s.x, s.w}, s.attrs()), [&] {
         using namespace dnnl;
         // A few input channels (an image) stay plain, in the backward too: padded to a
         // 16-channel block, the input gradient would cost 16 times its work.
@@ -106,11 +102,11 @@ Conv2dPrimitives& primitives(Context& ctx, const Conv2dShape& s) {
         const auto alg = algorithm::convolution_direct;
         convolution_forward::primitive_desc fwd_pd(
             {prop_kind::forward_training, alg, x_md, w_md, b_md, y_md, strides, dilates, pad, pad},
-            ctx.engine());
+            ctx.device().engine());
         convolution_backward_data::primitive_desc bd_pd(
-            {alg, x_md, w_md, y_md, strides, dilates, pad, pad}, ctx.engine(), fwd_pd);
+            {alg, x_md, w_md, y_md, strides, dilates, pad, pad}, ctx.device().engine(), fwd_pd);
         convolution_backward_weights::primitive_desc bw_pd(
-            {alg, x_md, w_md, b_md, y_md, strides, dilates, pad, pad}, ctx.engine(), fwd_pd);
+            {alg, x_md, w_md, b_md, y_md, strides, dilates, pad, pad}, ctx.device().engine(), fwd_pd);
         return Conv2dPrimitives{fwd_pd, convolution_forward(fwd_pd),
                                 bd_pd,  convolution_backward_data(bd_pd),
                                 bw_pd,  convolution_backward_weights(bw_pd)};
@@ -126,19 +122,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     Tensor b = in.size() > 2 ? in[2] : Tensor();
     Conv2dShape s = check(x, w, b, attrs);
     Conv2dPrimitives& p = primitives(ctx, s);
-    Tensor bias = b.defined() ? b : ctx.zeros(DType::f32, {w.dim(0)});
-    Tensor y = ctx.empty(DType::f32, s.y);
-    std::vector<Tensor> scratch;  // reordered copies, alive until the primitive has run
-    memory src = in_layout(ctx, plain_memory(ctx, x), p.fwd_pd.src_desc(), scratch);
-    memory weights =
-        in_layout(ctx, plain_memory(ctx, w, weights_desc(s, false)), p.fwd_pd.weights_desc(), scratch);
-    memory y_user = plain_memory(ctx, y);
-    memory dst = out_layout(ctx, y_user, p.fwd_pd.dst_desc(), scratch);
-    p.fwd.execute(ctx.stream(), {{DNNL_ARG_SRC, src},
-                                 {DNNL_ARG_WEIGHTS, weights},
-                                 {DNNL_ARG_BIAS, plain_memory(ctx, bias)},
-                                 {DNNL_ARG_DST, dst}});
-    finish_out(ctx, dst, y_user);
+    Tensor y = conv_like_forward(ctx, p, x, w, b, s.y, weights_desc(s, false), w.dim(0));
     if (needs_grad(ctx, {x, w, b})) {
         // Saved: x and w as given (plain); backward reorders them to what its primitives want.
         const bool bias_grad = b.defined() && b.requires_grad();

@@ -3,9 +3,9 @@
 //   y[n,o,i,j] = b[o] + sum over c in o's group, h, v, p, q with i = h*sh - ph + p*dh and
 //   j = v*sw - pw + q*dw of x[n,c,h,v] * w[c, o mod O/g, p, q],
 //   OH = (H-1) sh - 2 ph + dh (kh-1) + output_pad_h + 1; likewise OW. Saves x and w.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
-#include "ops/conv_backward.hpp"
+#include "ops/conv_like.hpp"
 #include "ops/op_support.hpp"
 
 #include <algorithm>
@@ -108,10 +108,6 @@ memory::desc weights_desc(const ConvTranspose2dShape& s, bool any) {
             any ? tag::any : tag::giohw};
 }
 
-memory::desc any_desc(const Shape& shape) {
-    return {memory::dims(shape.begin(), shape.end()), memory::data_type::f32, memory::format_tag::any};
-}
-
 struct ConvTranspose2dPrimitives {
     dnnl::deconvolution_forward::primitive_desc fwd_pd;
     dnnl::deconvolution_forward fwd;
@@ -123,7 +119,7 @@ struct ConvTranspose2dPrimitives {
 
 ConvTranspose2dPrimitives& primitives(Context& ctx, const ConvTranspose2dShape& s) {
     const std::string key = cache_key(name, {s.x, s.w}, s.attrs());
-    return ctx.primitives().get<ConvTranspose2dPrimitives>(key, [&] {
+    return ctx.device().primitives().get<ConvTranspose2dPrimitives>(key, [&] {
         using namespace dnnl;
         // A few output channels (an image) stay plain: padded to a 16-channel block, the
         // blocked kernels would do 16 times the work and reorder it back.
@@ -135,11 +131,11 @@ ConvTranspose2dPrimitives& primitives(Context& ctx, const ConvTranspose2dShape& 
         const auto alg = algorithm::deconvolution_direct;
         deconvolution_forward::primitive_desc fwd_pd(
             {prop_kind::forward_training, alg, x_md, w_md, b_md, y_md, strides, dilates, pad_l, pad_r},
-            ctx.engine());
+            ctx.device().engine());
         deconvolution_backward_data::primitive_desc bd_pd(
-            {alg, x_md, w_md, y_md, strides, dilates, pad_l, pad_r}, ctx.engine(), fwd_pd);
+            {alg, x_md, w_md, y_md, strides, dilates, pad_l, pad_r}, ctx.device().engine(), fwd_pd);
         deconvolution_backward_weights::primitive_desc bw_pd(
-            {alg, x_md, w_md, b_md, y_md, strides, dilates, pad_l, pad_r}, ctx.engine(), fwd_pd);
+            {alg, x_md, w_md, b_md, y_md, strides, dilates, pad_l, pad_r}, ctx.device().engine(), fwd_pd);
         return ConvTranspose2dPrimitives{fwd_pd, deconvolution_forward(fwd_pd),
                                          bd_pd,  deconvolution_backward_data(bd_pd),
                                          bw_pd,  deconvolution_backward_weights(bw_pd)};
@@ -155,19 +151,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     Tensor b = in.size() > 2 ? in[2] : Tensor();
     ConvTranspose2dShape s = check(x, w, b, attrs);
     ConvTranspose2dPrimitives& p = primitives(ctx, s);
-    Tensor bias = b.defined() ? b : ctx.zeros(DType::f32, {s.y[1]});
-    Tensor y = ctx.empty(DType::f32, s.y);
-    std::vector<Tensor> scratch;  // reordered copies, alive until the primitive has run
-    memory src = in_layout(ctx, plain_memory(ctx, x), p.fwd_pd.src_desc(), scratch);
-    memory weights =
-        in_layout(ctx, plain_memory(ctx, w, weights_desc(s, false)), p.fwd_pd.weights_desc(), scratch);
-    memory y_user = plain_memory(ctx, y);
-    memory dst = out_layout(ctx, y_user, p.fwd_pd.dst_desc(), scratch);
-    p.fwd.execute(ctx.stream(), {{DNNL_ARG_SRC, src},
-                                 {DNNL_ARG_WEIGHTS, weights},
-                                 {DNNL_ARG_BIAS, plain_memory(ctx, bias)},
-                                 {DNNL_ARG_DST, dst}});
-    finish_out(ctx, dst, y_user);
+    Tensor y = conv_like_forward(ctx, p, x, w, b, s.y, weights_desc(s, false), s.y[1]);
     if (needs_grad(ctx, {x, w, b})) {
         // Saved: x and w as given (plain); backward reorders them to what its primitives want.
         const bool bias_grad = b.defined() && b.requires_grad();

@@ -3,7 +3,7 @@
 //   dx = dy m. The mask comes from the context's next Philox stream, element i from counter i
 //   alone, so it is the same for any thread count. p = 0 or training = 0 returns x itself:
 //   no random stream is used and nothing is recorded. Saves the scaled mask m.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 
@@ -35,7 +35,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     const int64_t n = x.numel();
     Tensor mask = ctx.empty(DType::f32, x.shape());
     float* m = mask.data<float>();
-    philox_uniform(ctx.next_random_stream(), m, n);
+    philox_uniform(ctx.device().next_random_stream(), m, n);
     // u is a multiple of 2^-24 in (0, 1], exact in double: P(u > p) = 1 - p to within 2^-24.
     // The scale is PyTorch's: the float reciprocal of the float 1 - p.
     const float scale = p < 1.0 ? 1.0f / static_cast<float>(1.0 - p) : 0.0f;

@@ -4,7 +4,7 @@
 //   exp, log, sqrt, square, abs.   x[...] -> y[...], same shape.
 // Backward uses oneDNN's eltwise backward from the saved input x (or from the output y for the
 // "use_dst_for_bwd" variants, which saves recomputing exp, tanh, sigmoid and sqrt).
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 
@@ -43,12 +43,12 @@ struct EltwisePrimitives {
 };
 
 EltwisePrimitives& primitives(Context& ctx, const EltwiseKind& k, const Shape& shape, float alpha) {
-    return ctx.primitives().get<EltwisePrimitives>(cache_key(k.name, {shape}, {alpha}), [&] {
+    return ctx.device().primitives().get<EltwisePrimitives>(cache_key(k.name, {shape}, {alpha}), [&] {
         auto md = plain_desc(shape);
         dnnl::eltwise_forward::primitive_desc fwd_pd(
-            {dnnl::prop_kind::forward_training, k.fwd_alg, md, alpha, 0.0f}, ctx.engine());
+            {dnnl::prop_kind::forward_training, k.fwd_alg, md, alpha, 0.0f}, ctx.device().engine());
         dnnl::eltwise_backward::primitive_desc bwd_pd({k.fwd_alg, md, md, alpha, 0.0f},
-                                                       ctx.engine(), fwd_pd);
+                                                       ctx.device().engine(), fwd_pd);
         return EltwisePrimitives{dnnl::eltwise_forward(fwd_pd), dnnl::eltwise_backward(bwd_pd)};
     });
 }
@@ -61,13 +61,13 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     float alpha = static_cast<float>(k.takes_alpha && !attrs.empty() ? attrs[0] : k.default_alpha);
     EltwisePrimitives& p = primitives(ctx, k, x.shape(), alpha);
     Tensor y = ctx.empty(DType::f32, x.shape());
-    p.fwd.execute(ctx.stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x)}, {DNNL_ARG_DST, plain_memory(ctx, y)}});
+    p.fwd.execute(ctx.device().stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x)}, {DNNL_ARG_DST, plain_memory(ctx, y)}});
     if (needs_grad(ctx, {x})) {
         Tensor saved = k.from_dst ? y : x;
         record_op(ctx, k.name, {x}, {y}, [saved, alpha, &k](Context& c, const std::vector<Tensor>& g) {
             EltwisePrimitives& q = primitives(c, k, saved.shape(), alpha);
             Tensor dx = c.empty(DType::f32, saved.shape());
-            q.bwd.execute(c.stream(), {{k.from_dst ? DNNL_ARG_DST : DNNL_ARG_SRC, plain_memory(c, saved)},
+            q.bwd.execute(c.device().stream(), {{k.from_dst ? DNNL_ARG_DST : DNNL_ARG_SRC, plain_memory(c, saved)},
                                        {DNNL_ARG_DIFF_DST, plain_memory(c, g[0])},
                                        {DNNL_ARG_DIFF_SRC, plain_memory(c, dx)}});
             return std::vector<Tensor>{dx};

@@ -2,7 +2,7 @@
 // Every index must lie in [0, V). Saves the indices; backward adds each gradient row into row
 // indices[i] of a zero table gradient (repeated indices accumulate); indices get no gradient.
 // Not padding_idx, max_norm or sparse gradients.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 

@@ -2,7 +2,7 @@
 // the class-logit pick a cross-entropy needs. Every label must lie in [0, C). Saves the labels;
 // backward scatters g[i] into column labels[i] of a zero [N, C] gradient; labels get none.
 // Not a general gather along an arbitrary axis.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 

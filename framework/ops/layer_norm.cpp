@@ -2,7 +2,7 @@
 //   y = (x - mean) / sqrt(var + eps) * gamma + beta, mean and biased var over that row's D values
 //   (gamma 1 and beta 0 when absent). PyTorch's layer_norm with normalized_shape [D] only, on
 // oneDNN's layer normalisation with x seen as [M, D]. Saves x, gamma and each row's mean and var.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 
@@ -54,16 +54,16 @@ Shape as_rows(const Shape& x) {
 LayerNormPrimitives& primitives(Context& ctx, const Shape& rows, bool has_gamma, bool has_beta,
                                 float eps) {
     const std::vector<double> key{has_gamma ? 1.0 : 0.0, has_beta ? 1.0 : 0.0, eps};
-    return ctx.primitives().get<LayerNormPrimitives>(cache_key(name, {rows}, key), [&] {
+    return ctx.device().primitives().get<LayerNormPrimitives>(cache_key(name, {rows}, key), [&] {
         using namespace dnnl;
         auto flags = normalization_flags::none;
         if (has_gamma) flags |= normalization_flags::use_scale;
         if (has_beta) flags |= normalization_flags::use_shift;
         auto md = plain_desc(rows), stat_md = plain_desc({rows[0]});
         layer_normalization_forward::primitive_desc fwd_pd(
-            {prop_kind::forward_training, md, stat_md, eps, flags}, ctx.engine());
+            {prop_kind::forward_training, md, stat_md, eps, flags}, ctx.device().engine());
         layer_normalization_backward::primitive_desc bwd_pd(
-            {prop_kind::backward, md, md, stat_md, eps, flags}, ctx.engine(), fwd_pd);
+            {prop_kind::backward, md, md, stat_md, eps, flags}, ctx.device().engine(), fwd_pd);
         return LayerNormPrimitives{layer_normalization_forward(fwd_pd),
                                    layer_normalization_backward(bwd_pd)};
     });
@@ -98,7 +98,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
                                                {DNNL_ARG_DST, plain_memory(ctx, y, md)}};
     if (gamma.defined()) args.emplace(DNNL_ARG_SCALE, plain_memory(ctx, gamma));
     if (beta.defined()) args.emplace(DNNL_ARG_SHIFT, plain_memory(ctx, beta));
-    p.fwd.execute(ctx.stream(), args);
+    p.fwd.execute(ctx.device().stream(), args);
 
     if (needs_grad(ctx, {x, gamma, beta})) {
         Saved s{x, gamma, beta, mean, var, eps};
@@ -130,7 +130,7 @@ std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy) {
         args.emplace(DNNL_ARG_SHIFT, plain_memory(ctx, s.beta));
         args.emplace(DNNL_ARG_DIFF_SHIFT, plain_memory(ctx, dbeta));
     }
-    p.bwd.execute(ctx.stream(), args);
+    p.bwd.execute(ctx.device().stream(), args);
     return {dx, dgamma, dbeta};
 }
 

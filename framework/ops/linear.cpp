@@ -4,7 +4,7 @@
 //   g = dy * act'(.) (computed from y),  dx = g w,  dw = g^T x,  db = sum over N of g.
 // Saves x, w and, with an activation, y. Primitives are built once per shape and activation,
 // the backward ones hinted by the forward descriptor, and reused.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 
@@ -69,12 +69,12 @@ Fused fused(const Attrs& attrs) {
 dnnl::eltwise_backward activation_backward(Context& ctx, const Fused& f, const dnnl::memory::desc& y_md) {
     using namespace dnnl;
     algorithm alg = activations[f.activation].backward_from_dst;
-    eltwise_forward::primitive_desc hint({prop_kind::forward_training, alg, y_md, f.alpha, 0.0f}, ctx.engine());
-    return eltwise_backward(eltwise_backward::primitive_desc({alg, y_md, y_md, f.alpha, 0.0f}, ctx.engine(), hint));
+    eltwise_forward::primitive_desc hint({prop_kind::forward_training, alg, y_md, f.alpha, 0.0f}, ctx.device().engine());
+    return eltwise_backward(eltwise_backward::primitive_desc({alg, y_md, y_md, f.alpha, 0.0f}, ctx.device().engine(), hint));
 }
 
 LinearPrimitives& primitives(Context& ctx, const Shape& x, const Shape& w, const Fused& f) {
-    return ctx.primitives().get<LinearPrimitives>(cache_key(name, {x, w}, {double(f.activation), f.alpha}), [&] {
+    return ctx.device().primitives().get<LinearPrimitives>(cache_key(name, {x, w}, {double(f.activation), f.alpha}), [&] {
         using namespace dnnl;
         auto x_md = plain_desc(x), w_md = plain_desc(w), b_md = plain_desc({w[0]});
         auto y_md = plain_desc({x[0], w[0]});
@@ -85,9 +85,9 @@ LinearPrimitives& primitives(Context& ctx, const Shape& x, const Shape& w, const
             attr.set_post_ops(ops);
         }
         inner_product_forward::primitive_desc fwd_pd(
-            {prop_kind::forward_training, x_md, w_md, b_md, y_md}, attr, ctx.engine());
-        inner_product_backward_data::primitive_desc bd_pd({x_md, w_md, y_md}, ctx.engine(), fwd_pd);
-        inner_product_backward_weights::primitive_desc bw_pd({x_md, w_md, b_md, y_md}, ctx.engine(),
+            {prop_kind::forward_training, x_md, w_md, b_md, y_md}, attr, ctx.device().engine());
+        inner_product_backward_data::primitive_desc bd_pd({x_md, w_md, y_md}, ctx.device().engine(), fwd_pd);
+        inner_product_backward_weights::primitive_desc bw_pd({x_md, w_md, b_md, y_md}, ctx.device().engine(),
                                                               fwd_pd);
         return LinearPrimitives{fwd_pd, inner_product_forward(fwd_pd), bd_pd,
                                 inner_product_backward_data(bd_pd), bw_pd,
@@ -101,7 +101,7 @@ std::vector<Tensor> backward(Context& ctx, const Tensor& x, const Tensor& w, boo
     LinearPrimitives& p = primitives(ctx, x.shape(), w.shape(), f);
     if (f.activation != 0) {  // through the activation first: dy becomes the pre-activation grad
         Tensor pre = ctx.empty(DType::f32, y.shape());
-        p.activation_bwd.execute(ctx.stream(), {{DNNL_ARG_DST, plain_memory(ctx, y)},
+        p.activation_bwd.execute(ctx.device().stream(), {{DNNL_ARG_DST, plain_memory(ctx, y)},
                                                 {DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
                                                 {DNNL_ARG_DIFF_SRC, plain_memory(ctx, pre)}});
         dy = pre;
@@ -109,13 +109,13 @@ std::vector<Tensor> backward(Context& ctx, const Tensor& x, const Tensor& w, boo
     Tensor dx, dw, db;
     if (x.requires_grad()) {
         dx = ctx.empty(DType::f32, x.shape());
-        p.bwd_data.execute(ctx.stream(), {{DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
+        p.bwd_data.execute(ctx.device().stream(), {{DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
                                           {DNNL_ARG_WEIGHTS, plain_memory(ctx, w)},
                                           {DNNL_ARG_DIFF_SRC, plain_memory(ctx, dx)}});
     }
     dw = ctx.empty(DType::f32, w.shape());
     db = ctx.empty(DType::f32, {w.dim(0)});
-    p.bwd_weights.execute(ctx.stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x)},
+    p.bwd_weights.execute(ctx.device().stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x)},
                                          {DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
                                          {DNNL_ARG_DIFF_WEIGHTS, plain_memory(ctx, dw)},
                                          {DNNL_ARG_DIFF_BIAS, plain_memory(ctx, db)}});
@@ -131,7 +131,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     LinearPrimitives& p = primitives(ctx, x.shape(), w.shape(), f);
     Tensor bias = b.defined() ? b : ctx.zeros(DType::f32, {w.dim(0)});
     Tensor y = ctx.empty(DType::f32, {x.dim(0), w.dim(0)});
-    p.fwd.execute(ctx.stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x)},
+    p.fwd.execute(ctx.device().stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x)},
                                  {DNNL_ARG_WEIGHTS, plain_memory(ctx, w)},
                                  {DNNL_ARG_BIAS, plain_memory(ctx, bias)},
                                  {DNNL_ARG_DST, plain_memory(ctx, y)}});

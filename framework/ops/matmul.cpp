@@ -3,7 +3,7 @@
 //   batch: then a is one [B*M, K] matrix, which also sums db over the batch.
 //   da = dy b^T,  db = a^T dy. Saves a and b; the transposes are strided descriptors over their
 // data, never copies. Not PyTorch's broadcasting of batch dims nor its rank-1 operands.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 
@@ -60,10 +60,10 @@ memory::desc matrices(int64_t batch, int64_t rows, int64_t cols, bool transposed
 }
 
 MatmulPrimitives& primitives(Context& ctx, const MatmulDims& d) {
-    return ctx.primitives().get<MatmulPrimitives>(
+    return ctx.device().primitives().get<MatmulPrimitives>(
         cache_key(name, {{d.batch, d.m, d.k, d.n}}), [&] {
             const int64_t B = d.batch, M = d.m, K = d.k, N = d.n;
-            auto e = ctx.engine();
+            auto e = ctx.device().engine();
             dnnl::matmul::primitive_desc fwd(
                 {matrices(B, M, K), matrices(B, K, N), matrices(B, M, N)}, e);
             dnnl::matmul::primitive_desc bwd_a(
@@ -84,7 +84,7 @@ Tensor result(Context& ctx, const Shape& shape, const MatmulDims& d) {
 void run(Context& ctx, dnnl::matmul& p, const Tensor& src, const memory::desc& src_md,
          const Tensor& weights, const memory::desc& weights_md, const Tensor& dst,
          const memory::desc& dst_md) {
-    p.execute(ctx.stream(), {{DNNL_ARG_SRC, plain_memory(ctx, src, src_md)},
+    p.execute(ctx.device().stream(), {{DNNL_ARG_SRC, plain_memory(ctx, src, src_md)},
                              {DNNL_ARG_WEIGHTS, plain_memory(ctx, weights, weights_md)},
                              {DNNL_ARG_DST, plain_memory(ctx, dst, dst_md)}});
 }

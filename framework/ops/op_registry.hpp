@@ -4,7 +4,7 @@
 // backward and registers itself with one line in builtin_ops.cpp.
 #pragma once
 
-#include "runtime/context.hpp"
+#include "autograd/context.hpp"
 #include "tensor/tensor.hpp"
 
 #include <map>

@@ -70,11 +70,11 @@ dnnl::memory::desc plain_desc(const Shape& shape, DType dtype) {
 }
 
 dnnl::memory plain_memory(Context& ctx, const Tensor& t) {
-    return dnnl::memory(plain_desc(t.shape(), t.dtype()), ctx.engine(), t.raw());
+    return dnnl::memory(plain_desc(t.shape(), t.dtype()), ctx.device().engine(), t.raw());
 }
 
 dnnl::memory plain_memory(Context& ctx, const Tensor& t, const dnnl::memory::desc& desc) {
-    return dnnl::memory(desc, ctx.engine(), t.raw());
+    return dnnl::memory(desc, ctx.device().engine(), t.raw());
 }
 
 Tensor scratch_tensor(Context& ctx, std::size_t bytes) {
@@ -89,8 +89,8 @@ dnnl::reorder& cached_reorder(Context& ctx, const dnnl::memory::desc& from, cons
     std::string key = "reorder|";
     key.append(reinterpret_cast<const char*>(&from.data), sizeof(from.data));
     key.append(reinterpret_cast<const char*>(&to.data), sizeof(to.data));
-    return ctx.primitives().get<dnnl::reorder>(key, [&] {
-        return dnnl::reorder(dnnl::reorder::primitive_desc(ctx.engine(), from, ctx.engine(), to));
+    return ctx.device().primitives().get<dnnl::reorder>(key, [&] {
+        return dnnl::reorder(dnnl::reorder::primitive_desc(ctx.device().engine(), from, ctx.device().engine(), to));
     });
 }
 
@@ -101,9 +101,9 @@ dnnl::memory in_layout(Context& ctx, const dnnl::memory& user, const dnnl::memor
     if (user.get_desc() == want) return user;
     Tensor buffer = scratch_tensor(ctx, want.get_size());
     scratch.push_back(buffer);
-    dnnl::memory converted(want, ctx.engine(), buffer.raw());
+    dnnl::memory converted(want, ctx.device().engine(), buffer.raw());
     dnnl::memory source = user;  // execute() takes non-const handles
-    cached_reorder(ctx, user.get_desc(), want).execute(ctx.stream(), source, converted);
+    cached_reorder(ctx, user.get_desc(), want).execute(ctx.device().stream(), source, converted);
     return converted;
 }
 
@@ -112,13 +112,13 @@ dnnl::memory out_layout(Context& ctx, const dnnl::memory& user, const dnnl::memo
     if (user.get_desc() == have) return user;
     Tensor buffer = scratch_tensor(ctx, have.get_size());
     scratch.push_back(buffer);
-    return dnnl::memory(have, ctx.engine(), buffer.raw());
+    return dnnl::memory(have, ctx.device().engine(), buffer.raw());
 }
 
 void finish_out(Context& ctx, const dnnl::memory& computed, const dnnl::memory& user) {
     if (computed.get_data_handle() == user.get_data_handle()) return;
     dnnl::memory source = computed, target = user;  // execute() takes non-const handles
-    cached_reorder(ctx, computed.get_desc(), user.get_desc()).execute(ctx.stream(), source, target);
+    cached_reorder(ctx, computed.get_desc(), user.get_desc()).execute(ctx.device().stream(), source, target);
 }
 
 }  // namespace chimera

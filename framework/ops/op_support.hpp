@@ -3,7 +3,7 @@
 // primitive prefers another layout). Not any op's maths.
 #pragma once
 
-#include "runtime/context.hpp"
+#include "autograd/context.hpp"
 #include "tensor/shape_error.hpp"
 #include "tensor/tensor.hpp"
 

@@ -2,7 +2,7 @@
 // negative counting from the end); transpose(x, axis0 = -2, axis1 = -1) swaps two dims.
 // Both copy into a new contiguous tensor (tensors have no strides), f32 or i32. Save nothing
 // but the permutation; backward permutes the gradient by its inverse.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 

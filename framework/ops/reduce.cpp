@@ -1,7 +1,7 @@
 // sum and mean of a float32 tensor over axes:  x[...] -> y, attributes (keepdim, axis...).
 // No axes reduces everything to a scalar (shape [] unless keepdim). Backward repeats the
 // gradient over the reduced axes (divided by their element count for mean).
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/broadcast.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"

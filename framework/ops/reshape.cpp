@@ -1,7 +1,7 @@
 // reshape(x, dims...) -> y with the same elements in a new shape (one dim may be -1, inferred);
 // flatten(x, start_axis=1) -> y merging every dimension from start_axis on.
 // Both copy nothing forward (views of the same storage); backward reshapes the gradient back.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 

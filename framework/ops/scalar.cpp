@@ -3,7 +3,7 @@
 // (0 when p = 0, as PyTorch). For non-integer p, x^p is NaN where x < 0 and the gradient is
 // infinite at x = 0 when p < 1, so only inputs > 0 are differentiable there. Not tensor-tensor
 // arithmetic (binary.cpp). Saves c for mul_scalar, x and p for pow_scalar, nothing otherwise.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 

@@ -2,7 +2,7 @@
 // Python: negative start/stop count from the end, both are clamped to [0, n], step >= 1, and an
 // empty range gives a size-0 dim. f32 or i32; copies. Saves x's shape and the range; backward
 // scatters the gradient into zeros of x's shape. Not negative steps.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 

@@ -4,7 +4,7 @@
 // (sums over the axis; the max shift keeps large x finite). One family in one file: the two
 // differ only in the oneDNN primitive. x is seen as [outer, D, inner] (or [outer, D] when the
 // axis is last). Saves y: both backwards are computed from the output.
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
 
@@ -51,12 +51,12 @@ Shape around_axis(const Shape& x, int axis) {
 
 template <class Kind>
 Primitives<Kind>& primitives(Context& ctx, const Shape& view) {
-    return ctx.primitives().get<Primitives<Kind>>(cache_key(Kind::name, {view}), [&] {
+    return ctx.device().primitives().get<Primitives<Kind>>(cache_key(Kind::name, {view}), [&] {
         using Fwd = typename Kind::Forward;
         using Bwd = typename Kind::Backward;
         auto md = plain_desc(view);
-        typename Fwd::primitive_desc fwd_pd({dnnl::prop_kind::forward_training, md, 1}, ctx.engine());
-        typename Bwd::primitive_desc bwd_pd({md, md, 1}, ctx.engine(), fwd_pd);
+        typename Fwd::primitive_desc fwd_pd({dnnl::prop_kind::forward_training, md, 1}, ctx.device().engine());
+        typename Bwd::primitive_desc bwd_pd({md, md, 1}, ctx.device().engine(), fwd_pd);
         return Primitives<Kind>{Fwd(fwd_pd), Bwd(bwd_pd)};
     });
 }
@@ -73,7 +73,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     Shape view = around_axis(x.shape(), axis);
     Primitives<Kind>& p = primitives<Kind>(ctx, view);
     auto md = plain_desc(view);
-    p.fwd.execute(ctx.stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x, md)},
+    p.fwd.execute(ctx.device().stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x, md)},
                                  {DNNL_ARG_DST, plain_memory(ctx, y, md)}});
     if (needs_grad(ctx, {x})) {
         record_op(ctx, Kind::name, {x}, {y}, [y, view](Context& c, const std::vector<Tensor>& g) {
@@ -88,7 +88,7 @@ std::vector<Tensor> backward(Context& ctx, const Tensor& y, const Shape& view, c
     Primitives<Kind>& p = primitives<Kind>(ctx, view);
     auto md = plain_desc(view);
     Tensor dx = ctx.empty(DType::f32, y.shape());
-    p.bwd.execute(ctx.stream(), {{DNNL_ARG_DST, plain_memory(ctx, y, md)},
+    p.bwd.execute(ctx.device().stream(), {{DNNL_ARG_DST, plain_memory(ctx, y, md)},
                                  {DNNL_ARG_DIFF_DST, plain_memory(ctx, dy, md)},
                                  {DNNL_ARG_DIFF_SRC, plain_memory(ctx, dx, md)}});
     return {dx};

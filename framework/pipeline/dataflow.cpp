@@ -105,7 +105,7 @@ void Dataflow::check_references() const {
 void Dataflow::index_writers() {
     for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
         const NodeSpec& n = spec_.nodes[i];
-        owner_.push_back(n.share.empty() ? i : static_cast<std::size_t>(spec_.find_node(n.share) - spec_.nodes.data()));
+        owner_.push_back(n.share.empty() ? i : spec_.node_index(n.share));
         for (const auto& [port, tensor] : n.out) {
             YamlPlace at{spec_.file, "nodes." + n.name + ".out." + port};
             if (sources_.count(tensor))
@@ -220,7 +220,7 @@ void Dataflow::check_every_node_used() const {
     std::vector<std::size_t> used = nodes_for(targets, {});
     std::set<std::size_t> used_set(used.begin(), used.end());
     for (const auto& l : spec_.losses)  // a weight penalty's nodes count as used
-        for (const auto& name : l.params) used_set.insert(static_cast<std::size_t>(spec_.find_node(name) - spec_.nodes.data()));
+        for (const auto& name : l.params) used_set.insert(spec_.node_index(name));
     if (spec_.generate.present) {
         // What generation draws counts as used: the prior's decoders have no loss of their own.
         const GenerateSpec& g = spec_.generate;

@@ -7,7 +7,7 @@
 #include "pipeline/yaml_source.hpp"
 #include "plugin/component_config.hpp"
 #include "tensor/shape_error.hpp"
-#include "train/checkpoint.hpp"
+#include "run/model_state.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -29,23 +29,6 @@ YAML::Node merge_options(const YAML::Node& shared, const YAML::Node& own) {
 
 }  // namespace
 
-EvalMode::EvalMode(Context& ctx) : ctx_(ctx), grad_(ctx.grad_enabled()), training_(ctx.training()) {
-    ctx.set_grad_enabled(false);
-    ctx.set_training(false);
-}
-
-EvalMode::~EvalMode() {
-    ctx_.set_grad_enabled(grad_);
-    ctx_.set_training(training_);
-}
-
-EvalScope::EvalScope(Context& ctx, std::optional<uint64_t> reseed)
-    : ctx_(ctx), seed_(ctx.seed()), streams_(ctx.streams_used()), mode_(ctx) {
-    if (reseed) ctx.set_random_state(*reseed, 0);
-}
-
-EvalScope::~EvalScope() { ctx_.set_random_state(seed_, streams_); }
-
 Pipeline::Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& ctx, const OpRegistry& ops,
                    const std::filesystem::path& data_dir)
     : spec_(std::move(spec)), registry_(registry), ctx_(ctx), ops_(ops) {
@@ -63,20 +46,16 @@ Pipeline::Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& c
         const OptimizerSpec& o = spec_.optimizers[k];
         NamedTensors group;
         for (const auto& name : o.nodes) {
-            std::size_t owner = dataflow_->owner(static_cast<std::size_t>(spec_.find_node(name) - spec_.nodes.data()));
+            std::size_t owner = dataflow_->owner(spec_.node_index(name));
             for (const Tensor& p : ctx_.parameters().under(spec_.nodes[owner].name)) group.emplace_back(p.name(), p);
         }
         if (group.empty())
-            fail_at(o.node["nodes"], "optimizers." + o.name + ".nodes", "these nodes have no parameters to optimise");
+            yaml_fail(o.node["nodes"], {spec_.file, "optimizers." + o.name + ".nodes"}, "these nodes have no parameters to optimise");
         optimizers_[k]->attach(group);
     }
 }
 
 Pipeline::~Pipeline() = default;
-
-void Pipeline::fail_at(const YAML::Node& node, const std::string& path, const std::string& what) const {
-    throw ConfigError(yaml_where(node, spec_.file, path) + ": " + what);
-}
 
 const ComponentInfo& Pipeline::resolve(const std::string& component, const std::vector<chm_kind>& kinds,
                                        const YAML::Node& node, const std::string& path) const {
@@ -88,7 +67,7 @@ const ComponentInfo& Pipeline::resolve(const std::string& component, const std::
         if (!kind || std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) {
             std::vector<std::string> allowed;
             for (chm_kind k : kinds) allowed.push_back(kind_name(k));
-            fail_at(node, path, "'" + component.substr(0, slash) + "' is not a kind that can be used here (use " + join(allowed, " or ") + ")");
+            yaml_fail(node, {spec_.file, path}, "'" + component.substr(0, slash) + "' is not a kind that can be used here (use " + join(allowed, " or ") + ")");
         }
         wanted = {*kind};
         name = component.substr(slash + 1);
@@ -98,12 +77,12 @@ const ComponentInfo& Pipeline::resolve(const std::string& component, const std::
         if (const ComponentInfo* c = registry_.find(k, name)) found.push_back(c);
     if (found.size() == 1) return *found.front();
     if (found.size() > 1)
-        fail_at(node, path, "'" + name + "' is both " + kind_name(found[0]->kind) + "/" + name + " and " +
+        yaml_fail(node, {spec_.file, path}, "'" + name + "' is both " + kind_name(found[0]->kind) + "/" + name + " and " +
                                 kind_name(found[1]->kind) + "/" + name + "; write which one, e.g. " + kind_name(found[0]->kind) + "/" + name);
     std::vector<std::string> candidates;
     for (const ComponentInfo* c : registry_.components())
         if (std::find(wanted.begin(), wanted.end(), c->kind) != wanted.end()) candidates.push_back(c->name);
-    fail_at(node, path, "no plugin provides " + (slash == std::string::npos ? std::string("'") : kind_name(wanted[0]) + " '") + name +
+    yaml_fail(node, {spec_.file, path}, "no plugin provides " + (slash == std::string::npos ? std::string("'") : kind_name(wanted[0]) + " '") + name +
                             "'." + did_you_mean(name, candidates) + " Available: " + (candidates.empty() ? "none" : join(candidates)) +
                             " (chimera plugins lists them, and where they were searched for)");
 }
@@ -117,12 +96,11 @@ std::unique_ptr<ComponentInstance> Pipeline::instantiate(const ComponentInfo& in
     } catch (const PluginError& e) {
         // A plugin refusing its options is a problem of the pipeline file, one failing to read
         // a file a problem of the data: both belong where the component is configured.
-        const std::string where = yaml_where(written.IsDefined() && !written.IsNull() ? written : options, spec_.file, path);
-        const std::string what = e.what();
-        if (what.find("create failed (" + status_name(CHM_ERR_IO) + ")") != std::string::npos)
-            throw DataError(where + ": " + what);
-        for (chm_status s : {CHM_ERR_INVALID_ARGUMENT, CHM_ERR_NOT_FOUND, CHM_ERR_TYPE})
-            if (what.find("create failed (" + status_name(s) + ")") != std::string::npos) throw ConfigError(where + ": " + what);
+        const YAML::Node& at = written.IsDefined() && !written.IsNull() ? written : options;
+        const std::optional<chm_status> status = e.method() == "create" ? e.status() : std::nullopt;
+        if (status == CHM_ERR_IO) throw DataError(yaml_where(at, {spec_.file, path}) + ": " + e.what());
+        if (status == CHM_ERR_INVALID_ARGUMENT || status == CHM_ERR_NOT_FOUND || status == CHM_ERR_TYPE)
+            yaml_fail(at, {spec_.file, path}, e.what());
         throw;
     }
 }
@@ -146,7 +124,7 @@ void Pipeline::make_data() {
         auto held = d.validation.holdout >= 1 ? static_cast<int64_t>(d.validation.holdout)
                                               : static_cast<int64_t>(d.validation.holdout * static_cast<double>(n));
         if (held < 1 || held >= n)
-            fail_at(d.validation.node["holdout"], "data.validation.holdout",
+            yaml_fail(d.validation.node["holdout"], {spec_.file, "data.validation.holdout"},
                     "holds out " + std::to_string(held) + " of the " + std::to_string(n) + " training examples; leave at least one on each side");
         validation_ = DataSplit{train_.loader, std::vector<int64_t>(train_.indices.end() - held, train_.indices.end())};
         train_.indices.resize(static_cast<std::size_t>(n - held));
@@ -161,11 +139,11 @@ void Pipeline::make_data() {
         for (std::size_t k = 0; same && k < f.size(); ++k)
             same = f[k].name == fields_[k].name && f[k].dtype == fields_[k].dtype && f[k].shape == fields_[k].shape;
         if (!same)
-            fail_at(d.node, "data", std::string("the ") + (s == &test_ ? "test" : "validation") +
+            yaml_fail(d.node, {spec_.file, "data"}, std::string("the ") + (s == &test_ ? "test" : "validation") +
                                         " split's fields differ from the training split's (names, types or shapes)");
     }
     if (train_.indices.size() < static_cast<std::size_t>(d.batch_size))
-        fail_at(d.node, "data", "the training split has " + std::to_string(train_.indices.size()) +
+        yaml_fail(d.node, {spec_.file, "data"}, "the training split has " + std::to_string(train_.indices.size()) +
                                     " examples, fewer than one batch of " + std::to_string(d.batch_size));
 }
 
@@ -174,7 +152,7 @@ void Pipeline::check_modality_masks() const {
         if (m.mask.empty()) continue;
         for (const FieldInfo& f : fields_)
             if (f.name == m.mask && (f.dtype != DType::f32 || !(f.shape.empty() || f.shape == Shape{1})))
-                fail_at(m.node["mask"], "generate.modalities." + m.name + ".mask",
+                yaml_fail(m.node["mask"], {spec_.file, "generate.modalities." + m.name + ".mask"},
                         "'" + m.mask + "' is " + dtype_name(f.dtype) + " " + shape_text(f.shape) +
                             " per example; a presence mask is one float32 per example (1 present, 0 absent)");
     }
@@ -266,25 +244,11 @@ void Pipeline::dry_run(int64_t batch) {
 
 void Pipeline::load_initial_parameters(std::size_t node) {
     const NodeSpec& n = spec_.nodes[node];
-    const std::filesystem::path dir = n.init_from.run;
-    const std::string where = yaml_where(n.node["init_from"], spec_.file, "nodes." + n.name + ".init_from");
-    if (!has_checkpoint(dir)) throw DataError(where + ": " + dir.string() + " holds no checkpoint (train that pipeline first)");
-    Checkpoint c = load_checkpoint(dir, ctx_.pool());
-    // The source's tensors, renamed from its node to this one.
-    NamedTensorList source;
-    const std::string from = n.init_from.node + ".";
-    for (const auto& [name, t] : c.tensors.tensors)
-        for (const char* kind : {"param/", "buffer/"})
-            if (name.rfind(std::string(kind) + from, 0) == 0)
-                source.emplace_back(std::string(kind) + n.name + "." + name.substr(std::strlen(kind) + from.size()), t);
-    if (source.empty())
-        throw DataError(where + ": " + c.file.string() + " has no parameters of a node '" + n.init_from.node + "'");
-    NamedTensorList targets;
-    for (const Tensor& p : ctx_.parameters().under(n.name)) targets.emplace_back("param/" + p.name(), p);
-    for (const Tensor& b : ctx_.parameters().buffers())
-        if (b.name().rfind(n.name + ".", 0) == 0) targets.emplace_back("buffer/" + b.name(), b);
+    const RunDirectory from(n.init_from.run);
+    const std::string where = yaml_where(n.node["init_from"], {spec_.file, "nodes." + n.name + ".init_from"});
+    if (!from.has_checkpoint()) throw DataError(where + ": " + from.path().string() + " holds no checkpoint (train that pipeline first)");
     try {
-        restore_tensors(source, targets, c.file.string());
+        load_node(from, n.init_from.node, n.name, ctx_.parameters(), ctx_.device().pool());
     } catch (const DataError& e) {
         throw DataError(where + ": " + e.what());
     }
@@ -314,16 +278,16 @@ void Pipeline::run_nodes(TensorMap& values, const std::vector<std::size_t>& node
             if (recorded && !recorded->count(i)) frozen = std::make_unique<NoGradGuard>(ctx_);
             outputs = node_instance(i).forward(inputs);
         } catch (const PluginError& e) {
-            throw ConfigError(yaml_where(n.node, spec_.file, "nodes." + n.name) + ": node '" + n.name + "' failed: " + e.what());
+            yaml_fail(n.node, {spec_.file, "nodes." + n.name}, "node '" + n.name + "' failed: " + e.what());
         } catch (const ShapeError& e) {
-            throw ConfigError(yaml_where(n.node, spec_.file, "nodes." + n.name) + ": node '" + n.name + "' failed: " + e.what());
+            yaml_fail(n.node, {spec_.file, "nodes." + n.name}, "node '" + n.name + "' failed: " + e.what());
         }
         for (const auto& [port, tensor] : n.out) {
             auto it = std::find_if(outputs.begin(), outputs.end(), [&](const auto& o) { return o.first == port; });
             if (it == outputs.end()) {
                 std::vector<std::string> given;
                 for (const auto& o : outputs) given.push_back(o.first);
-                fail_at(n.node["out"][port], "nodes." + n.name + ".out." + port,
+                yaml_fail(n.node["out"][port], {spec_.file, "nodes." + n.name + ".out." + port},
                         "node '" + n.name + "' has no output '" + port + "'." + did_you_mean(port, given) +
                             " Its outputs: " + (given.empty() ? "none" : join(given)));
             }
@@ -337,7 +301,7 @@ Pipeline::LossResult Pipeline::run_loss(const TensorMap& values, std::size_t ind
     NamedTensors inputs;
     for (const auto& [port, tensor] : l.in) inputs.emplace_back(port, value_of(values, tensor, l.node, "losses." + l.name));
     for (const auto& node : l.params) {
-        NamedTensors params = node_parameters(static_cast<std::size_t>(spec_.find_node(node) - spec_.nodes.data()));
+        NamedTensors params = node_parameters(spec_.node_index(node));
         for (auto& p : params)
             if (p.second.requires_grad()) inputs.push_back(p);
     }
@@ -345,7 +309,7 @@ Pipeline::LossResult Pipeline::run_loss(const TensorMap& values, std::size_t ind
     try {
         outputs = losses_[index]->forward(inputs);
     } catch (const PluginError& e) {
-        throw ConfigError(yaml_where(l.node, spec_.file, "losses." + l.name) + ": loss '" + l.name + "' failed: " + e.what());
+        yaml_fail(l.node, {spec_.file, "losses." + l.name}, "loss '" + l.name + "' failed: " + e.what());
     }
     LossResult result;
     for (const auto& [name, t] : outputs) {
@@ -353,7 +317,7 @@ Pipeline::LossResult Pipeline::run_loss(const TensorMap& values, std::size_t ind
         else if (t.numel() == 1 && t.dtype() == DType::f32) result.extras.emplace_back(l.name + "/" + name, t.data<float>()[0]);
     }
     if (!result.loss.defined() || result.loss.numel() != 1)
-        fail_at(l.node, "losses." + l.name, "loss '" + l.name + "' did not produce a one-element output named 'loss'");
+        yaml_fail(l.node, {spec_.file, "losses." + l.name}, "loss '" + l.name + "' did not produce a one-element output named 'loss'");
     return result;
 }
 
@@ -361,7 +325,7 @@ Tensor Pipeline::value_of(const TensorMap& values, const std::string& tensor, co
                           const std::string& path) const {
     auto it = values.find(tensor);
     if (it == values.end())
-        fail_at(node, path, "needs '" + tensor + "', which is not available here" +
+        yaml_fail(node, {spec_.file, path}, "needs '" + tensor + "', which is not available here" +
                                 (dataflow_->is_data_field(tensor) ? " (it is a data field: generation provides only noise and conditions)" : ""));
     return it->second;
 }
@@ -384,13 +348,13 @@ NamedTensors Pipeline::node_parameters(std::size_t node) const {
 
 std::vector<std::size_t> Pipeline::loss_indices(const std::vector<std::string>& names) const {
     std::vector<std::size_t> out;
-    for (const auto& n : names) out.push_back(static_cast<std::size_t>(spec_.find_loss(n) - spec_.losses.data()));
+    for (const auto& n : names) out.push_back(spec_.loss_index(n));
     return out;
 }
 
 std::vector<std::size_t> Pipeline::optimizer_indices(const std::vector<std::string>& names) const {
     std::vector<std::size_t> out;
-    for (const auto& n : names) out.push_back(static_cast<std::size_t>(spec_.find_optimizer(n) - spec_.optimizers.data()));
+    for (const auto& n : names) out.push_back(spec_.optimizer_index(n));
     return out;
 }
 

@@ -5,11 +5,11 @@
 // loop (train/trainer.hpp) nor files (checkpoints, grids).
 #pragma once
 
+#include "autograd/modes.hpp"
 #include "pipeline/dataflow.hpp"
 #include "pipeline/pipeline_spec.hpp"
 #include "plugin/component_instance.hpp"
 #include "plugin/plugin_registry.hpp"
-#include "runtime/context.hpp"
 
 #include <filesystem>
 #include <map>
@@ -30,35 +30,6 @@ struct DataSplit {
     const ComponentInstance* loader = nullptr;
     std::vector<int64_t> indices;
     bool present() const { return loader != nullptr; }
-};
-
-// Evaluation mode (no gradients, training flag off) for a scope, restoring the gradient mode and
-// training flag on exit. Random numbers go on from where they are: consecutive scopes draw anew.
-class EvalMode {
-public:
-    explicit EvalMode(Context& ctx);
-    ~EvalMode();
-    EvalMode(const EvalMode&) = delete;
-    EvalMode& operator=(const EvalMode&) = delete;
-
-private:
-    Context& ctx_;
-    bool grad_, training_;
-};
-
-// EvalMode that also restores the random state on exit. With `reseed`, random numbers inside
-// come from stream 0 of that seed, so the same seed gives the same samples.
-class EvalScope {
-public:
-    explicit EvalScope(Context& ctx, std::optional<uint64_t> reseed = std::nullopt);
-    ~EvalScope();
-    EvalScope(const EvalScope&) = delete;
-    EvalScope& operator=(const EvalScope&) = delete;
-
-private:
-    Context& ctx_;
-    uint64_t seed_, streams_;
-    EvalMode mode_;
 };
 
 class Pipeline {
@@ -135,7 +106,6 @@ private:
     void load_initial_parameters(std::size_t node);
     // values[tensor], or a ConfigError naming who needed it.
     Tensor value_of(const TensorMap& values, const std::string& tensor, const YAML::Node& node, const std::string& path) const;
-    [[noreturn]] void fail_at(const YAML::Node& node, const std::string& path, const std::string& what) const;
 
     PipelineSpec spec_;
     const PluginRegistry& registry_;

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <set>
+#include <stdexcept>
 
 namespace chimera {
 
@@ -134,21 +135,6 @@ std::vector<NodeSpec> read_nodes(const YAML::Node& root, const std::string& file
     return nodes;
 }
 
-LossWarmup read_warmup(const YAML::Node& loss, const YamlPlace& place) {
-    LossWarmup w;
-    if (!has_key(loss, "warmup")) return w;
-    YAML::Node n = loss["warmup"];
-    YamlPlace at = place.child("warmup");
-    check_keys(n, {"steps", "start", "period"}, at.file, at.path);
-    w.steps = read_int(n, "steps", at, std::nullopt, 1);
-    w.start = read_real(n, "start", at, 0.0, 0.0);
-    if (w.start > 1) yaml_fail(n["start"], at.child("start"), "the starting fraction of the weight must be at most 1");
-    w.period = read_int(n, "period", at, 0, 0);
-    if (w.period > 0 && w.period < w.steps)
-        yaml_fail(n["period"], at.child("period"), "a period shorter than the warm-up's steps never reaches the full weight");
-    return w;
-}
-
 std::vector<LossSpec> read_losses(const YAML::Node& root, const std::string& file) {
     std::vector<LossSpec> losses;
     read_named_section(root, "losses", file, [&](const std::string& name, const YAML::Node& n, const YamlPlace& at) {
@@ -160,7 +146,7 @@ std::vector<LossSpec> read_losses(const YAML::Node& root, const std::string& fil
         s.in = read_ports(n, "in", at);
         s.params = read_names(n, "params", at);
         s.weight = read_real(n, "weight", at, 1.0, 0.0);
-        s.warmup = read_warmup(n, at);
+        s.warmup = parse_loss_warmup(n, at);
         s.evaluate_only = read_bool(n, "evaluate_only", at, false);
         s.options = map_at(n, "options", at);
         if (s.in.empty() && s.params.empty())
@@ -273,7 +259,7 @@ std::vector<ModalitySpec> read_modalities(const YAML::Node& g, const std::string
         m.name = entry.first.Scalar();
         m.node = entry.second;
         const YamlPlace at = place.child(m.name);
-        // Commands name modalities in lists (--to a,b) and pairs (--from a=...); "all" is every one.
+        // Commands name modalities in lists (a,b) and pairs (a=...); "all" is every one.
         if (m.name.empty() || m.name == "all" || m.name.find_first_of(",= ") != std::string::npos)
             yaml_fail(entry.first, at, "'" + m.name + "' cannot name a modality (not 'all', and no ',', '=' or spaces)");
         if (!m.node.IsMap()) yaml_fail(m.node, at, "expected {field, mask, posterior, prior, activation}");
@@ -307,7 +293,7 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
         if (!g.from.empty())
             yaml_fail(g.node, place, "'reconstruct' needs 'reconstruction': the tensor decoded from '" + g.reconstruct +
                                          "' ('" + g.image + "' is decoded from the prior '" + g.from +
-                                         "'); for a run trained before, add --set generate.reconstruction=TENSOR");
+                                         "'); name it in generate.reconstruction (a command on a run trained before can set it)");
         g.reconstruction = g.image;
     }
     if (g.reconstruct.empty() && !g.reconstruction.empty())
@@ -371,12 +357,6 @@ void check_unique_names(const PipelineSpec& spec) {
 
 }  // namespace
 
-double warmup_factor(const LossWarmup& warmup, int64_t step) {
-    if (warmup.steps <= 0) return 1.0;
-    const int64_t s = warmup.period > 0 ? step % warmup.period : step;
-    return s >= warmup.steps ? 1.0 : warmup.start + (1.0 - warmup.start) * static_cast<double>(s) / static_cast<double>(warmup.steps);
-}
-
 const ModalitySpec* GenerateSpec::find_modality(const std::string& name) const {
     for (const auto& m : modalities)
         if (m.name == name) return &m;
@@ -398,6 +378,21 @@ const OptimizerSpec* PipelineSpec::find_optimizer(const std::string& name) const
         if (o.name == name) return &o;
     return nullptr;
 }
+
+namespace {
+
+template <class Item>
+std::size_t index_of(const std::vector<Item>& items, const std::string& name, const char* section) {
+    for (std::size_t i = 0; i < items.size(); ++i)
+        if (items[i].name == name) return i;
+    throw std::out_of_range(std::string(section) + ": no '" + name + "' (names are checked when the file is read)");
+}
+
+}  // namespace
+
+std::size_t PipelineSpec::node_index(const std::string& name) const { return index_of(nodes, name, "nodes"); }
+std::size_t PipelineSpec::loss_index(const std::string& name) const { return index_of(losses, name, "losses"); }
+std::size_t PipelineSpec::optimizer_index(const std::string& name) const { return index_of(optimizers, name, "optimizers"); }
 
 YAML::Node read_pipeline_yaml(const std::string& file, const std::vector<std::string>& overrides) {
     YAML::Node root = load_yaml_file(file);

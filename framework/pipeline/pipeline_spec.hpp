@@ -5,7 +5,7 @@
 #pragma once
 
 #include "tensor/shape.hpp"
-#include "train/lr_schedule.hpp"
+#include "pipeline/schedule_spec.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -58,16 +58,6 @@ struct NodeSpec {
     YAML::Node options;
     YAML::Node node;
 };
-
-// A loss weight that ramps up linearly from `start` times its value to its full value over
-// `steps` training steps (KL annealing), restarting every `period` steps when period > 0
-// (cyclical annealing). Validation and test use the full weight.
-struct LossWarmup {
-    int64_t steps = 0;  // 0: no warm-up
-    double start = 0.0;
-    int64_t period = 0;
-};
-double warmup_factor(const LossWarmup& warmup, int64_t step);
 
 struct LossSpec {
     std::string name;
@@ -174,10 +164,14 @@ struct PipelineSpec {
     const NodeSpec* find_node(const std::string& name) const;
     const LossSpec* find_loss(const std::string& name) const;
     const OptimizerSpec* find_optimizer(const std::string& name) const;
+    // The index of a name the checks have found in its section; std::out_of_range otherwise.
+    std::size_t node_index(const std::string& name) const;
+    std::size_t loss_index(const std::string& name) const;
+    std::size_t optimizer_index(const std::string& name) const;
 };
 
-// Reads `file`, applies --set overrides ("train.epochs=3") and expands ${VAR:-default} in
-// strings. Throws ConfigError / UsageError / DataError.
+// Reads `file`, applies overrides ("train.epochs=3") and expands ${VAR:-default} in
+// strings. Throws ConfigError, OverrideError or DataError.
 YAML::Node read_pipeline_yaml(const std::string& file, const std::vector<std::string>& overrides);
 
 // Checks and reads the whole structure. Throws ConfigError naming file:line:col and the path.

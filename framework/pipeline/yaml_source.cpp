@@ -3,48 +3,27 @@
 #include "core/host_error.hpp"
 #include "core/suggest.hpp"
 
-#include <fstream>
 
 namespace chimera {
-
-YAML::Node load_yaml_file(const std::string& file) {
-    std::ifstream in(file);
-    if (!in) throw DataError(file + ": cannot open the pipeline file");
-    try {
-        return YAML::Load(in);
-    } catch (const YAML::Exception& e) {
-        throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                          ": " + e.msg);
-    }
-}
-
-std::string yaml_where(const YAML::Node& node, const std::string& file, const std::string& path) {
-    // A node looked up under a missing key is invalid and has no mark: name the path alone.
-    YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
-    std::string p = "(" + (path.empty() ? std::string("top level") : path) + ")";
-    if (file.empty()) return p;
-    if (mark.is_null()) return file + " " + p;  // made in code or by --set: no place in the file
-    return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + " " + p;
-}
 
 void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& file,
                 const std::string& path) {
     if (!map.IsDefined() || map.IsNull()) return;
-    if (!map.IsMap()) throw ConfigError(yaml_where(map, file, path) + ": expected a map of key: value");
+    if (!map.IsMap()) yaml_fail(map, {file, path}, "expected a map of key: value");
     for (const auto& entry : map) {
         const std::string key = entry.first.Scalar();
         bool known = false;
         for (const auto& a : allowed) known = known || a == key;
         if (!known)
-            throw ConfigError(yaml_where(entry.first, file, path.empty() ? key : path + "." + key) + ": unknown key '" +
-                              key + "'." + did_you_mean(key, allowed) + " Accepted keys: " + join(allowed));
+            yaml_fail(entry.first, YamlPlace{file, path}.child(key),
+                      "unknown key '" + key + "'." + did_you_mean(key, allowed) + " Accepted keys: " + join(allowed));
     }
 }
 
 namespace {
 
-// A copy of `node` made in code, so that errors about it do not point into the --set text as if
-// it were the file (line 1, column 1).
+// A copy of `node` made in code, so that errors about it do not point into the override's text
+// as if it were the file (line 1, column 1).
 YAML::Node without_marks(const YAML::Node& node) {
     if (node.IsScalar()) return YAML::Node(node.Scalar());
     if (node.IsSequence()) {
@@ -65,19 +44,19 @@ YAML::Node without_marks(const YAML::Node& node) {
 void apply_override(YAML::Node& root, const std::string& assignment) {
     std::size_t eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0)
-        throw UsageError("--set '" + assignment + "': expected KEY.PATH=VALUE, e.g. --set train.epochs=3");
+        throw OverrideError(assignment, "expected KEY.PATH=VALUE", "train.epochs=3");
     std::string path = assignment.substr(0, eq);
     YAML::Node value;
     try {
         value = without_marks(YAML::Load(assignment.substr(eq + 1)));
     } catch (const YAML::Exception& e) {
-        throw UsageError("--set '" + assignment + "': the value is not YAML (" + e.msg + ")");
+        throw OverrideError(assignment, "the value is not YAML (" + e.msg + ")");
     }
     std::vector<std::string> keys;
     for (std::size_t start = 0;;) {
         std::size_t dot = path.find('.', start);
         std::string key = path.substr(start, dot == std::string::npos ? dot : dot - start);
-        if (key.empty()) throw UsageError("--set '" + assignment + "': empty key in '" + path + "'");
+        if (key.empty()) throw OverrideError(assignment, "empty key in '" + path + "'");
         keys.push_back(key);
         if (dot == std::string::npos) break;
         start = dot + 1;
@@ -87,19 +66,17 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     YAML::Node node = root;
     for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
         if (!node.IsMap())
-            throw UsageError("--set '" + assignment + "': '" + (i == 0 ? std::string("the top level") : keys[i - 1]) +
-                             "' is not a map");
+            throw OverrideError(assignment, "'" + (i == 0 ? std::string("the top level") : keys[i - 1]) + "' is not a map");
         YAML::Node child = node[keys[i]];
         if (!child.IsDefined() || child.IsNull()) node[keys[i]] = YAML::Node(YAML::NodeType::Map);
         node.reset(node[keys[i]]);
     }
     if (!node.IsMap())
-        throw UsageError("--set '" + assignment + "': '" + (keys.size() > 1 ? keys[keys.size() - 2] : path) +
-                         "' is not a map");
+        throw OverrideError(assignment, "'" + (keys.size() > 1 ? keys[keys.size() - 2] : path) + "' is not a map");
     node[keys.back()] = value;
 }
 
-std::string expand_variables(const std::string& text, const EnvLookup& lookup, const std::string& where) {
+std::string expand_variables(const std::string& text, const EnvLookup& lookup, const SourcePlace& where) {
     std::string out;
     std::size_t i = 0;
     while (i < text.size()) {
@@ -110,7 +87,7 @@ std::string expand_variables(const std::string& text, const EnvLookup& lookup, c
         }
         out += text.substr(i, open - i);
         std::size_t close = text.find('}', open);
-        if (close == std::string::npos) throw ConfigError(where + ": unterminated ${ in '" + text + "'");
+        if (close == std::string::npos) throw ConfigError(where, "unterminated ${ in '" + text + "'");
         std::string inner = text.substr(open + 2, close - open - 2);
         std::size_t dash = inner.find(":-");
         std::string name = inner.substr(0, dash);
@@ -118,7 +95,7 @@ std::string expand_variables(const std::string& text, const EnvLookup& lookup, c
         if (value && *value) out += value;
         else if (dash != std::string::npos) out += inner.substr(dash + 2);
         else
-            throw ConfigError(where + ": environment variable " + name + " is not set (write ${" + name +
+            throw ConfigError(where, "environment variable " + name + " is not set (write ${" + name +
                               ":-default} to give a default)");
         i = close + 1;
     }
@@ -128,7 +105,7 @@ std::string expand_variables(const std::string& text, const EnvLookup& lookup, c
 void expand_variables_in(YAML::Node root, const EnvLookup& lookup, const std::string& file, const std::string& path) {
     if (root.IsScalar()) {
         if (root.Scalar().find("${") != std::string::npos)
-            root = expand_variables(root.Scalar(), lookup, yaml_where(root, file, path));
+            root = expand_variables(root.Scalar(), lookup, yaml_place(root, {file, path}));
     } else if (root.IsMap()) {
         for (auto entry : root)
             expand_variables_in(entry.second, lookup, file,

@@ -1,10 +1,10 @@
-// What pipeline files need from YAML beyond yaml-cpp: loading a file with errors that name
-// file:line:column, strict maps whose unknown keys are errors that suggest the nearest key,
-// command-line overrides (--set a.b.c=value), and ${VAR} / ${VAR:-default} in strings.
-// Not the pipeline's own structure: that is the pipeline spec's job.
+// What pipeline files need from YAML beyond reading it (io/yaml_file.hpp): strict maps whose
+// unknown keys are errors that suggest the nearest key, overrides (a.b.c=value) laid over a
+// file, and ${VAR} / ${VAR:-default} in strings. Not the pipeline's own structure: that is the
+// pipeline spec's job.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include "io/yaml_file.hpp"
 
 #include <functional>
 #include <string>
@@ -12,28 +12,36 @@
 
 namespace chimera {
 
-// The parsed file. Throws ConfigError("<file>:<line>:<col>: <yaml-cpp's reason>") or a
-// DataError when the file cannot be read.
-YAML::Node load_yaml_file(const std::string& file);
-
-// "file:line:col (a.b.c)" for a node read from `file`, or "(a.b.c)" for one made in code.
-std::string yaml_where(const YAML::Node& node, const std::string& file, const std::string& path);
-
 // Throws ConfigError naming the first key of `map` that is not in `allowed`, with the nearest
 // allowed key and the full list. A null node passes (an empty section).
 void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& file,
                 const std::string& path);
 
+// An override that cannot be applied: the assignment as given, why, and an example of a good
+// one where that helps ("" otherwise).
+class OverrideError : public UsageError {
+public:
+    OverrideError(const std::string& assignment, const std::string& reason, const std::string& example = "")
+        : UsageError("override '" + assignment + "': " + reason + (example.empty() ? "" : ", e.g. " + example)),
+          assignment_(assignment), reason_(reason), example_(example) {}
+    const std::string& assignment() const noexcept { return assignment_; }
+    const std::string& reason() const noexcept { return reason_; }
+    const std::string& example() const noexcept { return example_; }
+
+private:
+    std::string assignment_, reason_, example_;
+};
+
 // Applies "a.b.c=value" to `root`, the value parsed as YAML ("3", "[1, 2]", "relu"), making
-// intermediate maps as needed. Throws UsageError for a malformed override or one that would
+// intermediate maps as needed. Throws OverrideError for a malformed override or one that would
 // index into a scalar or list.
 void apply_override(YAML::Node& root, const std::string& assignment);
 
 // Replaces ${NAME} and ${NAME:-default} in `text` using `lookup` (which returns nullptr for an
-// unset variable). Throws ConfigError naming `where` for an unset variable without a default or
-// an unterminated ${.
+// unset variable). Throws ConfigError at `where` for an unset variable without a default or an
+// unterminated ${.
 using EnvLookup = std::function<const char*(const std::string&)>;
-std::string expand_variables(const std::string& text, const EnvLookup& lookup, const std::string& where);
+std::string expand_variables(const std::string& text, const EnvLookup& lookup, const SourcePlace& where);
 
 // Expands variables in every string scalar of `root`, in place.
 void expand_variables_in(YAML::Node root, const EnvLookup& lookup, const std::string& file, const std::string& path = "");

@@ -1,16 +1,11 @@
 #include "pipeline/yaml_values.hpp"
 
 #include "core/host_error.hpp"
-#include "pipeline/yaml_source.hpp"
 #include "plugin/param_schema.hpp"
 
 #include <cmath>
 
 namespace chimera {
-
-void yaml_fail(const YAML::Node& node, const YamlPlace& place, const std::string& what) {
-    throw ConfigError(yaml_where(node, place.file, place.path) + ": " + what);
-}
 
 bool has_key(const YAML::Node& map, const std::string& key) {
     return map.IsMap() && map[key].IsDefined() && !map[key].IsNull();

@@ -4,7 +4,7 @@
 // Not key checking (yaml_source's check_keys) nor plugin options (component_config).
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include "io/yaml_file.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -12,17 +12,6 @@
 #include <vector>
 
 namespace chimera {
-
-// Where a value sits: the file it came from and its dotted YAML path.
-struct YamlPlace {
-    const std::string& file;
-    std::string path;
-    YamlPlace child(const std::string& key) const { return {file, path.empty() ? key : path + "." + key}; }
-    YamlPlace item(std::size_t k) const { return {file, path + "[" + std::to_string(k) + "]"}; }
-};
-
-// "file:line:col (path): what" for `node`.
-[[noreturn]] void yaml_fail(const YAML::Node& node, const YamlPlace& place, const std::string& what);
 
 bool has_key(const YAML::Node& map, const std::string& key);
 

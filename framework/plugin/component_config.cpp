@@ -1,20 +1,13 @@
 #include "plugin/component_config.hpp"
 
 #include "core/host_error.hpp"
+#include "io/yaml_file.hpp"
 #include "core/suggest.hpp"
 #include "plugin/param_schema.hpp"
 
 namespace chimera {
 
 namespace {
-
-std::string locate(const YAML::Node& node, const std::string& file, const std::string& path) {
-    YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
-    if (file.empty()) return path;
-    if (mark.is_null()) return file + " (" + path + ")";  // set on the command line or made in code
-    return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
-           " (" + path + ")";
-}
 
 std::string who(const ComponentInfo& c) { return kind_name(c.kind) + " '" + c.name + "'"; }
 
@@ -25,8 +18,7 @@ std::unique_ptr<chm_config> make_component_config(const ComponentInfo& component
                                                   const std::string& file,
                                                   const std::string& path) {
     if (options.IsDefined() && !options.IsNull() && !options.IsMap())
-        throw ConfigError(locate(options, file, path) + ": the options of " + who(component) +
-                          " must be a map of key: value");
+        yaml_fail(options, {file, path}, "the options of " + who(component) + " must be a map of key: value");
 
     if (options.IsMap()) {
         for (const auto& entry : options) {
@@ -34,12 +26,10 @@ std::unique_ptr<chm_config> make_component_config(const ComponentInfo& component
             std::string key_path = path.empty() ? key : path + "." + key;
             const ParamInfo* param = component.find_param(key);
             if (!param)
-                throw ConfigError(locate(entry.first, file, key_path) + ": unknown key '" + key +
-                                  "' for " + who(component) + "." +
-                                  did_you_mean(key, component.param_names()) +
-                                  " Accepted keys: " + join(component.param_names()));
-            if (auto why = check_param_value(*param, entry.second))
-                throw ConfigError(locate(entry.second, file, key_path) + ": " + *why);
+                yaml_fail(entry.first, {file, key_path},
+                          "unknown key '" + key + "' for " + who(component) + "." + did_you_mean(key, component.param_names()) +
+                              " Accepted keys: " + join(component.param_names()));
+            if (auto why = check_param_value(*param, entry.second)) yaml_fail(entry.second, {file, key_path}, *why);
         }
     }
 
@@ -48,9 +38,8 @@ std::unique_ptr<chm_config> make_component_config(const ComponentInfo& component
     for (const auto& param : component.params) {
         if (options.IsMap() && options[param.name].IsDefined()) continue;
         if (!param.default_text)
-            throw ConfigError(locate(options, file, path) + ": " + who(component) +
-                              " needs '" + param.name + "' (" + param_type_name(param.type) +
-                              ": " + param.doc + ")");
+            yaml_fail(options, {file, path},
+                      who(component) + " needs '" + param.name + "' (" + param_type_name(param.type) + ": " + param.doc + ")");
         config->add_default(param.name, YAML::Load(*param.default_text));
     }
     return config;

@@ -52,7 +52,7 @@ ComponentInstance::ComponentInstance(const ComponentInfo& component, const chm_c
         // Parameters made before the failure would otherwise be found by optimizers and
         // checkpoints, and block a retry under the same name.
         if (HostServices* services = services_of(component)) services->context.parameters().remove_under(name_);
-        throw PluginError(who() + ": create failed (" + status_name(status) + "): " + why);
+        throw PluginError(who(), "create", status, why);
     }
     handle_ = made;
 }
@@ -74,8 +74,7 @@ void ComponentInstance::invoke(const char* method, Call&& call) const {
         status = record_host_error(std::string(method) + " threw a C++ exception across the C ABI");
     }
     if (status != CHM_OK)
-        throw PluginError(who() + ": " + method + " failed (" + status_name(status) +
-                          "): " + take_plugin_error("no message given"));
+        throw PluginError(who(), method, status, take_plugin_error("no message given"));
 }
 
 namespace {

@@ -15,8 +15,6 @@
 
 namespace chimera {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-
 // One field of a loader's examples, as the host keeps it.
 struct FieldInfo {
     std::string name;

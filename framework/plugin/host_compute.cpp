@@ -90,8 +90,8 @@ chm_status make_state(const chm_host* host, const char* what, bool trainable, co
                                      "being created", CHM_ERR_INVALID_ARGUMENT);
         std::string full = s.creating + "." + name;
         ParameterStore& store = s.context.parameters();
-        Tensor t = trainable ? store.create(s.context, full, shape_of(rank, shape), init, a, b)
-                             : store.create_buffer(s.context, full, shape_of(rank, shape), init, a, b);
+        Tensor t = trainable ? store.create(full, shape_of(rank, shape), init, a, b)
+                             : store.create_buffer(full, shape_of(rank, shape), init, a, b);
         *out = new chm_tensor{t};
         return CHM_OK;
     });
@@ -151,7 +151,7 @@ chm_status op_call(const chm_host* host, const chm_op* op, const chm_tensor* con
         std::vector<Tensor> in;
         for (uint32_t i = 0; i < n_inputs; ++i) in.push_back(inputs[i] ? inputs[i]->tensor : Tensor());
         std::vector<Tensor> result = s.ops.call(s.context, def, in, Attrs(attrs, attrs + n_attrs));
-        if (const OpObserver& observe = s.context.op_observer()) observe(def.name, in, result);
+        if (s.op_observer) s.op_observer(def.name, in, result);
         // All handles made before any is handed out: a failure leaves `outputs` untouched.
         std::vector<std::unique_ptr<chm_tensor>> made;
         for (const Tensor& t : result) made.push_back(std::make_unique<chm_tensor>(chm_tensor{t}));

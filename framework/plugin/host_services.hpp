@@ -1,13 +1,15 @@
 // What the host lends plugins while it computes: the run's context (tensors, tape, parameters,
 // random state) and its op set, plus the name of the component instance being created, under
-// which that instance's parameters are registered. Attached to every library's host table by
-// the code that runs a pipeline; absent while the host only lists or describes plugins.
+// which that instance's parameters are registered, and an observer of the ops plugins call.
+// Attached to every library's host table by the code that runs a pipeline; absent while the
+// host only lists or describes plugins.
 #pragma once
 
 #include "ops/op_registry.hpp"
-#include "runtime/context.hpp"
 
 #include <chimera/abi.h>
+
+#include <functional>
 
 #include <string>
 #include <utility>
@@ -24,10 +26,18 @@ struct chm_outputs {
 
 namespace chimera {
 
+// Sees every op a plugin calls through the host table, after it has run: the op's name, its
+// inputs (undefined for an input the plugin passed as NULL) and its outputs. For tools that
+// inspect a module (a layer summary); not called for ops the host runs itself. An observer that
+// throws fails the op call it observed.
+using OpObserver = std::function<void(const std::string& op, const std::vector<Tensor>& inputs,
+                                      const std::vector<Tensor>& outputs)>;
+
 struct HostServices {
     Context& context;
     const OpRegistry& ops;
-    std::string creating;  // instance whose create() is running ("" otherwise)
+    std::string creating;              // instance whose create() is running ("" otherwise)
+    OpObserver op_observer = nullptr;  // empty (the default): plugin ops then pay one test
 };
 
 // The tensor, parameter and op members of the host table (ABI 1.1).

@@ -92,18 +92,4 @@ std::string take_plugin_error(const std::string& fallback) {
     return out;
 }
 
-std::string status_name(chm_status status) {
-    switch (status) {
-    case CHM_OK: return "ok";
-    case CHM_ERR_INVALID_ARGUMENT: return "invalid argument";
-    case CHM_ERR_NOT_FOUND: return "not found";
-    case CHM_ERR_TYPE: return "wrong type";
-    case CHM_ERR_OUT_OF_MEMORY: return "out of memory";
-    case CHM_ERR_UNSUPPORTED: return "unsupported";
-    case CHM_ERR_IO: return "input/output error";
-    case CHM_ERR_RUNTIME: return "failed";
-    default: return "status " + std::to_string(status);
-    }
-}
-
 }  // namespace chimera

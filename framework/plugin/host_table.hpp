@@ -78,7 +78,4 @@ chm_status host_call(const char* what, Body&& body) noexcept {
     }
 }
 
-// "invalid argument", "not found", ... for messages about a status code.
-std::string status_name(chm_status status);
-
 }  // namespace chimera

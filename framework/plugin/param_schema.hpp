@@ -22,7 +22,7 @@ std::optional<bool> parse_bool(const YAML::Node& scalar);
 std::optional<int64_t> parse_int(const YAML::Node& scalar);
 std::optional<double> parse_float(const YAML::Node& scalar);
 
-// "1 .. 4096", ">= 0", "relu|tanh", or "" — the allowed values, for --describe.
+// "1 .. 4096", ">= 0", "relu|tanh", or "" — the allowed values, for a parameter table.
 std::string describe_allowed(const ParamInfo& param);
 
 }  // namespace chimera

@@ -38,11 +38,9 @@ std::string SearchPath::describe() const {
     return out;
 }
 
-SearchPath make_search_path(const std::vector<std::string>& cli, const char* env,
-                            const std::optional<std::filesystem::path>& builtin) {
+SearchPath make_search_path(const std::vector<SearchSource>& sources, const std::optional<std::filesystem::path>& builtin) {
     SearchPath out;
-    for (const auto& item : cli) add_split(out, item, "--plugin-path");
-    if (env) add_split(out, env, "CHIMERA_PLUGIN_PATH");
+    for (const auto& source : sources) add_split(out, source.paths, source.origin);
     if (builtin) out.entries.push_back({*builtin, "built-in"});
     return out;
 }

@@ -1,7 +1,7 @@
-// Where the host looks for plugin libraries, in order: --plugin-path entries, then
-// CHIMERA_PLUGIN_PATH, then the built-in directory beside the binary (<exe>/../lib/chimera/plugins,
-// the same layout in the build tree and in an install). Each entry is a directory (every
-// shared library in it) or a single library file. Not the loading itself.
+// Where the host looks for plugin libraries, in order: the sources its caller names (the command
+// line, the environment), then the built-in directory beside the binary
+// (<exe>/../lib/chimera/plugins, the same layout in the build tree and in an install). Each entry
+// is a directory (every shared library in it) or a single library file. Not the loading itself.
 #pragma once
 
 #include <filesystem>
@@ -13,7 +13,13 @@ namespace chimera {
 
 struct SearchEntry {
     std::filesystem::path path;
-    std::string origin;  // "--plugin-path", "CHIMERA_PLUGIN_PATH" or "built-in"
+    std::string origin;  // where the caller found it ("CHIMERA_PLUGIN_PATH"), or "built-in"
+};
+
+// Paths separated by ':' and where they came from, for messages.
+struct SearchSource {
+    std::string origin;
+    std::string paths;
 };
 
 struct SearchPath {
@@ -22,10 +28,8 @@ struct SearchPath {
     std::string describe() const;
 };
 
-// `cli` entries and `env` may each hold several paths separated by ':'. `builtin` is skipped
-// when absent (e.g. --no-builtin-plugins).
-SearchPath make_search_path(const std::vector<std::string>& cli, const char* env,
-                            const std::optional<std::filesystem::path>& builtin);
+// The entries of `sources` in order, then `builtin` unless it is absent (the caller skips it).
+SearchPath make_search_path(const std::vector<SearchSource>& sources, const std::optional<std::filesystem::path>& builtin);
 
 // The built-in plugin directory for the running binary.
 std::filesystem::path builtin_plugin_dir();

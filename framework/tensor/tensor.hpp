@@ -11,6 +11,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace chimera {
 
@@ -77,6 +79,9 @@ public:
 private:
     std::shared_ptr<TensorImpl> impl_;
 };
+
+// Tensors by name, in a meaningful order (a module's outputs, a checkpoint's entries).
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 // "f32[2, 3]" for messages.
 std::string describe(const Tensor& t);

@@ -1,12 +1,14 @@
 #include "train/metrics_log.hpp"
 
 #include "core/host_error.hpp"
+#include "io/atomic_file.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 
 namespace chimera {
 
@@ -22,6 +24,19 @@ void MetricsLog::write(int64_t step, int64_t epoch, const std::string& split, co
     std::string text = line.dump() + "\n";
     if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
         throw DataError(path_.string() + ": cannot write metrics: " + std::strerror(errno));
+}
+
+void MetricsLog::truncate(const std::filesystem::path& path, int64_t step) {
+    std::ifstream in(path);
+    if (!in) return;
+    std::string line, kept;
+    while (std::getline(in, line)) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.contains("step") || !j["step"].is_number_integer()) continue;
+        const int64_t at = j["step"].get<int64_t>();
+        if (at < step || (at == step && j.value("split", "") != "test")) kept += line + "\n";
+    }
+    write_file_atomically(path, kept);
 }
 
 }  // namespace chimera

@@ -1,9 +1,10 @@
-// metrics.jsonl: one JSON object per line ({"step": 120, "epoch": 1, "split": "train",
+// A run's metrics log: one JSON object per line ({"step": 120, "epoch": 1, "split": "train",
 // "loss": 241.3, ...}), appended and flushed as training goes, so a crash loses at most the
-// line being written and tools can tail or load it. Not the choice of what to log.
+// line being written and tools can tail or load it. Not the choice of what to log, nor where
+// the file is (run/run_directory.hpp).
 #pragma once
 
-#include "train/progress.hpp"
+#include "core/metrics.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -21,6 +22,10 @@ public:
 
     // Writes one line. Non-finite values are written as null (JSON has no NaN).
     void write(int64_t step, int64_t epoch, const std::string& split, const Metrics& metrics);
+
+    // Keeps the lines of the log at `path` up to `step`, for a run resumed there to write what
+    // came after anew; the test metrics of the interrupted run at `step` go too. No file: nothing.
+    static void truncate(const std::filesystem::path& path, int64_t step);
 
 private:
     std::filesystem::path path_;

@@ -1,25 +1,22 @@
 #include "train/trainer.hpp"
 
-#include "autograd/parameter_store.hpp"
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "core/host_error.hpp"
-#include "io/atomic_file.hpp"
-#include "pipeline/yaml_source.hpp"
-#include "train/batch_stream.hpp"
-#include "train/evaluator.hpp"
+#include "core/progress.hpp"
+#include "evaluate/evaluator.hpp"
+#include "generate/image_sampler.hpp"
+#include "io/safetensors.hpp"
+#include "pipeline/batch_stream.hpp"
+#include "run/model_state.hpp"
 #include "train/grad_clip.hpp"
-#include "train/image_sampler.hpp"
-#include "train/lr_schedule.hpp"
 #include "train/metrics_log.hpp"
+#include "train/schedules.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <ostream>
-#include <sstream>
 
 namespace chimera {
 
@@ -28,33 +25,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kSampleColumns = 8;
-
-double metric(const Metrics& metrics, const std::string& name) {
-    for (const auto& [k, v] : metrics)
-        if (k == name) return v;
-    return std::nan("");
-}
-
-std::string metrics_text(const Metrics& metrics) {
-    std::string text;
-    for (const auto& [k, v] : metrics) text += fmt::format("{}{} {:.4g}", text.empty() ? "" : "  ", k, v);
-    return text;
-}
-
-// Keeps the lines of metrics.jsonl up to `step`: a resumed run rewrites what came after.
-void truncate_metrics(const fs::path& file, int64_t step) {
-    std::ifstream in(file);
-    if (!in) return;
-    std::string line, kept;
-    while (std::getline(in, line)) {
-        auto j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.contains("step") || !j["step"].is_number_integer()) continue;
-        const int64_t at = j["step"].get<int64_t>();
-        // The test metrics of the interrupted run are superseded by the resumed run's.
-        if (at < step || (at == step && j.value("split", "") != "test")) kept += line + "\n";
-    }
-    write_file_atomically(file, kept);
-}
 
 }  // namespace
 
@@ -72,24 +42,20 @@ std::string pipeline_hash(const YAML::Node& root) {
 }
 
 Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainOptions options)
-    : pipeline_(pipeline), ctx_(ctx), ops_(ops), options_(std::move(options)), spec_(pipeline.spec()) {
+    : pipeline_(pipeline), ctx_(ctx), ops_(ops), options_(std::move(options)), spec_(pipeline.spec()), run_(options_.run_dir) {
     plan_phases();
     batches_ = std::make_unique<BatchStream>(ctx_, *pipeline_.train_split().loader, pipeline_.train_split().indices,
                                              BatchOptions{spec_.data.batch_size, spec_.data.shuffle, true});
     total_steps_ = spec_.train.steps > 0 ? spec_.train.steps : spec_.train.epochs * batches_->batches_per_epoch();
     sampler_ = std::make_unique<ImageSampler>(pipeline_, ctx_, ops_);
-    state_.seed = ctx_.seed();
+    state_.seed = ctx_.device().seed();
     state_.optimizer_steps.assign(spec_.optimizers.size(), 0);
     state_.config_hash = options_.config_hash;
     state_.components = pipeline_.components_used();
-    std::error_code ec;
-    fs::create_directories(options_.run_dir, ec);
-    if (ec) throw DataError(options_.run_dir.string() + ": cannot create the run directory: " + ec.message());
+    run_.create();
     if (options_.resume) resume();
-    else if (has_checkpoint(options_.run_dir))
-        throw UsageError(options_.run_dir.string() + " already holds a run; continue it with --resume, start over with "
-                         "--overwrite, or choose another --out");
-    log_ = std::make_unique<MetricsLog>(options_.run_dir / "metrics.jsonl");
+    else if (run_.has_checkpoint()) throw UsageError(run_.path().string() + " already holds a run");
+    log_ = std::make_unique<MetricsLog>(run_.metrics());
 }
 
 Trainer::~Trainer() = default;
@@ -100,7 +66,7 @@ void Trainer::plan_phases() {
     for (const auto& o : spec_.optimizers) {
         std::vector<Tensor> group;
         for (const auto& name : o.nodes)
-            for (const auto& [n, t] : pipeline_.node_parameters(static_cast<std::size_t>(spec_.find_node(name) - spec_.nodes.data())))
+            for (const auto& [n, t] : pipeline_.node_parameters(spec_.node_index(name)))
                 if (t.requires_grad()) group.push_back(t);
         groups_.push_back(group);
     }
@@ -110,7 +76,7 @@ void Trainer::plan_phases() {
         std::set<std::size_t> trained;  // owners of the parameters this phase updates
         for (std::size_t o : phase.optimizers)
             for (const auto& name : spec_.optimizers[o].nodes)
-                trained.insert(pipeline_.dataflow().owner(static_cast<std::size_t>(spec_.find_node(name) - spec_.nodes.data())));
+                trained.insert(pipeline_.dataflow().owner(spec_.node_index(name)));
         std::set<std::string> taped_tensors;
         for (std::size_t i : phase.nodes) {
             bool taped = trained.count(pipeline_.dataflow().owner(i)) != 0;
@@ -130,49 +96,38 @@ void Trainer::plan_phases() {
     }
 }
 
-NamedTensorList Trainer::model_tensors() const {
-    NamedTensorList out;
-    for (const Tensor& p : ctx_.parameters().all()) out.emplace_back("param/" + p.name(), p);
-    for (const Tensor& b : ctx_.parameters().buffers()) out.emplace_back("buffer/" + b.name(), b);
-    return out;
-}
-
-NamedTensorList Trainer::checkpoint_tensors() const {
-    NamedTensorList out = model_tensors();
-    for (std::size_t k = 0; k < spec_.optimizers.size(); ++k)
-        for (auto& [name, t] : pipeline_.optimizer(k).save_state())
-            out.emplace_back("optimizer/" + spec_.optimizers[k].name + "/" + name, t);
+NamedTensors Trainer::checkpoint_tensors() const {
+    NamedTensors out = model_tensors(ctx_.parameters());
+    for (std::size_t k = 0; k < spec_.optimizers.size(); ++k) {
+        const NamedTensors state = optimizer_tensors(spec_.optimizers[k].name, pipeline_.optimizer(k).save_state());
+        out.insert(out.end(), state.begin(), state.end());
+    }
     return out;
 }
 
 void Trainer::save() {
-    state_.streams_used = ctx_.streams_used();
-    save_checkpoint(options_.run_dir, state_, checkpoint_tensors());
+    state_.streams_used = ctx_.device().streams_used();
+    save_checkpoint(run_, state_, checkpoint_tensors());
 }
 
 void Trainer::resume() {
-    Checkpoint c = load_checkpoint(options_.run_dir, ctx_.pool());
+    Checkpoint c = load_checkpoint(run_, ctx_.device().pool());
     const std::string file = c.file.string();
     if (c.state.config_hash != options_.config_hash)
-        throw ConfigError(file + ": this run was made by a different pipeline (config " + c.state.config_hash + ", now " +
+        throw ConfigError(SourcePlace{file}, "this run was made by a different pipeline (config " + c.state.config_hash + ", now " +
                           options_.config_hash + "); only train.epochs and train.steps may change when resuming");
     if (c.state.optimizer_steps.size() != spec_.optimizers.size())
         throw DataError(file + ": has state for " + std::to_string(c.state.optimizer_steps.size()) + " optimizers, the pipeline has " +
                         std::to_string(spec_.optimizers.size()));
-    restore_tensors(c.tensors.tensors, model_tensors(), file);
-    for (std::size_t k = 0; k < spec_.optimizers.size(); ++k) {
-        const std::string prefix = "optimizer/" + spec_.optimizers[k].name + "/";
-        NamedTensors state;
-        for (const auto& [name, t] : c.tensors.tensors)
-            if (name.rfind(prefix, 0) == 0) state.emplace_back(name.substr(prefix.size()), t);
-        pipeline_.optimizer(k).load_state(state);
-    }
+    restore_tensors(c.tensors.tensors, model_tensors(ctx_.parameters()), file);
+    for (std::size_t k = 0; k < spec_.optimizers.size(); ++k)
+        pipeline_.optimizer(k).load_state(optimizer_state(c.tensors.tensors, spec_.optimizers[k].name));
     RunState saved = c.state;
     saved.components = state_.components;
     saved.finished = false;
     state_ = saved;
-    ctx_.set_random_state(state_.seed, state_.streams_used);
-    truncate_metrics(options_.run_dir / "metrics.jsonl", state_.step);
+    ctx_.device().set_random_state(state_.seed, state_.streams_used);
+    MetricsLog::truncate(run_.metrics(), state_.step);
 }
 
 bool Trainer::budget_left() const {
@@ -185,7 +140,7 @@ TrainResult Trainer::run() {
     out << fmt::format("Training {} for {} on {} examples ({} per batch, {} steps per epoch); run directory {}\n",
                        spec_.file, spec_.train.steps > 0 ? fmt::format("{} steps", spec_.train.steps) : fmt::format("{} epochs", spec_.train.epochs),
                        pipeline_.train_split().indices.size(), spec_.data.batch_size, batches_->batches_per_epoch(),
-                       options_.run_dir.string());
+                       run_.path().string());
     if (options_.resume) out << fmt::format("Resuming at epoch {}, step {}\n", state_.epoch + 1, state_.step);
     while (budget_left())
         if (!train_epoch()) break;
@@ -202,7 +157,7 @@ bool Trainer::train_epoch() {
     ProgressBar bar(*options_.out, label, per_epoch, spec_.data.batch_size, options_.terminal);
     batches_->start_epoch(state_.epoch, state_.batch);
     last_step_end_ = std::chrono::steady_clock::now();  // epoch ends are not steps
-    last_counters_ = ctx_.counters();
+    last_counters_ = ctx_.device().counters();
     auto means = [&] {  // losses in pipeline order, then the total, then anything else
         std::vector<std::string> order;
         for (const auto& l : spec_.losses) order.push_back(l.name);
@@ -239,7 +194,7 @@ bool Trainer::train_epoch() {
 // Counts a finished step into the timing; checkpoints written mid-epoch count as step time.
 void Trainer::time_step() {
     const auto now = std::chrono::steady_clock::now();
-    const RuntimeCounters counters = ctx_.counters();
+    const RuntimeCounters counters = ctx_.device().counters();
     if (++timing_.steps == 1) timing_.first_step_done = std::chrono::system_clock::now();
     if (timing_.steps > StepTiming::warmup_steps) {
         timing_.steady_seconds += std::chrono::duration<double>(now - last_step_end_).count();
@@ -303,18 +258,19 @@ void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& met
         const double value = loss.data<float>()[0];
         if (!std::isfinite(value)) {
             ctx_.tape().clear();
-            throw DivergedError(fmt::format(
+            const Divergence d{spec_.losses[k].name, phase.spec->name, value, state_.step + 1, state_.epoch + 1};
+            throw DivergedError(d, fmt::format(
                 "training stopped: loss '{}' is {} at step {} (epoch {}, phase '{}'). The last good checkpoint is kept in {}. "
                 "Try a lower learning rate or gradient clipping (optimizers.NAME.clip_norm).",
-                spec_.losses[k].name, std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf", state_.step + 1, state_.epoch + 1, phase.spec->name,
-                has_checkpoint(options_.run_dir) ? (options_.run_dir / "checkpoint.json").string() : "(none yet: it failed before the first)"));
+                d.loss, std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf", d.step, d.epoch, d.phase,
+                run_.has_checkpoint() ? run_.state().string() : "(none yet: it failed before the first)"));
         }
         metrics.emplace_back(spec_.losses[k].name, value);
         metrics.insert(metrics.end(), result.extras.begin(), result.extras.end());
         losses.push_back(loss);
         weights.push_back(loss_weight(k));
     }
-    ctx_.tape().backward(ctx_, losses, weights);
+    backward(ctx_, losses, weights);
     for (std::size_t o : phase.optimizers) {
         const OptimizerSpec& os = spec_.optimizers[o];
         if (os.clip_norm > 0) metrics.emplace_back("grad_norm/" + os.name, clip_grad_norm(groups_[o], os.clip_norm));
@@ -331,7 +287,7 @@ bool Trainer::end_epoch(const Metrics& train_means) {
     if (pipeline_.validation_split().present()) {
         Metrics validation = evaluate_split(pipeline_, ctx_, pipeline_.validation_split(), spec_.data.batch_size);
         log_->write(state_.step, epoch, "validation", validation);
-        out << "  validation: " << metrics_text(validation) << "\n";
+        out << "  validation: " << metrics_line(validation) << "\n";
         stop = early_stopping(validation);
     }
     write_samples();
@@ -352,22 +308,22 @@ bool Trainer::early_stopping(const Metrics& validation) {
     const std::string name = e.monitor.substr(e.monitor.find('/') + 1);
     const double value = metric(validation, name);
     if (std::isnan(value))
-        throw ConfigError(yaml_where(e.node, spec_.file, "train.early_stopping.monitor") + ": no metric '" + e.monitor +
-                          "' (validation has: " + metrics_text(validation) + ")");
+        yaml_fail(e.node, {spec_.file, "train.early_stopping.monitor"},
+                  "no metric '" + e.monitor + "' (validation has: " + metrics_line(validation) + ")");
     const bool better = state_.best_epoch < 0 || (e.mode == "min" ? value < state_.best - e.min_delta : value > state_.best + e.min_delta);
     if (better) {
         state_.best = value;
         state_.best_epoch = state_.epoch + 1;
         state_.bad_epochs = 0;
-        if (e.restore_best) write_safetensors(options_.run_dir / "best.safetensors", model_tensors());
+        if (e.restore_best) write_safetensors(run_.best(), model_tensors(ctx_.parameters()));
         return false;
     }
     if (++state_.bad_epochs < e.patience) return false;
     *options_.out << fmt::format("  early stopping: {} has not improved for {} epochs (best {:.4g} at epoch {})\n", e.monitor,
                                  state_.bad_epochs, state_.best, state_.best_epoch);
     if (e.restore_best) {
-        restore_tensors(read_safetensors(options_.run_dir / "best.safetensors", ctx_.pool()).tensors, model_tensors(),
-                        (options_.run_dir / "best.safetensors").string());
+        restore_tensors(read_safetensors(run_.best(), ctx_.device().pool()).tensors, model_tensors(ctx_.parameters()),
+                        run_.best().string());
         *options_.out << fmt::format("  restored the parameters of epoch {}\n", state_.best_epoch);
     }
     return true;
@@ -375,7 +331,7 @@ bool Trainer::early_stopping(const Metrics& validation) {
 
 void Trainer::write_samples() {
     if (spec_.train.samples == 0 || (!sampler_->can_generate() && !sampler_->can_reconstruct())) return;
-    const fs::path file = options_.run_dir / "samples" / fmt::format("epoch-{:03d}.png", state_.epoch + 1);
+    const fs::path file = run_.sample_grid(state_.epoch + 1);
     fs::create_directories(file.parent_path());
     // The same prior samples every epoch, so the grids show the model changing.
     Tensor images = sampler_->can_generate() ? sampler_->generate(spec_.train.samples, state_.seed + 1, std::nullopt, kSampleColumns)
@@ -392,22 +348,17 @@ void Trainer::finish(TrainResult& result) {
     result.timing = timing_;
     if (pipeline_.test_split().present()) {
         EvalScope same_numbers(ctx_, state_.seed + 2);  // the test metrics of a run do not depend on when they are asked for
-        ctx_.set_grad_enabled(false);
         result.test = evaluate_split(pipeline_, ctx_, pipeline_.test_split(), spec_.data.batch_size);
     }
     save();
     if (!result.test.empty()) {
         log_->write(state_.step, state_.epoch, "test", result.test);
-        out << "Test (" << pipeline_.test_split().indices.size() << " examples, mean per example):\n";
-        std::size_t width = 16;
-        for (const auto& [k, v] : result.test) width = std::max(width, k.size());
-        for (const auto& [k, v] : result.test)
-            out << fmt::format("  {:<{}} {:>12.4f}{}\n", k, width, v, k == "total" ? "  (weighted sum of the losses)" : "");
+        out << "Test (" << pipeline_.test_split().indices.size() << " examples, mean per example):\n" << metrics_table(result.test);
     }
     const double per_second = timing_.samples_per_second(spec_.data.batch_size);
     const std::string rate = per_second > 0 ? fmt::format(" ({:.0f} training samples/s)", per_second) : "";
     out << fmt::format("Done: {} steps, {} epochs{}. Checkpoint, metrics and samples are in {}\n", state_.step, state_.epoch, rate,
-                       options_.run_dir.string());
+                       run_.path().string());
 }
 
 }  // namespace chimera

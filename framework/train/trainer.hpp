@@ -3,12 +3,12 @@
 // nodes its losses need, check the losses are finite, backward, clip, update. Each epoch ends
 // with validation, early stopping, a sample grid and a checkpoint; the run ends with the test
 // split's metrics. Resumes from a checkpoint bit for bit. Not the pipeline (what is computed)
-// nor the files' formats (checkpoint.hpp, metrics_log.hpp, png_grid.hpp).
+// nor the run directory and its files (run/, metrics_log.hpp, generate/).
 #pragma once
 
 #include "pipeline/pipeline.hpp"
-#include "train/checkpoint.hpp"
-#include "train/progress.hpp"
+#include "run/checkpoint.hpp"
+#include "core/metrics.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -21,7 +21,7 @@ class BatchStream;
 class MetricsLog;
 class ImageSampler;
 
-// How fast the training steps ran, for benchmarks (`chimera train --timing FILE`). The steady
+// How fast the training steps ran, for benchmarks (`chimera train` can write it). The steady
 // state is every step after the first `warmup_steps` of this process; its figures include data
 // loading, every phase's update, logging and the progress bar, but not the epoch ends
 // (validation, samples, checkpoints) and what they allocate.
@@ -42,7 +42,7 @@ struct StepTiming {
 
 struct TrainOptions {
     std::filesystem::path run_dir;
-    bool resume = false;       // continue from run_dir's checkpoint
+    bool resume = false;       // continue from run_dir's checkpoint; else run_dir must hold none
     std::string config_hash;   // of the resolved config (pipeline_hash)
     std::ostream* out = nullptr;
     bool terminal = false;     // redraw a progress bar rather than print plain lines
@@ -58,7 +58,8 @@ struct TrainResult {
 
 class Trainer {
 public:
-    // Throws UsageError / DataError / ConfigError when the run directory cannot be used.
+    // Throws UsageError (a run is there and `resume` is off), DataError or ConfigError (the
+    // checkpoint is not this pipeline's) when the run directory cannot be used.
     Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainOptions options);
     ~Trainer();
     Trainer(const Trainer&) = delete;
@@ -85,8 +86,7 @@ private:
     bool end_epoch(const Metrics& train_means);
     bool early_stopping(const Metrics& validation);
     void write_samples();
-    NamedTensorList model_tensors() const;
-    NamedTensorList checkpoint_tensors() const;
+    NamedTensors checkpoint_tensors() const;
     void save();
     void finish(TrainResult& result);
     void time_step();
@@ -96,6 +96,7 @@ private:
     const OpRegistry& ops_;
     TrainOptions options_;
     const PipelineSpec& spec_;
+    RunDirectory run_;
     std::vector<Phase> phases_;
     std::vector<std::vector<Tensor>> groups_;  // each optimizer's parameters
     std::unique_ptr<BatchStream> batches_;

@@ -46,6 +46,13 @@ struct Experts {
     int64_t n() const { return shape[0]; }
     // 1 when example i has modality k.
     bool present(std::size_t k, int64_t i) const { return !mask[k].defined() || mask[k].data()[i] != 0.0f; }
+    // The modalities example i has, in order.
+    std::vector<std::size_t> present_at(int64_t i) const {
+        std::vector<std::size_t> out;
+        for (std::size_t k = 0; k < mu.size(); ++k)
+            if (present(k, i)) out.push_back(k);
+        return out;
+    }
 };
 
 std::vector<std::string> read_modalities(const chimera::Config& c) {
@@ -166,9 +173,7 @@ public:
         std::vector<std::vector<float>> chosen(m, std::vector<float>(static_cast<std::size_t>(e.n()), 0.0f));
         const std::vector<float> u = uniforms(host(), e.n());
         for (int64_t i = 0; i < e.n(); ++i) {
-            std::vector<std::size_t> present;
-            for (std::size_t k = 0; k < m; ++k)
-                if (e.present(k, i)) present.push_back(k);
+            const std::vector<std::size_t> present = e.present_at(i);
             if (present.empty()) continue;
             const auto pick = std::min(present.size() - 1, static_cast<std::size_t>(u[static_cast<std::size_t>(i)] * present.size()));
             chosen[present[pick]][static_cast<std::size_t>(i)] = 1.0f;
@@ -211,9 +216,7 @@ public:
         std::vector<std::vector<float>> use(m, std::vector<float>(static_cast<std::size_t>(e.n()), 0.0f));
         const std::vector<float> u = uniforms(host(), e.n());
         for (int64_t i = 0; i < e.n(); ++i) {
-            std::vector<std::size_t> present;
-            for (std::size_t k = 0; k < m; ++k)
-                if (e.present(k, i)) present.push_back(k);
+            const std::vector<std::size_t> present = e.present_at(i);
             if (present.empty()) continue;
             // Subsets of the present experts as bit patterns 1 .. 2^P - 1, one drawn uniformly.
             const uint64_t subsets = (uint64_t{1} << present.size()) - 1;

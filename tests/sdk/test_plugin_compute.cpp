@@ -6,7 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "autograd/parameter_store.hpp"
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "core/host_error.hpp"
 #include "plugin/component_config.hpp"
 #include "plugin/component_instance.hpp"
@@ -49,7 +49,7 @@ Tensor mse(Session& s, const Tensor& y, const Tensor& target) {
 float step(Session& s, const Tensor& x, const Tensor& target, const ComponentInstance& net, float lr) {
     s.ctx.parameters().zero_grad();
     Tensor loss = mse(s, output(net, x), target);
-    s.ctx.tape().backward(s.ctx, {loss}, {1.0});
+    backward(s.ctx, {loss}, {1.0});
     for (const Tensor& p : s.ctx.parameters().all()) {
         float* w = p.data<float>();
         const float* g = p.grad().data<float>();
@@ -110,9 +110,9 @@ BOOST_AUTO_TEST_CASE(repeated_steps_build_no_primitive_and_allocate_no_buffer) {
     auto [x, t] = dataset(s);
     step(s, x, t, *net, 0.1f);
     step(s, x, t, *net, 0.1f);
-    RuntimeCounters before = s.ctx.counters();
+    RuntimeCounters before = s.ctx.device().counters();
     for (int i = 0; i < 3; ++i) step(s, x, t, *net, 0.1f);
-    RuntimeCounters after = s.ctx.counters();
+    RuntimeCounters after = s.ctx.device().counters();
     BOOST_TEST(before.primitives_created > 0u);
     BOOST_TEST(after.primitives_created == before.primitives_created);
     BOOST_TEST(after.buffers_allocated == before.buffers_allocated);
@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(the_template_encoder_and_loss_compute_and_train) {
     for (int i = 0; i < 50; ++i) {
         s.ctx.parameters().zero_grad();
         Tensor l = objective(s.ctx, {x});
-        s.ctx.tape().backward(s.ctx, {l}, {1.0});
+        backward(s.ctx, {l}, {1.0});
         for (const Tensor& p : s.ctx.parameters().all())
             for (int64_t j = 0; j < p.numel(); ++j) p.data<float>()[j] -= 0.05f * p.grad().data<float>()[j];
         (i == 0 ? first : last) = l.data<float>()[0];
@@ -219,11 +219,11 @@ BOOST_AUTO_TEST_CASE(op_call_with_the_wrong_output_count_changes_nothing) {
     BOOST_TEST_REQUIRE(host->op_find(host, "random_normal", &op) == CHM_OK);
     double attrs[] = {0, 1, 4};
     chm_tensor* outputs[2] = {nullptr, nullptr};
-    uint64_t streams = s.ctx.streams_used();
+    uint64_t streams = s.ctx.device().streams_used();
     BOOST_TEST(host->op_call(host, op, nullptr, 0, attrs, 3, outputs, 2) == CHM_ERR_INVALID_ARGUMENT);
     BOOST_TEST(std::string(host->last_error(host)) == "random_normal: returns 1 outputs, the caller asked for 2");
     BOOST_TEST(outputs[0] == nullptr);
-    BOOST_TEST(s.ctx.streams_used() == streams);  // the op did not run
+    BOOST_TEST(s.ctx.device().streams_used() == streams);  // the op did not run
 }
 
 BOOST_AUTO_TEST_CASE(impossible_shapes_are_refused_not_wrapped) {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "tensor/tensor.hpp"
-#include "runtime/context.hpp"
+#include "autograd/context.hpp"
 
 #include <map>
 #include <string>

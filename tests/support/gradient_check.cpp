@@ -1,7 +1,8 @@
 #include "support/gradient_check.hpp"
 
 #include "autograd/parameter_store.hpp"
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
+#include "autograd/modes.hpp"
 #include "runtime/philox.hpp"
 
 #include <algorithm>
@@ -69,13 +70,13 @@ std::string check_gradients(Context& ctx, const Function& f, const std::vector<T
                             Tolerance tol, std::vector<bool> differentiable) {
     if (differentiable.empty())
         for (const auto& t : inputs) differentiable.push_back(t.defined() && t.dtype() == DType::f32);
-    const uint64_t seed = ctx.seed(), streams = ctx.streams_used();
+    const uint64_t seed = ctx.device().seed(), streams = ctx.device().streams_used();
     std::vector<Tensor> x = leaves(ctx, inputs, differentiable);
 
     ctx.tape().clear();
     Tensor y = f(ctx, x);
     Tensor w = random_tensor(ctx, y.shape(), 7);
-    ctx.tape().backward_seeded(ctx, {y}, {w});
+    backward_seeded(ctx, {y}, {w});
 
     std::ostringstream report;
     int failures = 0;
@@ -87,10 +88,10 @@ std::string check_gradients(Context& ctx, const Function& f, const std::vector<T
         for (int64_t j = 0; j < x[k].numel(); ++j) {
             const float saved = p[j];
             p[j] = saved + static_cast<float>(tol.eps);
-            ctx.set_random_state(seed, streams);
+            ctx.device().set_random_state(seed, streams);
             double up = projected(f(ctx, x), w);
             p[j] = saved - static_cast<float>(tol.eps);
-            ctx.set_random_state(seed, streams);
+            ctx.device().set_random_state(seed, streams);
             double down = projected(f(ctx, x), w);
             p[j] = saved;
             double numeric = (up - down) / (2 * tol.eps);
@@ -101,21 +102,21 @@ std::string check_gradients(Context& ctx, const Function& f, const std::vector<T
                        << numeric << "\n";
         }
     }
-    ctx.set_random_state(seed, streams);
+    ctx.device().set_random_state(seed, streams);
     if (failures) report << failures << " mismatched elements";
     return report.str();
 }
 
 std::string check_parameter_gradients(Context& ctx, const std::function<Tensor()>& f, const std::vector<Tensor>& params,
                                       Tolerance tol) {
-    const uint64_t seed = ctx.seed(), streams = ctx.streams_used();
+    const uint64_t seed = ctx.device().seed(), streams = ctx.device().streams_used();
     ctx.parameters().zero_grad();
     ctx.tape().clear();
     Tensor y = f();
     Tensor w = random_tensor(ctx, y.shape(), 7);
-    ctx.tape().backward_seeded(ctx, {y}, {w});
+    backward_seeded(ctx, {y}, {w});
     auto projected = [&] {
-        ctx.set_random_state(seed, streams);
+        ctx.device().set_random_state(seed, streams);
         Tensor v = f();
         double sum = 0;
         for (int64_t i = 0; i < v.numel(); ++i) sum += double(v.data<float>()[i]) * w.data<float>()[i];
@@ -140,7 +141,7 @@ std::string check_parameter_gradients(Context& ctx, const std::function<Tensor()
                 report << p.name() << " element " << j << ": analytic " << a << ", numeric " << numeric << "\n";
         }
     }
-    ctx.set_random_state(seed, streams);
+    ctx.device().set_random_state(seed, streams);
     if (failures) report << failures << " mismatched elements";
     return report.str();
 }

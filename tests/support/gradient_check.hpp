@@ -3,7 +3,7 @@
 // central differences (L(x + eps) - L(x - eps)) / 2 eps, element by element.
 #pragma once
 
-#include "runtime/context.hpp"
+#include "autograd/context.hpp"
 #include "tensor/tensor.hpp"
 
 #include <functional>

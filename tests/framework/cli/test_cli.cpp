@@ -6,7 +6,10 @@
 
 #include "support/run_process.hpp"
 
+#include <cstdio>
+#include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 using chimera::test::ProcessResult;
 using chimera::test::run_process;
@@ -245,4 +248,23 @@ BOOST_AUTO_TEST_CASE(an_unknown_kind_is_only_a_warning) {
     BOOST_TEST(r.exit_code == 0);
     BOOST_TEST(contains(r.err, "chimera: warning: " + broken("unknown_kind") +
                                ": skipping component 'from_the_future' of kind 99"));
+}
+
+BOOST_AUTO_TEST_CASE(a_set_that_cannot_be_applied_names_the_flag_and_what_is_wrong) {
+    const std::string file = "/tmp/chimera-cli-set-" + std::to_string(::getpid()) + ".yaml";
+    { std::ofstream(file) << "version: 1\ntrain: {epochs: 3}\n"; }
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"train.epochs", "--set 'train.epochs': expected KEY.PATH=VALUE, e.g. --set train.epochs=3"},
+        {"train..epochs=1", "--set 'train..epochs=1': empty key in 'train..epochs'"},
+        {"train.epochs.x=1", "--set 'train.epochs.x=1': 'epochs' is not a map"},
+        {"a=[1,", "--set 'a=[1,': the value is not YAML"},
+    };
+    for (const auto& [assignment, message] : cases) {
+        BOOST_TEST_CONTEXT(assignment) {
+            ProcessResult r = chimera_cli({"validate", file, "--no-builtin-plugins", "--set", assignment});
+            BOOST_TEST(r.exit_code == usage_error);
+            BOOST_TEST(contains(r.err, "chimera: error: " + message));
+        }
+    }
+    std::remove(file.c_str());
 }

@@ -4,7 +4,7 @@
 
 #include "core/host_error.hpp"
 #include "io/png_grid.hpp"
-#include "runtime/context.hpp"
+#include "autograd/context.hpp"
 
 #include <png.h>
 

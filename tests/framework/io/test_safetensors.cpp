@@ -40,7 +40,7 @@ std::string read_error(const TempDir& dir, const std::string& bytes) {
     spit(p, bytes);
     Context ctx(1, 0);
     try {
-        read_safetensors(p, ctx.pool());
+        read_safetensors(p, ctx.device().pool());
     } catch (const DataError& e) {
         std::string m = e.what();
         return m.substr(m.find(": byte") + 2);  // drop the temporary path
@@ -66,7 +66,7 @@ BOOST_AUTO_TEST_CASE(round_trip_is_bit_exact_with_metadata) {
     Tensor scalar = tensor_of(ctx, {}, {3.25f});
     fs::path p = dir.path / "ckpt.safetensors";
     write_safetensors(p, {{"enc.w", w}, {"labels", labels}, {"step", scalar}}, {{"step", "12"}});
-    SafetensorsContent back = read_safetensors(p, ctx.pool());
+    SafetensorsContent back = read_safetensors(p, ctx.device().pool());
     BOOST_TEST_REQUIRE(back.tensors.size() == 3u);
     BOOST_TEST(back.tensors[0].first == "enc.w");
     BOOST_TEST(back.tensors[0].second.shape() == Shape({3, 5}), boost::test_tools::per_element());
@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(round_trip_is_bit_exact_with_metadata) {
 
 BOOST_AUTO_TEST_CASE(reads_what_an_independent_python_writer_wrote) {
     Context ctx(1, 0);
-    SafetensorsContent f = read_safetensors(CHIMERA_TEST_DATA "/python_written.safetensors", ctx.pool());
+    SafetensorsContent f = read_safetensors(CHIMERA_TEST_DATA "/python_written.safetensors", ctx.device().pool());
     BOOST_TEST_REQUIRE(f.tensors.size() == 2u);
     BOOST_TEST(f.metadata.at("written_by") == "python stdlib");
     BOOST_TEST(values_of(f.tensors[0].second) == std::vector<float>({-1, -0.5f, 0, 0.5f, 1, 1.5f}),

@@ -2,7 +2,7 @@
 // the right distributions, and bit-identical whatever the thread count.
 #include <boost/test/unit_test.hpp>
 
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "support/op_fixture.hpp"
 
 #include <algorithm>
@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(same_seed_and_stream_give_the_same_values) {
     // Rewinding the random state replays a stream.
     Tensor first = call("random_normal", {}, {0, 1, 3, 5});
     Tensor second = call("random_normal", {}, {0, 1, 3, 5});
-    ctx.set_random_state(42, ctx.streams_used() - 2);
+    ctx.device().set_random_state(42, ctx.device().streams_used() - 2);
     BOOST_TEST(same_bits(call("random_normal", {}, {0, 1, 3, 5}), first));
     BOOST_TEST(same_bits(call("random_normal", {}, {0, 1, 3, 5}), second));
 }
@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(same_seed_and_stream_give_the_same_values) {
 BOOST_AUTO_TEST_CASE(each_call_takes_a_new_stream) {
     Tensor a = call("random_uniform", {}, {0, 1, 64});
     Tensor b = call("random_uniform", {}, {0, 1, 64});
-    BOOST_TEST(ctx.streams_used() == 2u);
+    BOOST_TEST(ctx.device().streams_used() == 2u);
     BOOST_TEST(!same_bits(a, b));
     int equal = 0;
     for (int64_t i = 0; i < 64; ++i) equal += a.data<float>()[i] == b.data<float>()[i];
@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(each_call_takes_a_new_stream) {
                           ops.call(ctx, "random_uniform", {}, {0, 1, 64}).at(0)));
     // A rejected call takes no stream.
     error_of("random_uniform", {}, {1, 0, 3});
-    BOOST_TEST(ctx.streams_used() == 3u);
+    BOOST_TEST(ctx.device().streams_used() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(uniform_stays_within_its_bounds) {

@@ -2,7 +2,7 @@
 // permute/transpose, concat, slice, embedding, gather_classes, clamp.
 #include <boost/test/unit_test.hpp>
 
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "support/op_fixture.hpp"
 
 #include <cmath>
@@ -39,7 +39,7 @@ std::vector<float> grad_of_sum(Context& ctx, const Function& f, std::vector<Tens
     leaf.set_requires_grad(true);
     inputs[which] = leaf;
     Tensor y = f(ctx, inputs);
-    ctx.tape().backward(ctx, {y}, {1.0});
+    backward(ctx, {y}, {1.0});
     return values_of(inputs[which].grad());
 }
 

@@ -136,8 +136,8 @@ BOOST_AUTO_TEST_CASE(duplicate_components_name_both_files_and_keep_the_first) {
 BOOST_AUTO_TEST_CASE(loading_goes_on_past_bad_libraries) {
     Logger quiet(CHM_LOG_ERROR + 1);
     PluginRegistry registry(quiet);
-    registry.load(make_search_path({std::string(BROKEN_PLUGIN_DIR) + ":" + C_PLUGIN_FILE},
-                                   nullptr, std::nullopt));
+    registry.load(make_search_path({{"--plugin-path", std::string(BROKEN_PLUGIN_DIR) + ":" + C_PLUGIN_FILE}},
+                                   std::nullopt));
     BOOST_TEST(registry.has_errors());
     BOOST_TEST(registry.problems().size() >= 10u);
     BOOST_TEST(registry.find(CHM_KIND_LOSS, "c_constant") != nullptr);
@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(loading_goes_on_past_bad_libraries) {
 BOOST_AUTO_TEST_CASE(missing_search_path_entries_are_errors_but_a_missing_builtin_dir_is_not) {
     Logger quiet(CHM_LOG_ERROR + 1);
     PluginRegistry registry(quiet);
-    registry.load(make_search_path({"/nonexistent/plugins"}, nullptr,
+    registry.load(make_search_path({{"--plugin-path", "/nonexistent/plugins"}},
                                    std::filesystem::path("/nonexistent/builtin")));
     BOOST_TEST_REQUIRE(registry.problems().size() == 1u);
     BOOST_TEST(registry.problems()[0].message ==
@@ -155,8 +155,10 @@ BOOST_AUTO_TEST_CASE(missing_search_path_entries_are_errors_but_a_missing_builti
                "plugin path");
 }
 
-BOOST_AUTO_TEST_CASE(search_path_order_is_cli_then_environment_then_builtin) {
-    SearchPath p = make_search_path({"/a:/b", "/c"}, "/d::/e", std::filesystem::path("/f"));
+BOOST_AUTO_TEST_CASE(search_path_order_is_the_sources_then_builtin) {
+    // The command line gives its sources in this order: --plugin-path, then CHIMERA_PLUGIN_PATH.
+    SearchPath p = make_search_path({{"--plugin-path", "/a:/b"}, {"--plugin-path", "/c"}, {"CHIMERA_PLUGIN_PATH", "/d::/e"}},
+                                    std::filesystem::path("/f"));
     std::vector<std::string> got;
     for (const auto& e : p.entries) got.push_back(e.path.string() + "<" + e.origin);
     std::vector<std::string> expected{"/a<--plugin-path", "/b<--plugin-path", "/c<--plugin-path",
@@ -235,7 +237,7 @@ BOOST_AUTO_TEST_CASE(exceptions_inside_a_plugin_become_errors_naming_plugin_and_
 BOOST_AUTO_TEST_CASE(require_lists_what_there_is_and_where_it_looked) {
     Logger quiet(CHM_LOG_ERROR + 1);
     PluginRegistry registry(quiet);
-    registry.load(make_search_path({C_PLUGIN_FILE}, nullptr, std::nullopt));
+    registry.load(make_search_path({{"--plugin-path", C_PLUGIN_FILE}}, std::nullopt));
     try {
         registry.require(CHM_KIND_LOSS, "c_constnt");
         BOOST_FAIL("require should have thrown");

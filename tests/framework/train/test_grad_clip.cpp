@@ -1,6 +1,7 @@
 // Gradient clipping by global norm: the norm over two small gradients computed by hand, the
 // scaled gradients, nothing scaled under the limit, with max_norm 0 or a non-finite norm, and
 // parameters without a gradient skipped.
+#define BOOST_TEST_MODULE framework_train
 #include <boost/test/unit_test.hpp>
 
 #include "train/grad_clip.hpp"

@@ -7,7 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "autograd/parameter_store.hpp"
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "core/host_error.hpp"
 #include "support/gradient_check.hpp"
 #include "support/plugin_session.hpp"
@@ -529,7 +529,7 @@ BOOST_AUTO_TEST_CASE(losses_and_their_gradients_match_pytorch) {
                 BOOST_TEST(out[k].first == c.outputs[k].first);
                 BOOST_TEST(compare(out[k].second, c.outputs[k].second, abs_tolerance, rel_tolerance) == "");
             }
-            s.ctx.tape().backward(s.ctx, {out[0].second}, {1.0});
+            backward(s.ctx, {out[0].second}, {1.0});
             for (const auto& [input, v] : c.grads) {
                 auto it = std::find_if(in.begin(), in.end(), [&, &input = input](const auto& p) { return p.first == input; });
                 BOOST_TEST_REQUIRE((it != in.end()));

@@ -7,7 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "autograd/parameter_store.hpp"
-#include "autograd/tape.hpp"
+#include "autograd/graph.hpp"
 #include "core/host_error.hpp"
 #include "support/gradient_check.hpp"
 #include "support/plugin_session.hpp"

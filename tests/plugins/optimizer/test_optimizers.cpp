@@ -77,7 +77,7 @@ struct Session : chimera::test::PluginSession {
     int made = 0;
     Session() : PluginSession({OPTIM_PLUGIN_FILE}) {}
     Tensor param(const std::vector<float>& start) {
-        Tensor p = ctx.parameters().create(ctx, "w" + std::to_string(made++) + ".weight", {4, 3}, CHM_INIT_ZEROS, 0, 0);
+        Tensor p = ctx.parameters().create("w" + std::to_string(made++) + ".weight", {4, 3}, CHM_INIT_ZEROS, 0, 0);
         std::copy(start.begin(), start.end(), p.data<float>());
         return p;
     }

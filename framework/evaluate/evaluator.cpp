@@ -1,0 +1,52 @@
+#include "evaluate/evaluator.hpp"
+
+#include "pipeline/batch_stream.hpp"
+
+#include <algorithm>
+
+namespace chimera {
+
+Metrics evaluate_split(const Pipeline& pipeline, Context& ctx, const DataSplit& split, int64_t batch_size) {
+    const PipelineSpec& spec = pipeline.spec();
+    std::vector<std::size_t> all_losses;
+    for (std::size_t k = 0; k < spec.losses.size(); ++k) all_losses.push_back(k);
+    const std::vector<std::size_t> nodes = pipeline.nodes_for_losses(all_losses);
+
+    EvalMode eval(ctx);
+    BatchStream stream(ctx, *split.loader, split.indices, {batch_size, false, false});
+    stream.start_epoch(0);
+    std::vector<double> sums(spec.losses.size(), 0.0);
+    std::vector<std::pair<std::string, double>> extra_sums;  // "<loss>/<output>", in first-seen order
+    int64_t seen = 0;
+    NamedTensors batch;
+    while (stream.next(batch)) {
+        TensorMap values(batch.begin(), batch.end());
+        const int64_t n = batch.front().second.dim(0);
+        pipeline.sample_noise(values, n);
+        pipeline.run_nodes(values, nodes);
+        // Every reduction is a per-example mean or a plain sum over the batch; weighting
+        // by the batch size makes the last, smaller batch count for what it holds.
+        for (std::size_t k = 0; k < all_losses.size(); ++k) {
+            Pipeline::LossResult r = pipeline.run_loss(values, k);
+            sums[k] += static_cast<double>(r.loss.data<float>()[0]) * static_cast<double>(n);
+            for (const auto& [name, v] : r.extras) {
+                auto it = std::find_if(extra_sums.begin(), extra_sums.end(), [&](const auto& e) { return e.first == name; });
+                if (it == extra_sums.end()) it = extra_sums.insert(extra_sums.end(), {name, 0.0});
+                it->second += v * static_cast<double>(n);
+            }
+        }
+        seen += n;
+    }
+    Metrics metrics;
+    double total = 0;
+    for (std::size_t k = 0; k < spec.losses.size(); ++k) {
+        double mean = sums[k] / static_cast<double>(seen);
+        metrics.emplace_back(spec.losses[k].name, mean);
+        if (!spec.losses[k].evaluate_only) total += spec.losses[k].weight * mean;
+    }
+    metrics.emplace_back("total", total);
+    for (const auto& [name, sum] : extra_sums) metrics.emplace_back(name, sum / static_cast<double>(seen));
+    return metrics;
+}
+
+}  // namespace chimera

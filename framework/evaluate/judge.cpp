@@ -1,0 +1,120 @@
+#include "evaluate/judge.hpp"
+
+#include "core/host_error.hpp"
+#include "plugin/component_config.hpp"
+#include "run/model_state.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace chimera {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string file_text(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// What the loaders of both runs kept of their data must be the same: a judge of captions
+// numbered by another vocabulary would read other words.
+void check_same_data(const RunDirectory& judge_run, const fs::path& this_run, const std::string& modality) {
+    std::error_code ec;
+    const fs::path mine_dir = RunDirectory(this_run).data();
+    if (this_run.empty() || !fs::is_directory(mine_dir) || fs::is_empty(mine_dir, ec)) return;
+    if (!fs::is_directory(judge_run.data())) {
+        std::cerr << "warning: judge of " << modality << ": " << judge_run.path().string()
+                  << " keeps nothing of how it read its data (trained before runs kept it), so it cannot be checked against "
+                  << mine_dir.string() << "\n";
+        return;
+    }
+    for (const auto& entry : fs::directory_iterator(judge_run.data(), ec)) {
+        const fs::path mine = mine_dir / entry.path().filename();
+        if (fs::exists(mine) && file_text(mine) != file_text(entry.path()))
+            throw DataError("judge of " + modality + ": " + entry.path().string() + " differs from " + mine.string() +
+                            ": the judge read its data otherwise than this run (train both on the same data)");
+    }
+}
+
+const NodeSpec& judge_node(const PipelineSpec& spec, const std::string& name, const std::string& where) {
+    if (!name.empty()) {
+        if (const NodeSpec* n = spec.find_node(name)) return *n;
+        throw DataError(where + ": its pipeline has no node '" + name + "'");
+    }
+    if (const NodeSpec* n = spec.find_node("classifier")) return *n;
+    if (spec.nodes.size() == 1) return spec.nodes.front();
+    throw DataError(where + ": its pipeline has several nodes and none named 'classifier'; name one as RUN_DIR:NODE");
+}
+
+}  // namespace
+
+Judge::Judge(const PluginRegistry& registry, Context& ctx, const std::string& modality, const std::string& where,
+             const Tensor& sample, const fs::path& this_run)
+    : ctx_(ctx), modality_(modality), where_(where) {
+    const std::size_t colon = where.rfind(':');
+    const RunDirectory run(colon == std::string::npos ? where : where.substr(0, colon));
+    const std::string node_name = colon == std::string::npos ? "" : where.substr(colon + 1);
+    const std::string who = "judge of " + modality + " (" + where + ")";
+    if (!run.has_config() || !run.has_checkpoint())
+        throw DataError(who + ": " + run.path().string() + " is not a trained run (no " +
+                        run.config().filename().string() + " or checkpoint); train its pipeline first");
+    check_same_data(run, this_run, modality);
+    const std::string config = run.config().string();
+    const PipelineSpec spec = parse_pipeline(read_pipeline_yaml(config, {}), config);
+    const NodeSpec& n = judge_node(spec, node_name, who);
+    if (!n.share.empty()) throw DataError(who + ": node '" + n.name + "' shares '" + n.share + "'; name that node instead");
+    if (n.in.size() != 1 || n.out.size() != 1)
+        throw DataError(who + ": node '" + n.name + "' must read one tensor and write one (its logits); it reads " +
+                        std::to_string(n.in.size()) + " and writes " + std::to_string(n.out.size()));
+    port_in_ = n.in.front().first;
+    port_out_ = n.out.front().first;
+    std::string component = n.component, kind;
+    if (const std::size_t slash = component.find('/'); slash != std::string::npos) {
+        kind = component.substr(0, slash);
+        component = component.substr(slash + 1);
+    }
+    const ComponentInfo* info = nullptr;
+    for (chm_kind k : {CHM_KIND_ENCODER, CHM_KIND_GENERATOR})
+        if ((kind.empty() || kind == kind_name(k)) && !info) info = registry.find(k, component);
+    if (!info) throw DataError(who + ": no plugin provides '" + n.component + "' (chimera plugins lists them)");
+    config_.push_back(make_component_config(*info, n.options, config, "nodes." + n.name + ".options"));
+    const std::string name = "judge:" + modality;
+    instance_ = std::make_unique<ComponentInstance>(*info, *config_.back(), name);
+    classify(sample);  // builds what the component sizes from its first input
+    try {
+        load_node(run, n.name, name, ctx.parameters(), ctx.device().pool());
+    } catch (const DataError& e) {
+        throw DataError(who + ": " + e.what());
+    }
+}
+
+Judge::~Judge() = default;
+
+std::vector<int32_t> Judge::classify(const Tensor& values) const {
+    EvalMode eval(ctx_);
+    NamedTensors out;
+    try {
+        out = instance_->forward({{port_in_, values}});
+    } catch (const PluginError& e) {
+        throw DataError("judge of " + modality_ + " (" + where_ + "): " + e.what());
+    }
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.first == port_out_; });
+    if (it == out.end() || it->second.rank() != 2 || it->second.dtype() != DType::f32)
+        throw DataError("judge of " + modality_ + " (" + where_ + "): output '" + port_out_ + "' is not logits [N, classes]");
+    const Tensor& logits = it->second;
+    const int64_t n = logits.dim(0), c = logits.dim(1);
+    std::vector<int32_t> verdict(static_cast<std::size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+        const float* row = logits.data<float>() + i * c;
+        verdict[static_cast<std::size_t>(i)] = static_cast<int32_t>(std::max_element(row, row + c) - row);
+    }
+    return verdict;
+}
+
+}  // namespace chimera

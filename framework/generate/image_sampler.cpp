@@ -1,0 +1,129 @@
+#include "generate/image_sampler.hpp"
+
+#include "core/host_error.hpp"
+#include "ops/op_registry.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace chimera {
+
+ImageSampler::ImageSampler(const Pipeline& pipeline, Context& ctx, const OpRegistry& ops)
+    : pipeline_(pipeline), ctx_(ctx), ops_(ops) {}
+
+bool ImageSampler::can_generate() const { return spec().present && !spec().from.empty(); }
+bool ImageSampler::can_reconstruct() const { return spec().present && !spec().reconstruct.empty(); }
+
+// Runs the nodes that make the image tensor from `values`, applies the activation and shapes the
+// result [n, C, H, W] (a flat [n, D] with D a square becomes one channel of sqrt(D)^2).
+Tensor ImageSampler::draw(TensorMap values, int64_t n, const std::string& tensor) const {
+    std::set<std::string> available;
+    for (const auto& v : values) available.insert(v.first);
+    pipeline_.run_nodes(values, pipeline_.dataflow().nodes_for({tensor}, available));
+    Tensor y = values.at(tensor);
+    if (spec().activation != "none") y = ops_.call(ctx_, spec().activation, {y}).front();
+    const Shape& s = y.shape();
+    if (s.size() == 4 || s.size() == 3) return y;
+    auto side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(y.numel() / n))));
+    if (s.size() == 2 && side * side == s[1]) return y.reshaped({n, 1, side, side});
+    throw ConfigError({}, "generate: '" + tensor + "' is " + describe(y) +
+                      ", not images ([N, C, H, W], [N, H, W] or [N, D] with D a square)");
+}
+
+Tensor ImageSampler::condition(const std::vector<int32_t>& labels) const {
+    Tensor t = ctx_.empty(DType::i32, {static_cast<int64_t>(labels.size())});
+    std::copy(labels.begin(), labels.end(), t.data<int32_t>());
+    return t;
+}
+
+Tensor ImageSampler::generate(int64_t n, uint64_t seed, std::optional<int64_t> label, int columns) const {
+    if (!can_generate()) throw ConfigError(SourcePlace{pipeline_.spec().file}, "the pipeline's generate section names no prior ('from')");
+    std::vector<int32_t> labels;
+    if (is_conditional()) {
+        if (label && (*label < 0 || *label >= classes()))
+            throw UsageError(spec().condition + " must be between 0 and " + std::to_string(classes() - 1) + ", got " +
+                             std::to_string(*label));
+        if (!label) n = classes() * columns;
+        for (int64_t i = 0; i < n; ++i) labels.push_back(static_cast<int32_t>(label ? *label : i / columns));
+    } else if (label) {
+        throw UsageError("this pipeline's generate section names no condition (generate.condition) to draw a class of");
+    }
+    EvalScope scope(ctx_, seed);
+    TensorMap values;
+    pipeline_.sample_noise(values, n);
+    if (is_conditional()) values[spec().condition] = condition(labels);
+    return draw(values, n, spec().image);
+}
+
+Tensor ImageSampler::reconstruct(int64_t n, int columns) const {
+    if (!can_reconstruct())
+        throw ConfigError(SourcePlace{pipeline_.spec().file}, "the pipeline's generate section names no data field to reconstruct ('reconstruct')");
+    const DataSplit& split = pipeline_.test_split().present() ? pipeline_.test_split()
+                             : pipeline_.validation_split().present() ? pipeline_.validation_split()
+                                                                      : pipeline_.train_split();
+    n = std::min<int64_t>(n, static_cast<int64_t>(split.indices.size()));
+    EvalScope scope(ctx_, ctx_.device().seed());
+    TensorMap values;
+    pipeline_.read_examples(split, std::vector<int64_t>(split.indices.begin(), split.indices.begin() + n), values);
+    pipeline_.sample_noise(values, n);
+    Tensor original = values.at(spec().reconstruct);
+    Tensor rebuilt = draw(values, n, spec().reconstruction);
+    if (original.numel() != rebuilt.numel())
+        throw ConfigError({}, "generate.reconstruct: '" + spec().reconstruct + "' is " + describe(original) + " but '" +
+                          spec().reconstruction + "' is " + describe(rebuilt) + "; they must hold as many values");
+    Shape image_shape(rebuilt.shape().begin() + 1, rebuilt.shape().end());
+    const int64_t per = numel(image_shape), rows = (n + columns - 1) / columns;
+    Shape out_shape{2 * rows * columns};
+    out_shape.insert(out_shape.end(), image_shape.begin(), image_shape.end());
+    Tensor out = ctx_.zeros(DType::f32, out_shape);
+    // Originals are drawn with the same activation-free range: they are data, already in it.
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t row = i / columns, col = i % columns;
+        float* o = out.data<float>();
+        std::memcpy(o + ((2 * row) * columns + col) * per, original.data<float>() + i * per, per * sizeof(float));
+        std::memcpy(o + ((2 * row + 1) * columns + col) * per, rebuilt.data<float>() + i * per, per * sizeof(float));
+    }
+    return out;
+}
+
+Tensor ImageSampler::interpolate(int64_t walks, int64_t steps, uint64_t seed) const {
+    if (!can_generate()) throw ConfigError(SourcePlace{pipeline_.spec().file}, "the pipeline's generate section names no prior ('from')");
+    if (steps < 2 || steps > max_walk_steps)
+        throw UsageError("an interpolation takes 2 to " + std::to_string(max_walk_steps) + " steps, not " + std::to_string(steps));
+    EvalScope scope(ctx_, seed);
+    TensorMap ends;
+    pipeline_.sample_noise(ends, 2 * walks);
+    Tensor z = ends.at(spec().from);
+    const int64_t d = z.numel() / (2 * walks);
+    Shape shape = z.shape();
+    shape[0] = walks * steps;
+    Tensor path = ctx_.empty(DType::f32, shape);
+    for (int64_t w = 0; w < walks; ++w)
+        for (int64_t s = 0; s < steps; ++s) {
+            const float t = static_cast<float>(s) / static_cast<float>(steps - 1);
+            const float* a = z.data<float>() + (2 * w) * d;
+            const float* b = a + d;
+            float* p = path.data<float>() + (w * steps + s) * d;
+            for (int64_t k = 0; k < d; ++k) p[k] = (1 - t) * a[k] + t * b[k];
+        }
+    TensorMap values;
+    pipeline_.sample_noise(values, walks * steps);
+    values[spec().from] = path;
+    if (is_conditional()) {  // walk w keeps class w % classes
+        std::vector<int32_t> labels;
+        for (int64_t i = 0; i < walks * steps; ++i) labels.push_back(static_cast<int32_t>((i / steps) % classes()));
+        values[spec().condition] = condition(labels);
+    }
+    return draw(values, walks * steps, spec().image);
+}
+
+void ImageSampler::write(const std::filesystem::path& file, const Tensor& images, int columns) const {
+    GridLayout layout;
+    layout.columns = columns;
+    layout.lo = static_cast<float>(spec().lo);
+    layout.hi = static_cast<float>(spec().hi);
+    write_png_grid(file, images, layout);
+}
+
+}  // namespace chimera

@@ -1,0 +1,52 @@
+// Images from a pipeline, as its generate section says: samples from the prior, reconstructions
+// of examples, and walks between two latent samples; written as PNG grids. Runs in evaluation
+// mode on its own seeded random numbers, so drawing images never changes a run's training.
+// Not what a model is: the pipeline's nodes decide that.
+#pragma once
+
+#include "io/png_grid.hpp"
+#include "pipeline/pipeline.hpp"
+
+#include <filesystem>
+#include <optional>
+
+namespace chimera {
+
+class ImageSampler {
+public:
+    ImageSampler(const Pipeline& pipeline, Context& ctx, const OpRegistry& ops);
+
+    bool can_generate() const;
+    bool can_reconstruct() const;
+
+    bool is_conditional() const { return !spec().condition.empty(); }
+    int64_t classes() const { return spec().classes; }
+
+    // `n` samples from the prior: [n, C, H, W]. A conditional model draws them all of class
+    // `label`; without one, it draws a row of `columns` per class instead (n is ignored).
+    Tensor generate(int64_t n, uint64_t seed, std::optional<int64_t> label = std::nullopt, int columns = 8) const;
+    // The first `n` examples of the test split (else validation, else training) and their
+    // reconstructions, arranged so each row of `columns` originals is followed by their
+    // reconstructions: [2n, C, H, W] (n rounded up to whole rows).
+    Tensor reconstruct(int64_t n, int columns) const;
+    // `walks` straight lines in latent space between pairs of prior samples, `steps` images each
+    // (ends included, 2 to max_walk_steps): [walks * steps, C, H, W], one walk per grid row.
+    static constexpr int64_t max_walk_steps = 64;
+    Tensor interpolate(int64_t walks, int64_t steps, uint64_t seed) const;
+
+    // Writes images as a grid with the pipeline's value range. Throws DataError.
+    void write(const std::filesystem::path& file, const Tensor& images, int columns) const;
+
+private:
+    // Runs the nodes that make `tensor` from `values`: images [n, C, H, W] in the drawing range.
+    Tensor draw(TensorMap values, int64_t n, const std::string& tensor) const;
+    // The condition tensor of a conditional model: `labels` as int32 [n].
+    Tensor condition(const std::vector<int32_t>& labels) const;
+    const GenerateSpec& spec() const { return pipeline_.spec().generate; }
+
+    const Pipeline& pipeline_;
+    Context& ctx_;
+    const OpRegistry& ops_;
+};
+
+}  // namespace chimera

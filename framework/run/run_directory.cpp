@@ -1,0 +1,92 @@
+#include "run/run_directory.hpp"
+
+#include "core/host_error.hpp"
+
+#include <cstdio>
+
+namespace chimera {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const kConfig = "config.yaml";
+const char* const kState = "checkpoint.json";
+const char* const kTensorsPrefix = "checkpoint-";
+const char* const kTensorsExtension = ".safetensors";
+const char* const kBest = "best.safetensors";
+const char* const kMetrics = "metrics.jsonl";
+const char* const kSamples = "samples";
+const char* const kData = "data";
+const char* const kEvaluationPrefix = "evaluation-";
+const char* const kEvaluationExtension = ".json";
+
+bool starts_ends(const std::string& name, const std::string& prefix, const std::string& extension) {
+    return name.size() > prefix.size() + extension.size() && name.rfind(prefix, 0) == 0 &&
+           name.compare(name.size() - extension.size(), extension.size(), extension) == 0;
+}
+
+// What `clear` removes: every file above but the outputs commands write on request.
+bool owned(const std::string& name) {
+    return name == kConfig || name == kState || name == kBest || name == kMetrics || name == kSamples || name == kData ||
+           RunDirectory::is_tensors_file(name) || starts_ends(name, kEvaluationPrefix, kEvaluationExtension);
+}
+
+}  // namespace
+
+fs::path RunDirectory::config() const { return path_ / kConfig; }
+fs::path RunDirectory::state() const { return path_ / kState; }
+
+fs::path RunDirectory::tensors(int64_t step) const {
+    char name[64];
+    std::snprintf(name, sizeof name, "%s%09lld%s", kTensorsPrefix, static_cast<long long>(step), kTensorsExtension);
+    return path_ / name;
+}
+
+fs::path RunDirectory::best() const { return path_ / kBest; }
+fs::path RunDirectory::metrics() const { return path_ / kMetrics; }
+
+fs::path RunDirectory::sample_grid(int64_t epoch) const {
+    char name[32];
+    std::snprintf(name, sizeof name, "epoch-%03lld.png", static_cast<long long>(epoch));
+    return path_ / kSamples / name;
+}
+
+fs::path RunDirectory::data() const { return path_ / kData; }
+fs::path RunDirectory::evaluation(const std::string& split) const { return path_ / (kEvaluationPrefix + split + kEvaluationExtension); }
+fs::path RunDirectory::output(RunOutput output) const { return path_ / output_name(output); }
+fs::path RunDirectory::generated(const std::string& label) const { return path_ / label; }
+
+std::string RunDirectory::output_name(RunOutput output) {
+    switch (output) {
+    case RunOutput::generated: return "generated.png";
+    case RunOutput::interpolation: return "interpolation.png";
+    case RunOutput::reconstructions: return "reconstructions.png";
+    }
+    return "output";
+}
+
+bool RunDirectory::exists() const { return fs::is_directory(path_); }
+bool RunDirectory::has_config() const { return fs::exists(config()); }
+bool RunDirectory::has_checkpoint() const { return fs::exists(state()); }
+
+bool RunDirectory::is_tensors_file(const std::string& name) { return starts_ends(name, kTensorsPrefix, kTensorsExtension); }
+
+void RunDirectory::create() const {
+    std::error_code ec;
+    fs::create_directories(path_, ec);
+    if (ec) throw DataError(path_, "cannot create the run directory: " + ec.message());
+}
+
+bool RunDirectory::clear() const {
+    std::error_code ec;
+    bool any = false;
+    for (const auto& entry : fs::directory_iterator(path_, ec)) {
+        if (!owned(entry.path().filename().string())) continue;
+        fs::remove_all(entry.path(), ec);
+        any = true;
+    }
+    return any;
+}
+
+}  // namespace chimera

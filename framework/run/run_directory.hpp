@@ -1,0 +1,55 @@
+// A run directory: what `chimera train` writes and every other command reads. The one place its
+// file names are spelt: the resolved pipeline, the checkpoint's state and tensors, the best
+// epoch's parameters, the metrics log, the sample grids, what the loaders kept of their data,
+// evaluation reports and the default files commands write into it; and which of them are
+// Chimera's, so that starting a run over removes those and nothing else. Not their formats:
+// checkpoint.hpp, train/metrics_log.hpp and the commands write those.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace chimera {
+
+// Files commands write into a run directory unless told otherwise.
+enum class RunOutput { generated, interpolation, reconstructions };
+
+class RunDirectory {
+public:
+    explicit RunDirectory(std::filesystem::path path) : path_(std::move(path)) {}
+
+    const std::filesystem::path& path() const { return path_; }
+
+    std::filesystem::path config() const;                      // the resolved pipeline (YAML)
+    std::filesystem::path state() const;                       // the checkpoint's run state (JSON)
+    std::filesystem::path tensors(int64_t step) const;         // the checkpoint's tensors at `step`
+    std::filesystem::path best() const;                        // the best epoch's parameters
+    std::filesystem::path metrics() const;                     // one JSON line per logged step
+    std::filesystem::path sample_grid(int64_t epoch) const;    // an epoch's samples (1-based)
+    std::filesystem::path data() const;                        // what the loaders derived
+    std::filesystem::path evaluation(const std::string& split) const;  // `chimera evaluate`'s report
+    std::filesystem::path output(RunOutput output) const;
+    // A multimodal generation's default output, named by what it was made from and into
+    // ("text-to-image", "prior-image+text"): a file without extension or a directory.
+    std::filesystem::path generated(const std::string& label) const;
+    // The file name of `output` alone, for help texts ("generated.png").
+    static std::string output_name(RunOutput output);
+
+    bool exists() const;          // the directory is there
+    bool has_config() const;
+    bool has_checkpoint() const;
+    // Whether `name` (a file name in the directory) is a checkpoint's tensor file.
+    static bool is_tensors_file(const std::string& name);
+
+    // Makes the directory (and its parents). Throws DataError.
+    void create() const;
+    // Removes what Chimera wrote here (the files above, not a user's own); true when the
+    // directory held any of it.
+    bool clear() const;
+
+private:
+    std::filesystem::path path_;
+};
+
+}  // namespace chimera

@@ -1,0 +1,59 @@
+// The compute device every op runs on, passed down explicitly: the oneDNN engine and stream,
+// the thread count, the buffer pool, the primitive cache and the random state. One per run; no
+// singletons. Knows nothing of gradients or parameters (autograd/context.hpp adds those).
+#pragma once
+
+#include "runtime/philox.hpp"
+#include "runtime/primitive_cache.hpp"
+#include "tensor/buffer_pool.hpp"
+#include "tensor/tensor.hpp"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <memory>
+
+namespace chimera {
+
+struct RuntimeCounters {
+    uint64_t primitives_created = 0;
+    uint64_t primitive_cache_hits = 0;
+    uint64_t buffers_allocated = 0;
+};
+
+class Device {
+public:
+    // `threads` 0 means every core. Also sets oneDNN's (OpenMP's) thread count.
+    explicit Device(int threads = 0, uint64_t seed = 0);
+    Device(const Device&) = delete;
+    Device& operator=(const Device&) = delete;
+
+    dnnl::engine& engine() { return engine_; }
+    dnnl::stream& stream() { return stream_; }
+    int threads() const { return threads_; }
+    PrimitiveCache& primitives() { return primitives_; }
+    const std::shared_ptr<BufferPool>& pool() const { return pool_; }
+
+    // A new tensor from this device's pool.
+    Tensor empty(DType dtype, Shape shape) { return Tensor::empty(pool_, dtype, std::move(shape)); }
+    Tensor zeros(DType dtype, Shape shape) { return Tensor::empty(pool_, dtype, std::move(shape), true); }
+
+    // Random state: the seed and how many random streams have been handed out. Each random op
+    // takes the next stream, so a run is reproducible from (seed, streams_used).
+    uint64_t seed() const { return seed_; }
+    uint64_t streams_used() const { return streams_used_; }
+    void set_random_state(uint64_t seed, uint64_t streams_used);
+    PhiloxKey next_random_stream() { return philox_key(seed_, streams_used_++); }
+
+    RuntimeCounters counters() const;
+
+private:
+    dnnl::engine engine_;
+    dnnl::stream stream_;
+    int threads_;
+    std::shared_ptr<BufferPool> pool_;
+    PrimitiveCache primitives_;
+    uint64_t seed_;
+    uint64_t streams_used_ = 0;
+};
+
+}  // namespace chimera
