@@ -2,6 +2,7 @@
 // Boost.Program_options, and prints help and the version. Unknown commands and options are
 // usage errors that list what is valid. Not any command's own work.
 #include "cli/command.hpp"
+#include "cli/exit_code.hpp"
 #include "core/host_error.hpp"
 #include "core/suggest.hpp"
 

@@ -85,12 +85,27 @@ int run_modalities(const po::variables_map& vm, const GridRequest& r) {
         throw UsageError("--out " + base.string() + ": with several modalities --out names a directory (they go in as image.png, text.txt...)");
     const int64_t n = vm["n"].defaulted() ? 16 : r.n;  // sound and text are looked at one by one: fewer
     EvalScope numbers(session->context(), vm["seed"].as<uint64_t>());
-    TensorMap made = given.empty() ? sampler.sample_prior(n, targets) : sampler.decode(sampler.examples_from(given, n), targets);
+    TensorMap made;
+    if (given.empty()) made = sampler.sample_prior(n, targets);
+    else {
+        TensorMap examples;
+        try {
+            examples = sampler.examples_from(given, n);
+        } catch (const UsageError& e) {
+            throw UsageError(std::string("--from: ") + e.what());
+        }
+        made = sampler.decode(std::move(examples), targets);
+    }
     for (const auto& t : targets) {
         const ModalitySpec& m = sampler.modality(t);
         const fs::path out = targets.size() == 1 ? base : base / t;
         if (targets.size() > 1 || made.at(t).dtype() == DType::i32) std::cout << t << ":\n";
-        const auto files = sampler.write(m, made.at(t), out, r.columns, &std::cout);
+        std::vector<fs::path> files;
+        try {
+            files = sampler.write(m, made.at(t), out, r.columns, &std::cout);
+        } catch (const UsageError& e) {
+            throw UsageError(std::string("--out: ") + e.what());
+        }
         std::cout << "Wrote " << n << " " << t << " samples"
                   << (files.size() == 1 ? " to " + files.front().string()
                                         : " as " + files.front().string() + " to " + files.back().string())

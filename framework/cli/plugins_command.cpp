@@ -2,6 +2,7 @@
 // parameter schema, and `--check [NAME]` to instantiate components with their defaults.
 // Exits with the plugin error code when any library failed to load, after listing the rest.
 #include "cli/command.hpp"
+#include "cli/exit_code.hpp"
 #include "cli/compute_options.hpp"
 #include "cli/plugin_options.hpp"
 #include "core/host_error.hpp"

@@ -9,8 +9,8 @@ std::string SourcePlace::text() const {
     return where;
 }
 
-ConfigError::ConfigError(SourcePlace place, const std::string& what)
-    : HostError(place.text().empty() ? what : place.text() + ": " + what), place_(std::move(place)) {}
+ConfigError::ConfigError(SourcePlace place, const std::string& what, std::string setting)
+    : HostError(place.text().empty() ? what : place.text() + ": " + what), place_(std::move(place)), setting_(std::move(setting)) {}
 
 PluginError::PluginError(const std::string& who, const std::string& method, chm_status status,
                          const std::string& detail)

@@ -1,7 +1,7 @@
-// The host's error classes, one per failure class, each carrying what its handler needs, and the
-// exit code each maps to. Library code throws these with what went wrong, where (file:line:col,
-// plugin file, component) and what to do; only `cli/` turns them into flags, messages and exit
-// codes. Not used across the plugin ABI, where errors travel as chm_status values.
+// The host's error classes, one per failure class, each carrying what its handler needs. Library
+// code throws these with what went wrong, where (file:line:col, plugin file, component) and what
+// to do; only `cli/` turns them into flags, messages and exit codes (cli/exit_code.hpp). Not used
+// across the plugin ABI, where errors travel as chm_status values.
 #pragma once
 
 #include <chimera/abi.h>
@@ -14,28 +14,17 @@
 
 namespace chimera {
 
-// Process exit codes, documented in the README. Stable: scripts depend on them.
-enum class ExitCode : int {
-    ok = 0,
-    internal = 1,  // a bug in Chimera: please report it
-    usage = 2,     // bad command line
-    config = 3,    // bad pipeline YAML
-    plugin = 4,    // a plugin failed to load, describe itself or run
-    data = 5,      // unreadable or malformed data, checkpoint or run directory
-    diverged = 6,  // training stopped: a loss became NaN or infinite
-};
-
+// What every class below derives from: an error the host expected and can explain, as opposed to
+// a bug (any other exception).
 class HostError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
-    virtual ExitCode exit_code() const noexcept { return ExitCode::internal; }
 };
 
 // A request that cannot be done as asked: a bad flag, or arguments a library call refuses.
 class UsageError : public HostError {
 public:
     using HostError::HostError;
-    ExitCode exit_code() const noexcept override { return ExitCode::usage; }
 };
 
 // Where in a source file a value sits: the file, its line and column (1-based; 0 when unknown,
@@ -51,12 +40,15 @@ struct SourcePlace {
 // Something wrong in a pipeline file (or a run's copy of one), at a place in it.
 class ConfigError : public HostError {
 public:
-    ConfigError(SourcePlace place, const std::string& what);
+    // `setting`, when given, is a "key=VALUE" that supplies what is missing without editing the
+    // file (a run trained before the key existed), for `cli/` to offer as an override.
+    ConfigError(SourcePlace place, const std::string& what, std::string setting = {});
     const SourcePlace& place() const noexcept { return place_; }
-    ExitCode exit_code() const noexcept override { return ExitCode::config; }
+    const std::string& setting() const noexcept { return setting_; }
 
 private:
     SourcePlace place_;
+    std::string setting_;
 };
 
 // A plugin that would not load, describe itself or run. A failed call into a component
@@ -68,7 +60,6 @@ public:
     PluginError(const std::string& who, const std::string& method, chm_status status, const std::string& detail);
     const std::string& method() const noexcept { return method_; }
     std::optional<chm_status> status() const noexcept { return status_; }
-    ExitCode exit_code() const noexcept override { return ExitCode::plugin; }
 
 private:
     std::string method_;
@@ -83,7 +74,6 @@ public:
     // "<file>: <what>".
     DataError(const std::filesystem::path& file, const std::string& what);
     const std::filesystem::path& file() const noexcept { return file_; }
-    ExitCode exit_code() const noexcept override { return ExitCode::data; }
 
 private:
     std::filesystem::path file_;
@@ -101,7 +91,6 @@ public:
     DivergedError(Divergence divergence, const std::string& message)
         : HostError(message), divergence_(std::move(divergence)) {}
     const Divergence& divergence() const noexcept { return divergence_; }
-    ExitCode exit_code() const noexcept override { return ExitCode::diverged; }
 
 private:
     Divergence divergence_;

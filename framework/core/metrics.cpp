@@ -24,7 +24,7 @@ std::string metrics_table(const Metrics& metrics) {
     for (const auto& [k, v] : metrics) width = std::max(width, k.size());
     std::string out;
     for (const auto& [k, v] : metrics)
-        out += fmt::format("  {:<{}}  {:>12.4f}{}\n", k, width, v, k == "total" ? "  (weighted sum of the losses)" : "");
+        out += fmt::format("  {:<{}} {:>12.4f}{}\n", k, width, v, k == "total" ? "  (weighted sum of the losses)" : "");
     return out;
 }
 

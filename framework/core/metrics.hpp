@@ -18,8 +18,9 @@ double metric(const Metrics& metrics, const std::string& name);
 // "reconstruction 241.3  kl 12.5  total 253.8": four significant digits.
 std::string metrics_line(const Metrics& metrics);
 
-// One line per metric, "  <name padded>  <value to 4 decimals>", "total" marked as the weighted
-// sum of the losses; every line ends with '\n'.
+// One line per metric, "  <name padded to 16 or the longest> <value to 4 decimals>" (what
+// `train` printed for its test split before `evaluate` used it too), "total" marked as the
+// weighted sum of the losses; every line ends with '\n'.
 std::string metrics_table(const Metrics& metrics);
 
 }  // namespace chimera

@@ -27,7 +27,7 @@ Tensor ImageSampler::draw(TensorMap values, int64_t n, const std::string& tensor
     if (s.size() == 4 || s.size() == 3) return y;
     auto side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(y.numel() / n))));
     if (s.size() == 2 && side * side == s[1]) return y.reshaped({n, 1, side, side});
-    throw ConfigError({}, "generate: '" + tensor + "' is " + describe(y) +
+    throw ConfigError(SourcePlace{pipeline_.spec().file, 0, 0, "generate"}, "'" + tensor + "' is " + describe(y) +
                       ", not images ([N, C, H, W], [N, H, W] or [N, D] with D a square)");
 }
 
@@ -70,7 +70,7 @@ Tensor ImageSampler::reconstruct(int64_t n, int columns) const {
     Tensor original = values.at(spec().reconstruct);
     Tensor rebuilt = draw(values, n, spec().reconstruction);
     if (original.numel() != rebuilt.numel())
-        throw ConfigError({}, "generate.reconstruct: '" + spec().reconstruct + "' is " + describe(original) + " but '" +
+        throw ConfigError(SourcePlace{pipeline_.spec().file, 0, 0, "generate.reconstruct"}, "'" + spec().reconstruct + "' is " + describe(original) + " but '" +
                           spec().reconstruction + "' is " + describe(rebuilt) + "; they must hold as many values");
     Shape image_shape(rebuilt.shape().begin() + 1, rebuilt.shape().end());
     const int64_t per = numel(image_shape), rows = (n + columns - 1) / columns;

@@ -13,7 +13,6 @@ namespace chimera {
 namespace {
 
 const char* const name = "conv2d";
-constexpr int64_t max_geometry = 1 << 20;  // bound on strides, paddings, dilations and groups
 
 using dnnl::memory;
 
@@ -28,10 +27,8 @@ struct Conv2dShape {
 };
 
 int64_t attr_or(const Attrs& attrs, std::size_t i, const char* what, int64_t fallback, int64_t lo) {
-    return i < attrs.size() ? int_attr(name, attrs, i, what, lo, max_geometry) : fallback;
+    return int_attr_or(name, attrs, i, what, fallback, lo, max_geometry);
 }
-
-std::string pair_text(int64_t a, int64_t b) { return std::to_string(a) + "x" + std::to_string(b); }
 
 Conv2dShape check(const Tensor& x, const Tensor& w, const Tensor& b, const Attrs& attrs) {
     expect_rank(name, "input x", x, 4);

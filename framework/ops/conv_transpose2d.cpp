@@ -15,7 +15,6 @@ namespace chimera {
 namespace {
 
 const char* const name = "conv_transpose2d";
-constexpr int64_t max_geometry = 1 << 20;  // bound on strides, paddings, dilations and groups
 
 using dnnl::memory;
 
@@ -31,10 +30,8 @@ struct ConvTranspose2dShape {
 };
 
 int64_t attr_or(const Attrs& attrs, std::size_t i, const char* what, int64_t fallback, int64_t lo) {
-    return i < attrs.size() ? int_attr(name, attrs, i, what, lo, max_geometry) : fallback;
+    return int_attr_or(name, attrs, i, what, fallback, lo, max_geometry);
 }
-
-std::string pair_text(int64_t a, int64_t b) { return std::to_string(a) + "x" + std::to_string(b); }
 
 // oneDNN describes the output's end padding as pad_r, checking H == (OH - span + pad + pad_r) /
 // stride + 1 (rounded down) and pad_r > -stride. Output padding is end padding taken back, so

@@ -38,6 +38,13 @@ int64_t int_attr(const std::string& op, const std::vector<double>& attrs, std::s
     return static_cast<int64_t>(v);
 }
 
+int64_t int_attr_or(const std::string& op, const std::vector<double>& attrs, std::size_t index,
+                    const std::string& what, int64_t fallback, int64_t lo, int64_t hi) {
+    return index < attrs.size() ? int_attr(op, attrs, index, what, lo, hi) : fallback;
+}
+
+std::string pair_text(int64_t a, int64_t b) { return std::to_string(a) + "x" + std::to_string(b); }
+
 int normalise_axis(const std::string& op, int64_t axis, int rank) {
     int64_t a = axis < 0 ? axis + rank : axis;
     if (a < 0 || a >= rank)

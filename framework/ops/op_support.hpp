@@ -22,6 +22,13 @@ void expect_same_shape(const std::string& op, const Tensor& a, const Tensor& b);
 // Attribute `index` as an integer within [lo, hi], named `what` in errors.
 int64_t int_attr(const std::string& op, const std::vector<double>& attrs, std::size_t index,
                  const std::string& what, int64_t lo, int64_t hi);
+// The same, or `fallback` when the call gave fewer than index + 1 attributes.
+int64_t int_attr_or(const std::string& op, const std::vector<double>& attrs, std::size_t index,
+                    const std::string& what, int64_t fallback, int64_t lo, int64_t hi);
+// The bound on the strides, paddings, dilations, kernels and groups of windowed ops.
+constexpr int64_t max_geometry = 1 << 20;
+// "3x5": a pair of window sizes as messages show them.
+std::string pair_text(int64_t a, int64_t b);
 // An axis attribute, negative counting from the end, checked against `rank`.
 int normalise_axis(const std::string& op, int64_t axis, int rank);
 

@@ -4,14 +4,6 @@
 
 namespace chimera {
 
-namespace {
-
-constexpr int64_t max_geometry = 1 << 20;  // bound on kernels, strides and paddings
-
-std::string pair_text(int64_t a, int64_t b) { return std::to_string(a) + "x" + std::to_string(b); }
-
-}  // namespace
-
 std::vector<double> Pool2dShape::attrs() const {
     return {double(kh), double(kw), double(sh), double(sw), double(ph), double(pw)};
 }
@@ -20,7 +12,7 @@ Pool2dShape pool2d_shape(const std::string& op, const Tensor& x, const Attrs& at
     expect_rank(op, "input x", x, 4);
     expect_dtype(op, "input x", x, DType::f32);
     auto attr_or = [&](std::size_t i, const char* what, int64_t fallback, int64_t lo) {
-        return i < attrs.size() ? int_attr(op, attrs, i, what, lo, max_geometry) : fallback;
+        return int_attr_or(op, attrs, i, what, fallback, lo, max_geometry);
     };
     Pool2dShape s;
     s.x = x.shape();

@@ -291,9 +291,10 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
     // With a prior, `image` decodes prior samples: a reconstruction must be a tensor of its own.
     if (!g.reconstruct.empty() && g.reconstruction.empty()) {
         if (!g.from.empty())
-            yaml_fail(g.node, place, "'reconstruct' needs 'reconstruction': the tensor decoded from '" + g.reconstruct +
-                                         "' ('" + g.image + "' is decoded from the prior '" + g.from +
-                                         "'); name it in generate.reconstruction (a command on a run trained before can set it)");
+            throw ConfigError(yaml_place(g.node, place),
+                              "'reconstruct' needs 'reconstruction': the tensor decoded from '" + g.reconstruct + "' ('" + g.image +
+                                  "' is decoded from the prior '" + g.from + "'); name it in generate.reconstruction",
+                              "generate.reconstruction=TENSOR");
         g.reconstruction = g.image;
     }
     if (g.reconstruct.empty() && !g.reconstruction.empty())

@@ -82,29 +82,35 @@ Checkpoint load_checkpoint(const RunDirectory& run, const std::shared_ptr<Buffer
     Checkpoint c;
     c.file = run.state();
     std::ifstream in(c.file);
-    if (!in) throw DataError(c.file.string() + ": no checkpoint here (train first, or check the run directory)");
+    if (!in) throw DataError(c.file, "no checkpoint here (train first, or check the run directory)");
     std::string tensors_file;
     try {
         nlohmann::json j = nlohmann::json::parse(in);
         c.state = from_json(j);
         tensors_file = j.at("tensors").get<std::string>();
     } catch (const std::exception& e) {
-        throw DataError(c.file.string() + ": not a readable checkpoint state: " + e.what());
+        throw DataError(c.file, std::string("not a readable checkpoint state: ") + e.what());
     }
     if (tensors_file.find('/') != std::string::npos)
-        throw DataError(c.file.string() + ": 'tensors' must name a file in the run directory");
+        throw DataError(c.file, "'tensors' must name a file in the run directory");
     c.tensors = read_safetensors(run.path() / tensors_file, pool);
     return c;
 }
 
-void restore_tensors(const NamedTensors& source, const NamedTensors& targets, const std::string& file) {
+void save_best(const RunDirectory& run, const NamedTensors& tensors) { write_safetensors(run.best(), tensors); }
+
+void restore_best(const RunDirectory& run, const NamedTensors& targets, const std::shared_ptr<BufferPool>& pool) {
+    restore_tensors(read_safetensors(run.best(), pool).tensors, targets, run.best());
+}
+
+void restore_tensors(const NamedTensors& source, const NamedTensors& targets, const std::filesystem::path& file) {
     for (const auto& [name, target] : targets) {
         const Tensor* found = nullptr;
         for (const auto& s : source)
             if (s.first == name) found = &s.second;
-        if (!found) throw DataError(file + ": has no tensor '" + name + "' (was it written by another pipeline?)");
+        if (!found) throw DataError(file, "has no tensor '" + name + "' (was it written by another pipeline?)");
         if (found->shape() != target.shape() || found->dtype() != target.dtype())
-            throw DataError(file + ": tensor '" + name + "' is " + describe(*found) + ", the pipeline needs " + describe(target));
+            throw DataError(file, "tensor '" + name + "' is " + describe(*found) + ", the pipeline needs " + describe(target));
         std::memcpy(target.raw(), found->raw(), static_cast<std::size_t>(target.numel()) * 4);  // f32 and i32
     }
 }

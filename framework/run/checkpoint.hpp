@@ -45,8 +45,13 @@ struct Checkpoint {
 // Reads the checkpoint in `run`. Throws DataError naming the file and what is wrong.
 Checkpoint load_checkpoint(const RunDirectory& run, const std::shared_ptr<BufferPool>& pool);
 
+// The parameters of the best epoch so far (early stopping's restore_best): written over the last
+// ones, and copied back into `targets`. Throw DataError naming the file.
+void save_best(const RunDirectory& run, const NamedTensors& tensors);
+void restore_best(const RunDirectory& run, const NamedTensors& targets, const std::shared_ptr<BufferPool>& pool);
+
 // Copies `source` tensors into `targets` by name ("param/encoder.fc1.weight"). Throws DataError
 // naming `file` for a missing tensor or a shape or type mismatch.
-void restore_tensors(const NamedTensors& source, const NamedTensors& targets, const std::string& file);
+void restore_tensors(const NamedTensors& source, const NamedTensors& targets, const std::filesystem::path& file);
 
 }  // namespace chimera

@@ -48,11 +48,11 @@ void load_node(const RunDirectory& from, const std::string& node, const std::str
     for (const auto& [name, t] : c.tensors.tensors)
         for (const std::string& kind : {kParam, kBuffer})
             if (name.rfind(kind + node + ".", 0) == 0) source.emplace_back(kind + into + name.substr(kind.size() + node.size()), t);
-    if (source.empty()) throw DataError(c.file.string() + " has no parameters of a node '" + node + "'");
+    if (source.empty()) throw DataError(c.file, "has no parameters of a node '" + node + "'");
     NamedTensors targets;
     for (const auto& [name, t] : model_tensors(store))
         if (under(t.name(), into)) targets.emplace_back(name, t);
-    restore_tensors(source, targets, c.file.string());
+    restore_tensors(source, targets, c.file);
 }
 
 }  // namespace chimera

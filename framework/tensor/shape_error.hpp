@@ -9,7 +9,6 @@ namespace chimera {
 class ShapeError : public HostError {
 public:
     using HostError::HostError;
-    ExitCode exit_code() const noexcept override { return ExitCode::config; }
 };
 
 }  // namespace chimera

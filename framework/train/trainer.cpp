@@ -5,7 +5,6 @@
 #include "core/progress.hpp"
 #include "evaluate/evaluator.hpp"
 #include "generate/image_sampler.hpp"
-#include "io/safetensors.hpp"
 #include "pipeline/batch_stream.hpp"
 #include "run/model_state.hpp"
 #include "train/grad_clip.hpp"
@@ -112,14 +111,13 @@ void Trainer::save() {
 
 void Trainer::resume() {
     Checkpoint c = load_checkpoint(run_, ctx_.device().pool());
-    const std::string file = c.file.string();
     if (c.state.config_hash != options_.config_hash)
-        throw ConfigError(SourcePlace{file}, "this run was made by a different pipeline (config " + c.state.config_hash + ", now " +
+        throw ConfigError(SourcePlace{c.file.string()}, "this run was made by a different pipeline (config " + c.state.config_hash + ", now " +
                           options_.config_hash + "); only train.epochs and train.steps may change when resuming");
     if (c.state.optimizer_steps.size() != spec_.optimizers.size())
-        throw DataError(file + ": has state for " + std::to_string(c.state.optimizer_steps.size()) + " optimizers, the pipeline has " +
+        throw DataError(c.file, "has state for " + std::to_string(c.state.optimizer_steps.size()) + " optimizers, the pipeline has " +
                         std::to_string(spec_.optimizers.size()));
-    restore_tensors(c.tensors.tensors, model_tensors(ctx_.parameters()), file);
+    restore_tensors(c.tensors.tensors, model_tensors(ctx_.parameters()), c.file);
     for (std::size_t k = 0; k < spec_.optimizers.size(); ++k)
         pipeline_.optimizer(k).load_state(optimizer_state(c.tensors.tensors, spec_.optimizers[k].name));
     RunState saved = c.state;
@@ -315,15 +313,14 @@ bool Trainer::early_stopping(const Metrics& validation) {
         state_.best = value;
         state_.best_epoch = state_.epoch + 1;
         state_.bad_epochs = 0;
-        if (e.restore_best) write_safetensors(run_.best(), model_tensors(ctx_.parameters()));
+        if (e.restore_best) save_best(run_, model_tensors(ctx_.parameters()));
         return false;
     }
     if (++state_.bad_epochs < e.patience) return false;
     *options_.out << fmt::format("  early stopping: {} has not improved for {} epochs (best {:.4g} at epoch {})\n", e.monitor,
                                  state_.bad_epochs, state_.best, state_.best_epoch);
     if (e.restore_best) {
-        restore_tensors(read_safetensors(run_.best(), ctx_.device().pool()).tensors, model_tensors(ctx_.parameters()),
-                        run_.best().string());
+        restore_best(run_, model_tensors(ctx_.parameters()), ctx_.device().pool());
         *options_.out << fmt::format("  restored the parameters of epoch {}\n", state_.best_epoch);
     }
     return true;

@@ -130,6 +130,18 @@ BOOST_AUTO_TEST_CASE(plugins_reads_the_environment_path) {
     BOOST_TEST(r.out.rfind("KIND  NAME        VERSION  LIBRARY\nloss  c_constant  1.2.3    " C_PLUGIN_FILE "\n", 0) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(the_plugin_path_flag_is_searched_before_the_environment) {
+    // Both name missing directories: the problems come in search order, each saying where it came from.
+    ProcessResult r = chimera_cli({"plugins", "--no-builtin-plugins", "--plugin-path", "/nonexistent/cli"},
+                                  {"CHIMERA_PLUGIN_PATH=/nonexistent/env"});
+    BOOST_TEST(r.exit_code == plugin_error);
+    const std::size_t cli = r.err.find("/nonexistent/cli: no such file or directory (from --plugin-path)");
+    const std::size_t env = r.err.find("/nonexistent/env: no such file or directory (from CHIMERA_PLUGIN_PATH)");
+    BOOST_TEST_REQUIRE(cli != std::string::npos, r.err);
+    BOOST_TEST_REQUIRE(env != std::string::npos, r.err);
+    BOOST_TEST(cli < env);
+}
+
 BOOST_AUTO_TEST_CASE(plugins_finds_the_builtin_directory_beside_the_binary) {
     ProcessResult r = chimera_cli({"plugins"});
     BOOST_TEST(r.exit_code == 0);

@@ -1,9 +1,12 @@
-// Tests of the host's small text utilities: name suggestions and tables.
+// Tests of the host's small text utilities: name suggestions, tables and metric tables.
 #define BOOST_TEST_MODULE framework_core
 #include <boost/test/unit_test.hpp>
 
+#include "core/metrics.hpp"
 #include "core/suggest.hpp"
 #include "core/text_table.hpp"
+
+#include <cmath>
 
 using namespace chimera;
 
@@ -39,4 +42,17 @@ BOOST_AUTO_TEST_CASE(table_columns_are_as_wide_as_their_widest_cell) {
 BOOST_AUTO_TEST_CASE(table_rejects_rows_of_the_wrong_width) {
     TextTable t({"A", "B"});
     BOOST_CHECK_THROW(t.add_row({"only one"}), std::logic_error);
+}
+
+BOOST_AUTO_TEST_CASE(metric_tables_pad_names_to_sixteen_or_the_longest_and_mark_the_total) {
+    using chimera::Metrics;
+    const Metrics short_names{{"kl", 11.223}, {"total", 243.9702}};
+    BOOST_TEST(chimera::metrics_table(short_names) ==
+               "  kl                    11.2230\n"
+               "  total                243.9702  (weighted sum of the losses)\n");
+    const Metrics long_name{{"a_rather_long_metric_name", 1.5}};
+    BOOST_TEST(chimera::metrics_table(long_name) == "  a_rather_long_metric_name       1.5000\n");
+    BOOST_TEST(chimera::metrics_line(short_names) == "kl 11.22  total 244");
+    BOOST_TEST(std::isnan(chimera::metric(short_names, "missing")));
+    BOOST_TEST(chimera::metric(short_names, "kl") == 11.223);
 }
