@@ -43,10 +43,11 @@ GridRequest grid_request(const po::variables_map& vm, const std::string& command
 }
 
 PipelineSession::PipelineSession(const po::variables_map& vm, const std::string& file, std::vector<std::string> extra,
-                                 const fs::path& data_dir) {
+                                 const RunDirectory* run) {
     logger_ = make_logger(vm);
     registry_ = load_plugins(vm, *logger_);
     report_plugin_problems(*registry_);
+    if (run) load_recorded_libraries(*registry_, load_plugin_record(*run), run->plugins(), *logger_);
     std::vector<std::string> overrides;
     if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
     overrides.insert(overrides.end(), extra.begin(), extra.end());
@@ -59,7 +60,8 @@ PipelineSession::PipelineSession(const po::variables_map& vm, const std::string&
     session_ = std::make_unique<ComputeSession>(vm, *registry_);
     // Initialisers and every random number follow the pipeline's seed.
     session_->context().device().set_random_state(static_cast<uint64_t>(spec.train.seed), 0);
-    pipeline_ = std::make_unique<Pipeline>(std::move(spec), *registry_, session_->context(), session_->ops(), data_dir);
+    pipeline_ = std::make_unique<Pipeline>(std::move(spec), *registry_, session_->context(), session_->ops(),
+                                           run ? run->data() : fs::path());
 }
 
 PipelineSession::~PipelineSession() {
@@ -72,13 +74,13 @@ std::unique_ptr<PipelineSession> PipelineSession::open_run(const po::variables_m
     if (!run.has_config())
         throw DataError(dir, "not a run directory (no " + run.config().filename().string() +
                                  "); give the --out directory of chimera train");
-    auto session = std::make_unique<PipelineSession>(vm, run.config().string(), std::vector<std::string>{}, run.data());
+    auto session = std::make_unique<PipelineSession>(vm, run.config().string(), std::vector<std::string>{}, &run);
     Checkpoint c = load_checkpoint(run, session->context().device().pool());
     // Nodes added with --set that start from another run (a judge) are not in this checkpoint.
     std::vector<std::string> own_start;
     for (const auto& n : session->pipeline().spec().nodes)
         if (!n.init_from.run.empty()) own_start.push_back(n.name);
-    restore_tensors(c.tensors.tensors, model_tensors(session->context().parameters(), own_start), c.file.string());
+    restore_tensors(c.tensors.tensors, model_tensors(session->context().parameters(), own_start), c.file);
     return session;
 }
 

@@ -36,11 +36,12 @@ GridRequest grid_request(const boost::program_options::variables_map& vm, const 
 
 class PipelineSession {
 public:
-    // Reads `file` with the command line's --set overrides (plus `extra` ones) and builds it,
-    // its loaders restoring what a run kept of its data in `data_dir` (when given). A --set
-    // that cannot be applied is a UsageError naming it.
+    // Reads `file` with the command line's --set overrides (plus `extra` ones) and builds it.
+    // For a run reopened (`run`), its loaders restore what the run kept of its data, and the
+    // libraries it recorded supply components the search path does not. A --set that cannot be
+    // applied is a UsageError naming it.
     PipelineSession(const boost::program_options::variables_map& vm, const std::string& file,
-                    std::vector<std::string> extra = {}, const std::filesystem::path& data_dir = {});
+                    std::vector<std::string> extra = {}, const RunDirectory* run = nullptr);
     // The pipeline of a run directory, with its last checkpoint's parameters. Throws DataError.
     static std::unique_ptr<PipelineSession> open_run(const boost::program_options::variables_map& vm,
                                                      const std::filesystem::path& dir);

@@ -4,6 +4,7 @@
 
 #include "plugin/host_table.hpp"
 #include "plugin/plugin_registry.hpp"
+#include "run/plugin_record.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -19,6 +20,13 @@ std::unique_ptr<Logger> make_logger(const boost::program_options::variables_map&
 // Loads every library on the search path the options describe.
 std::unique_ptr<PluginRegistry> load_plugins(const boost::program_options::variables_map& vm,
                                              const Logger& logger);
+
+// A reopened run's libraries: for each library in `record` (the run's plugin record, in `file`)
+// some of whose components `registry` lacks, loads the recorded file when it is there and
+// unchanged, telling `logger`. Throws PluginError naming the component, the library, its file and
+// what is wrong with it (gone, or changed since the run was trained) when it is not.
+void load_recorded_libraries(PluginRegistry& registry, const std::vector<UsedLibrary>& record,
+                             const std::filesystem::path& file, const Logger& logger);
 
 // Prints the registry's problems to stderr as "chimera: error: ..." / "chimera: warning: ...".
 void report_plugin_problems(const PluginRegistry& registry);

@@ -72,7 +72,7 @@ int run(const po::variables_map& vm) {
     if (!vm.count("resume") && run.has_checkpoint())
         throw UsageError(out.string() + " already holds a run; continue it with --resume, start over with --overwrite, or choose another --out");
     // What the loaders derived (a vocabulary) is the run's from its start: a resumed run reads its data as before.
-    PipelineSession session(vm, file, extra, vm.count("resume") ? run.data() : fs::path());
+    PipelineSession session(vm, file, extra, vm.count("resume") ? &run : nullptr);
     if (!vm.count("resume")) session.pipeline().save_data(run.data());
     TrainOptions options;
     options.run_dir = out;
@@ -84,6 +84,7 @@ int run(const po::variables_map& vm) {
     YAML::Emitter resolved;
     resolved << session.root();
     write_file_atomically(run.config(), std::string(resolved.c_str()) + "\n");
+    save_plugin_record(run, session.pipeline().libraries_used());
     TrainResult result = trainer.run();
     if (vm.count("timing"))
         write_timing(vm["timing"].as<std::string>(), result.timing, session.pipeline().spec().data.batch_size,

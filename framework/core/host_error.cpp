@@ -16,6 +16,9 @@ PluginError::PluginError(const std::string& who, const std::string& method, chm_
                          const std::string& detail)
     : HostError(who + ": " + method + " failed (" + status_name(status) + "): " + detail), method_(method), status_(status) {}
 
+PluginError::PluginError(const std::string& context, const PluginError& cause)
+    : HostError(context + ": " + cause.what()), method_(cause.method_), status_(cause.status_) {}
+
 DataError::DataError(const std::filesystem::path& file, const std::string& what)
     : HostError(file.string() + ": " + what), file_(file) {}
 

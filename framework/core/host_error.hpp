@@ -58,6 +58,8 @@ public:
     using HostError::HostError;
     // "<who>: <method> failed (<status name>): <detail>".
     PluginError(const std::string& who, const std::string& method, chm_status status, const std::string& detail);
+    // `cause` with where it happened put first ("<context>: <cause>"), keeping its call and status.
+    PluginError(const std::string& context, const PluginError& cause);
     const std::string& method() const noexcept { return method_; }
     std::optional<chm_status> status() const noexcept { return status_; }
 

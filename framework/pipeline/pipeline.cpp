@@ -11,12 +11,28 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
+#include <map>
 
 namespace chimera {
 
 namespace {
 
 constexpr int64_t kDryBatch = 2;  // the shape pass: small, but more than one (batch norm)
+
+// Where a component's options are written, or its entry when it has none: what an error in
+// making it points at.
+YAML::Node options_or_entry(const YAML::Node& entry) {
+    const YAML::Node options = entry["options"];
+    return options.IsDefined() && !options.IsNull() ? options : entry;
+}
+
+// A component that refused what the pipeline gave it (its options, its inputs' shapes) rather
+// than failing to run: a problem of the pipeline file.
+bool refused(const PluginError& e) {
+    const std::optional<chm_status> s = e.status();
+    return s == CHM_ERR_INVALID_ARGUMENT || s == CHM_ERR_NOT_FOUND || s == CHM_ERR_TYPE;
+}
 
 // data.options with a split's options laid over them.
 YAML::Node merge_options(const YAML::Node& shared, const YAML::Node& own) {
@@ -99,9 +115,8 @@ std::unique_ptr<ComponentInstance> Pipeline::instantiate(const ComponentInfo& in
         const YAML::Node& at = written.IsDefined() && !written.IsNull() ? written : options;
         const std::optional<chm_status> status = e.method() == "create" ? e.status() : std::nullopt;
         if (status == CHM_ERR_IO) throw DataError(yaml_where(at, {spec_.file, path}) + ": " + e.what());
-        if (status == CHM_ERR_INVALID_ARGUMENT || status == CHM_ERR_NOT_FOUND || status == CHM_ERR_TYPE)
-            yaml_fail(at, {spec_.file, path}, e.what());
-        throw;
+        if (status && refused(e)) yaml_fail(at, {spec_.file, path}, e.what());
+        throw PluginError(yaml_where(at, {spec_.file, path}), e);
     }
 }
 
@@ -165,16 +180,16 @@ void Pipeline::make_components() {
         if (!n.share.empty()) continue;
         const ComponentInfo& info =
             resolve(n.component, {CHM_KIND_ENCODER, CHM_KIND_GENERATOR}, n.node["component"], "nodes." + n.name + ".component");
-        nodes_[i] = instantiate(info, n.options, "nodes." + n.name + ".options", n.name);
+        nodes_[i] = instantiate(info, n.options, "nodes." + n.name + ".options", n.name, options_or_entry(n.node));
     }
     for (const auto& l : spec_.losses) {
         const ComponentInfo& info = resolve(l.component, {CHM_KIND_LOSS}, l.node["component"], "losses." + l.name + ".component");
-        losses_.push_back(instantiate(info, l.options, "losses." + l.name + ".options", l.name));
+        losses_.push_back(instantiate(info, l.options, "losses." + l.name + ".options", l.name, options_or_entry(l.node)));
     }
     for (const auto& o : spec_.optimizers) {
         const ComponentInfo& info =
             resolve(o.component, {CHM_KIND_OPTIMIZER}, o.node["component"], "optimizers." + o.name + ".component");
-        optimizers_.push_back(instantiate(info, o.options, "optimizers." + o.name + ".options", o.name));
+        optimizers_.push_back(instantiate(info, o.options, "optimizers." + o.name + ".options", o.name, options_or_entry(o.node)));
     }
 }
 
@@ -278,7 +293,8 @@ void Pipeline::run_nodes(TensorMap& values, const std::vector<std::size_t>& node
             if (recorded && !recorded->count(i)) frozen = std::make_unique<NoGradGuard>(ctx_);
             outputs = node_instance(i).forward(inputs);
         } catch (const PluginError& e) {
-            yaml_fail(n.node, {spec_.file, "nodes." + n.name}, "node '" + n.name + "' failed: " + e.what());
+            if (refused(e)) yaml_fail(n.node, {spec_.file, "nodes." + n.name}, "node '" + n.name + "' failed: " + e.what());
+            throw PluginError(yaml_where(n.node, {spec_.file, "nodes." + n.name}) + ": node '" + n.name + "'", e);  // failed to run
         } catch (const ShapeError& e) {
             yaml_fail(n.node, {spec_.file, "nodes." + n.name}, "node '" + n.name + "' failed: " + e.what());
         }
@@ -309,15 +325,20 @@ Pipeline::LossResult Pipeline::run_loss(const TensorMap& values, std::size_t ind
     try {
         outputs = losses_[index]->forward(inputs);
     } catch (const PluginError& e) {
-        yaml_fail(l.node, {spec_.file, "losses." + l.name}, "loss '" + l.name + "' failed: " + e.what());
+        if (refused(e)) yaml_fail(l.node, {spec_.file, "losses." + l.name}, "loss '" + l.name + "' failed: " + e.what());
+        throw PluginError(yaml_where(l.node, {spec_.file, "losses." + l.name}) + ": loss '" + l.name + "'", e);
     }
     LossResult result;
     for (const auto& [name, t] : outputs) {
         if (name == "loss") result.loss = t;
         else if (t.numel() == 1 && t.dtype() == DType::f32) result.extras.emplace_back(l.name + "/" + name, t.data<float>()[0]);
     }
-    if (!result.loss.defined() || result.loss.numel() != 1)
-        yaml_fail(l.node, {spec_.file, "losses." + l.name}, "loss '" + l.name + "' did not produce a one-element output named 'loss'");
+    if (!result.loss.defined() || result.loss.numel() != 1) {
+        std::vector<std::string> produced;
+        for (const auto& [name, t] : outputs) produced.push_back(name + " " + describe(t));
+        throw PluginError(yaml_where(l.node, {spec_.file, "losses." + l.name}) + ": loss '" + l.name +
+                          "' must produce a one-element output named 'loss'; it produced " + (produced.empty() ? "nothing" : join(produced)));
+    }
     return result;
 }
 
@@ -358,18 +379,33 @@ std::vector<std::size_t> Pipeline::optimizer_indices(const std::vector<std::stri
     return out;
 }
 
+void Pipeline::for_each_component(const std::function<void(const ComponentInfo&)>& visit) const {
+    for (const auto* list : {&loaders_, &nodes_, &losses_, &optimizers_})
+        for (const auto& c : *list)
+            if (c) visit(c->component());
+}
+
 std::vector<std::string> Pipeline::components_used() const {
     std::set<std::string> used;
-    auto add = [&](const ComponentInstance* c) {
-        if (!c) return;
-        const ComponentInfo& i = c->component();
+    for_each_component([&](const ComponentInfo& i) {
         used.insert(kind_name(i.kind) + "/" + i.name + " " + i.version + " (" + i.library->name + " " + i.library->version + ")");
-    };
-    for (const auto& c : loaders_) add(c.get());
-    for (const auto& c : nodes_) add(c.get());
-    for (const auto& c : losses_) add(c.get());
-    for (const auto& c : optimizers_) add(c.get());
+    });
     return {used.begin(), used.end()};
+}
+
+std::vector<UsedLibrary> Pipeline::libraries_used() const {
+    std::map<std::filesystem::path, std::set<std::string>> used;  // file -> components
+    std::map<std::filesystem::path, const LibraryInfo*> info;
+    for_each_component([&](const ComponentInfo& i) {
+        used[i.library->file].insert(kind_name(i.kind) + "/" + i.name);
+        info[i.library->file] = i.library;
+    });
+    std::vector<UsedLibrary> out;
+    for (const auto& [file, components] : used) {
+        const std::filesystem::path absolute = std::filesystem::absolute(file);
+        out.push_back({info[file]->name, info[file]->version, absolute, library_hash(absolute), {components.begin(), components.end()}});
+    }
+    return out;
 }
 
 }  // namespace chimera

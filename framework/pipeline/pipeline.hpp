@@ -10,8 +10,10 @@
 #include "pipeline/pipeline_spec.hpp"
 #include "plugin/component_instance.hpp"
 #include "plugin/plugin_registry.hpp"
+#include "run/plugin_record.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -90,6 +92,9 @@ public:
     std::vector<std::size_t> optimizer_indices(const std::vector<std::string>& names) const;
     // "name version (library file)" of every plugin component in use, for run state.
     std::vector<std::string> components_used() const;
+    // The libraries those components came from, each with its file's hash and what the pipeline
+    // used of it, for the run's plugin record. Throws DataError when a file cannot be read.
+    std::vector<UsedLibrary> libraries_used() const;
 
 private:
     const ComponentInfo& resolve(const std::string& component, const std::vector<chm_kind>& kinds,
@@ -100,6 +105,7 @@ private:
                                                    const YAML::Node& written = YAML::Node());
     void make_data();
     void make_components();
+    void for_each_component(const std::function<void(const ComponentInfo&)>& visit) const;
     // generate.modalities' masks must be one float32 per example.
     void check_modality_masks() const;
     void dry_run(int64_t batch);

@@ -29,8 +29,11 @@ public:
 
     // Loads every library on `path`, in order. Problems are collected, never thrown.
     void load(const SearchPath& path);
-    // Loads one library file. Problems are collected, never thrown.
-    void load_file(const std::filesystem::path& file);
+    // Loads one library file, found by `origin` (a SearchEntry's: "--plugin-path", "built-in";
+    // "" when the caller named it). Problems are collected, never thrown. A component of a
+    // built-in library that one from the user's path already defines is shadowed (a warning);
+    // any other component defined twice is an error, and the first one found is used.
+    void load_file(const std::filesystem::path& file, const std::string& origin = {});
 
     const std::vector<PluginProblem>& problems() const { return problems_; }
     bool has_errors() const;
@@ -50,13 +53,14 @@ public:
     const ComponentInfo& require(chm_kind kind, const std::string& name) const;
 
 private:
-    void add_library(std::shared_ptr<PluginLibrary> library);
+    void add_library(std::shared_ptr<PluginLibrary> library, const std::string& origin);
 
     const Logger& logger_;
     SearchPath searched_;
     std::vector<std::shared_ptr<PluginLibrary>> libraries_;
     std::map<std::pair<chm_kind, std::string>, const ComponentInfo*> by_key_;
     std::set<std::filesystem::path> seen_files_;
+    std::map<std::filesystem::path, std::string> origins_;  // each library file's origin
     std::vector<PluginProblem> problems_;
 };
 

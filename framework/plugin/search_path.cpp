@@ -41,7 +41,7 @@ std::string SearchPath::describe() const {
 SearchPath make_search_path(const std::vector<SearchSource>& sources, const std::optional<std::filesystem::path>& builtin) {
     SearchPath out;
     for (const auto& source : sources) add_split(out, source.paths, source.origin);
-    if (builtin) out.entries.push_back({*builtin, "built-in"});
+    if (builtin) out.entries.push_back({*builtin, kBuiltinOrigin});
     return out;
 }
 

@@ -11,9 +11,12 @@
 
 namespace chimera {
 
+// The origin of the built-in directory's entry.
+inline const std::string kBuiltinOrigin = "built-in";
+
 struct SearchEntry {
     std::filesystem::path path;
-    std::string origin;  // where the caller found it ("CHIMERA_PLUGIN_PATH"), or "built-in"
+    std::string origin;  // where the caller found it ("CHIMERA_PLUGIN_PATH"), or kBuiltinOrigin
 };
 
 // Paths separated by ':' and where they came from, for messages.

@@ -18,6 +18,7 @@ const char* const kBest = "best.safetensors";
 const char* const kMetrics = "metrics.jsonl";
 const char* const kSamples = "samples";
 const char* const kData = "data";
+const char* const kPlugins = "plugins.json";
 const char* const kEvaluationPrefix = "evaluation-";
 const char* const kEvaluationExtension = ".json";
 
@@ -28,7 +29,7 @@ bool starts_ends(const std::string& name, const std::string& prefix, const std::
 
 // What `clear` removes: every file above but the outputs commands write on request.
 bool owned(const std::string& name) {
-    return name == kConfig || name == kState || name == kBest || name == kMetrics || name == kSamples || name == kData ||
+    return name == kConfig || name == kState || name == kBest || name == kMetrics || name == kSamples || name == kData || name == kPlugins ||
            RunDirectory::is_tensors_file(name) || starts_ends(name, kEvaluationPrefix, kEvaluationExtension);
 }
 
@@ -53,6 +54,7 @@ fs::path RunDirectory::sample_grid(int64_t epoch) const {
 }
 
 fs::path RunDirectory::data() const { return path_ / kData; }
+fs::path RunDirectory::plugins() const { return path_ / kPlugins; }
 fs::path RunDirectory::evaluation(const std::string& split) const { return path_ / (kEvaluationPrefix + split + kEvaluationExtension); }
 fs::path RunDirectory::output(RunOutput output) const { return path_ / output_name(output); }
 fs::path RunDirectory::generated(const std::string& label) const { return path_ / label; }

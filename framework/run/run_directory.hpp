@@ -1,7 +1,7 @@
 // A run directory: what `chimera train` writes and every other command reads. The one place its
 // file names are spelt: the resolved pipeline, the checkpoint's state and tensors, the best
 // epoch's parameters, the metrics log, the sample grids, what the loaders kept of their data,
-// evaluation reports and the default files commands write into it; and which of them are
+// the plugin libraries it used, evaluation reports and the default files commands write into it; and which of them are
 // Chimera's, so that starting a run over removes those and nothing else. Not their formats:
 // checkpoint.hpp, train/metrics_log.hpp and the commands write those.
 #pragma once
@@ -28,6 +28,7 @@ public:
     std::filesystem::path metrics() const;                     // one JSON line per logged step
     std::filesystem::path sample_grid(int64_t epoch) const;    // an epoch's samples (1-based)
     std::filesystem::path data() const;                        // what the loaders derived
+    std::filesystem::path plugins() const;                     // the plugin libraries the run used
     std::filesystem::path evaluation(const std::string& split) const;  // `chimera evaluate`'s report
     std::filesystem::path output(RunOutput output) const;
     // A multimodal generation's default output, named by what it was made from and into

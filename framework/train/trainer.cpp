@@ -212,7 +212,17 @@ double Trainer::loss_weight(std::size_t k) const {
 Metrics Trainer::train_step(const TensorMap& batch) {
     Metrics metrics;
     for (const Phase& phase : phases_)
-        for (int64_t u = 0; u < phase.spec->updates; ++u) run_phase(phase, batch, metrics);
+        for (int64_t u = 0; u < phase.spec->updates; ++u) {
+            try {
+                run_phase(phase, batch, metrics);
+            } catch (const PluginError& e) {  // say where training was, and what is kept
+                ctx_.tape().clear();
+                throw PluginError(fmt::format("training stopped at step {} (epoch {}, phase '{}'; the last good checkpoint is kept in {})",
+                                              state_.step + 1, state_.epoch + 1, phase.spec->name,
+                                              run_.has_checkpoint() ? run_.state().string() : "none: it failed before the first"),
+                                  e);
+            }
+        }
     double total = 0;
     for (std::size_t k = 0; k < spec_.losses.size(); ++k) {
         double v = metric(metrics, spec_.losses[k].name);

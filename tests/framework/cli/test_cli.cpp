@@ -117,10 +117,12 @@ BOOST_AUTO_TEST_CASE(plugins_prints_a_table_of_components) {
                "encoder  probe           2.0.1    " + p + "\n"
                "loss     bad_lookup      1.0.0    " + p + "\n"
                "loss     c_constant      1.2.3    " + c + "\n"
+               "loss     fails_after     1.0.0    " + p + "\n"
                "loss     throws_error    1.0.0    " + p + "\n"
                "loss     throws_std      1.0.0    " + p + "\n"
                "loss     throws_unknown  1.0.0    " + p + "\n"
-               "\n6 components in 2 libraries. Describe one with: chimera plugins --describe NAME\n");
+               "loss     wrong_output    1.0.0    " + p + "\n"
+               "\n8 components in 2 libraries. Describe one with: chimera plugins --describe NAME\n");
 }
 
 BOOST_AUTO_TEST_CASE(plugins_reads_the_environment_path) {

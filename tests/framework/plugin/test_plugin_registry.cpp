@@ -133,6 +133,19 @@ BOOST_AUTO_TEST_CASE(duplicate_components_name_both_files_and_keep_the_first) {
     BOOST_TEST(registry.find(CHM_KIND_ENCODER, "dup")->library->name == "dup_a");
 }
 
+BOOST_AUTO_TEST_CASE(a_library_on_the_users_path_shadows_a_built_in_one_with_a_warning) {
+    Logger quiet(CHM_LOG_ERROR + 1);
+    PluginRegistry registry(quiet);
+    registry.load_file(broken("dup_b"), "--plugin-path");
+    registry.load_file(broken("dup_a"), kBuiltinOrigin);
+    BOOST_TEST_REQUIRE(registry.problems().size() == 1u);
+    BOOST_TEST(!registry.problems()[0].is_error);
+    BOOST_TEST(!registry.has_errors());
+    BOOST_TEST(registry.problems()[0].message == broken("dup_a") + ": built-in encoder 'dup' is shadowed by " + broken("dup_b") +
+                                                     " (from --plugin-path), which is used");
+    BOOST_TEST(registry.find(CHM_KIND_ENCODER, "dup")->library->name == "dup_b");
+}
+
 BOOST_AUTO_TEST_CASE(loading_goes_on_past_bad_libraries) {
     Logger quiet(CHM_LOG_ERROR + 1);
     PluginRegistry registry(quiet);

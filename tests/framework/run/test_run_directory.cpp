@@ -1,12 +1,14 @@
 // The run directory and the checkpoint's contents: the names of its files, starting over removes
 // Chimera's files and keeps a user's, the key scheme of a model's tensors, a checkpoint written
-// and read back, and a node loaded from another run under its new name.
+// and read back, a node loaded from another run under its new name, and the record of the plugin
+// libraries a run used.
 #define BOOST_TEST_MODULE framework_run
 #include <boost/test/unit_test.hpp>
 
 #include "autograd/context.hpp"
 #include "core/host_error.hpp"
 #include "run/model_state.hpp"
+#include "run/plugin_record.hpp"
 #include "run/run_directory.hpp"
 
 #include <algorithm>
@@ -55,6 +57,7 @@ BOOST_AUTO_TEST_CASE(every_file_has_its_name_in_the_run) {
     BOOST_TEST(run.metrics() == fs::path("runs/vae/metrics.jsonl"));
     BOOST_TEST(run.sample_grid(3) == fs::path("runs/vae/samples/epoch-003.png"));
     BOOST_TEST(run.data() == fs::path("runs/vae/data"));
+    BOOST_TEST(run.plugins() == fs::path("runs/vae/plugins.json"));
     BOOST_TEST(run.evaluation("test") == fs::path("runs/vae/evaluation-test.json"));
     BOOST_TEST(run.output(RunOutput::generated) == fs::path("runs/vae/generated.png"));
     BOOST_TEST(run.output(RunOutput::interpolation) == fs::path("runs/vae/interpolation.png"));
@@ -68,7 +71,7 @@ BOOST_AUTO_TEST_CASE(starting_over_removes_chimeras_files_and_keeps_the_users) {
     TempRun t;
     const RunDirectory& run = t.run;
     for (const fs::path& p : {run.config(), run.state(), run.tensors(7), run.best(), run.metrics(), run.sample_grid(1),
-                              run.data() / "text_vocabulary.txt", run.evaluation("test")})
+                              run.data() / "text_vocabulary.txt", run.evaluation("test"), run.plugins()})
         touch(p);
     const fs::path mine = run.path() / "notes.txt", picture = run.output(RunOutput::generated);
     touch(mine);
@@ -138,4 +141,30 @@ BOOST_AUTO_TEST_CASE(a_node_loads_from_another_run_under_its_own_name) {
     BOOST_CHECK_THROW(load_node(t.run, "missing", "encoder", target.parameters(), target.device().pool()), DataError);
     target.parameters().create("small.fc.weight", {3}, CHM_INIT_ZEROS, 0, 0);  // the source is [2, 3]
     BOOST_CHECK_THROW(load_node(t.run, "classifier", "small", target.parameters(), target.device().pool()), DataError);
+}
+
+BOOST_AUTO_TEST_CASE(the_plugin_record_reads_back_and_a_run_without_one_has_none) {
+    TempRun t;
+    BOOST_TEST(load_plugin_record(t.run).empty());  // runs made before records were kept
+    const fs::path library = t.run.path() / "lib.so";
+    { std::ofstream make_it(library); }
+    const std::string empty_hash = library_hash(library);
+    BOOST_TEST(empty_hash == "fnv1a64:cbf29ce484222325");  // FNV-1a's offset basis: no bytes hashed
+    { std::ofstream(library) << "a"; }
+    BOOST_TEST(library_hash(library) == "fnv1a64:af63dc4c8601ec8c");  // FNV-1a 64 of "a"
+    save_plugin_record(t.run, {{"mine", "1.2.0", library, library_hash(library), {"encoder/resmlp", "loss/charbonnier"}}});
+    const std::vector<UsedLibrary> back = load_plugin_record(t.run);
+    BOOST_TEST_REQUIRE(back.size() == 1u);
+    BOOST_TEST(back[0].name == "mine");
+    BOOST_TEST(back[0].version == "1.2.0");
+    BOOST_TEST(back[0].file == library);
+    BOOST_TEST(back[0].hash == "fnv1a64:af63dc4c8601ec8c");
+    BOOST_TEST(back[0].components == (std::vector<std::string>{"encoder/resmlp", "loss/charbonnier"}), boost::test_tools::per_element());
+    { std::ofstream(t.run.plugins()) << "[{\"library\": 3}]"; }
+    try {
+        load_plugin_record(t.run);
+        BOOST_FAIL("a malformed record must be refused");
+    } catch (const DataError& e) {
+        BOOST_TEST(std::string(e.what()).rfind(t.run.plugins().string() + ": not a readable plugin record", 0) == 0u, e.what());
+    }
 }

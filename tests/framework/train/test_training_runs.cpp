@@ -342,3 +342,91 @@ BOOST_AUTO_TEST_CASE(the_step_timing_counts_only_steps_after_the_warm_up) {
     BOOST_TEST(t["steady_steps"].get<int>() == 0);
     BOOST_TEST(t["samples_per_second"].get<double>() == 0.0);
 }
+
+// A plugin failing while the run trains is a plugin error (exit 4), said with where training was
+// and the node's place in the file; a loss that returns something else is told what it returned.
+const std::string probe_loss = std::string(CHIMERA_TEST_CONFIGS) + "/plugin_failures/ae_loss_from_probe.yaml";
+
+ProcessResult train_with_probe(const fs::path& out, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {CHIMERA_BIN, "train", probe_loss, "--out", out.string(), "--plugin-path", PROBE_PLUGIN_FILE,
+                                     "--threads", "1"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_process(argv);
+}
+
+BOOST_AUTO_TEST_CASE(a_plugin_failing_while_training_exits_4_with_the_step_epoch_and_phase) {
+    TempDir run;
+    ProcessResult r = train_with_probe(run.path / "run");
+    BOOST_TEST(r.exit_code == 4, r.err);
+    // The shape pass before training makes the first call: step 3 makes the fourth.
+    BOOST_TEST(r.err.find("training stopped at step 3 (epoch 1, phase 'train'; the last good checkpoint is kept in none: "
+                          "it failed before the first)") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find(probe_loss + ":32:5 (losses.reconstruction): loss 'reconstruction': plugin 'probe_plugin'") != std::string::npos,
+               r.err);  // the loss's place
+    BOOST_TEST(r.err.find("loss 'fails_after': forward failed (failed): refusing call 4") != std::string::npos, r.err);
+    // After a checkpoint, the message names it, and the checkpoint is left as it was.
+    TempDir later;
+    r = train_with_probe(later.path / "run", {"--set", "losses.reconstruction.options.after=9", "--set", "train.epochs=2"});
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(r.err.find("training stopped at step 9 (epoch 2, phase 'train'; the last good checkpoint is kept in " +
+                          (later.path / "run" / "checkpoint.json").string() + ")") != std::string::npos, r.err);
+    BOOST_TEST(state_of(later.path / "run")["step"].get<int>() == 8);
+}
+
+// (Found by the shape pass, before training: a batch of two.)
+BOOST_AUTO_TEST_CASE(a_loss_returning_no_scalar_is_told_what_it_produced) {
+    TempDir run;
+    ProcessResult r = train_with_probe(run.path / "run", {"--set", "losses.reconstruction.component=wrong_output"});
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(r.err.find("loss 'reconstruction' must produce a one-element output named 'loss'; it produced loss f32[2, 1, 28, 28]") !=
+                   std::string::npos, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_component_failing_to_construct_is_named_at_its_place_in_the_file) {
+    TempDir run;
+    ProcessResult r = train_with_probe(run.path / "run", {"--set", "losses.reconstruction.component=throws_std"});
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(r.err.rfind("chimera: error: " + probe_loss + ":32:5 (losses.reconstruction.options): plugin 'probe_plugin'", 0) == 0, r.err);
+    BOOST_TEST(r.err.find("loss 'throws_std': create failed (failed): boom from std::runtime_error") != std::string::npos, r.err);
+}
+
+// A run records the libraries it used: a later command finds one the search path does not give,
+// and names it when it is gone or has changed.
+BOOST_AUTO_TEST_CASE(a_reopened_run_loads_the_plugin_libraries_it_recorded) {
+    TempDir t;
+    const fs::path plugins = t.path / "my-plugins", library = plugins / "probe_plugin.so", run = t.path / "run";
+    fs::create_directories(plugins);
+    fs::copy_file(PROBE_PLUGIN_FILE, library);
+    std::vector<std::string> argv = {CHIMERA_BIN, "train", probe_loss, "--out", run.string(), "--plugin-path", plugins.string(),
+                                     "--threads", "1", "--set", "losses.reconstruction.options.after=1000"};
+    REQUIRE_OK(run_process(argv));
+    const auto record = nlohmann::json::parse(read_file(run / "plugins.json"));
+    bool recorded = false;
+    for (const auto& l : record)
+        if (l["library"] == "probe_plugin") {
+            recorded = true;
+            BOOST_TEST(l["file"].get<std::string>() == fs::absolute(library).string());
+            BOOST_TEST(l["components"] == nlohmann::json::array({"loss/fails_after"}));
+            BOOST_TEST(l["hash"].get<std::string>().rfind("fnv1a64:", 0) == 0u);
+        }
+    BOOST_TEST(recorded, record.dump());
+    const fs::path grid = t.path / "r.png";
+    auto reconstruct = [&] { return run_process({CHIMERA_BIN, "reconstruct", run.string(), "--n", "4", "--out", grid.string(), "--threads", "1"}); };
+    ProcessResult r = reconstruct();  // no --plugin-path: the record has it
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.out << r.err);
+    BOOST_TEST(fs::exists(grid));
+    BOOST_TEST(r.err.find("loading " + fs::absolute(library).string() + " as the run did") != std::string::npos, r.err);
+    {
+        std::ofstream(library, std::ios::app) << "changed";
+    }
+    r = reconstruct();
+    BOOST_TEST(r.exit_code == 4);
+    BOOST_TEST(r.err.find("the run uses loss/fails_after from library 'probe_plugin' 2.0.0 (" + fs::absolute(library).string()) !=
+                   std::string::npos, r.err);
+    BOOST_TEST(r.err.find("that file has changed since") != std::string::npos, r.err);
+    fs::remove(library);
+    r = reconstruct();
+    BOOST_TEST(r.exit_code == 4);
+    BOOST_TEST(r.err.find("neither on the plugin search path nor at that file any more; give its directory with --plugin-path") !=
+                   std::string::npos, r.err);
+}

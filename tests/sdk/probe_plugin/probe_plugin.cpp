@@ -89,7 +89,33 @@ public:
     }
 };
 
+// Mean squared error that throws from its forward on call `after` + 1: a plugin failing while
+// a run trains.
+class FailsAfter : public chimera::Loss {
+public:
+    static chimera::Description describe() {
+        return {"fails_after", "1.0.0", "Mean squared error that throws on call after + 1",
+                {chimera::Param::integer("after", 3, "calls that succeed").min(0)}};
+    }
+    FailsAfter(chimera::Host h, const chimera::Config& c) : chimera::Loss(h), after_(c.get<int64_t>("after")) {}
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
+        if (calls_++ == after_) throw chimera::Error("refusing call " + std::to_string(calls_), CHM_ERR_RUNTIME);
+        out.set("loss", chimera::ops::mean(chimera::ops::square(chimera::ops::sub(in["x"], in["target"]))));
+    }
+
+private:
+    int64_t after_, calls_ = 0;
+};
+
+// A loss that returns its input, not a scalar: the host must say what it produced.
+class WrongOutput : public chimera::Loss {
+public:
+    static chimera::Description describe() { return {"wrong_output", "1.0.0", "Returns its input x as 'loss'", {}}; }
+    WrongOutput(chimera::Host h, const chimera::Config&) : chimera::Loss(h) {}
+    void forward(const chimera::Inputs& in, chimera::Outputs& out) override { out.set("loss", in["x"]); }
+};
+
 }  // namespace
 
 CHIMERA_PLUGIN("probe_plugin", "2.0.0", "Test plugin on the C++ wrapper", Probe, ThrowsStd,
-               ThrowsError, ThrowsUnknown, BadLookup)
+               ThrowsError, ThrowsUnknown, BadLookup, FailsAfter, WrongOutput)
