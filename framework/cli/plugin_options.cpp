@@ -1,5 +1,6 @@
 #include "cli/plugin_options.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -34,32 +35,37 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, const 
     return registry;
 }
 
+namespace {
+
+// Whether `registry` has the recorded component `kind_and_name` ("encoder/resmlp").
+bool provides(const PluginRegistry& registry, const std::string& kind_and_name, const std::filesystem::path& record) {
+    const std::size_t slash = kind_and_name.find('/');
+    const std::optional<chm_kind> kind = kind_from_name(kind_and_name.substr(0, slash));
+    if (slash == std::string::npos || !kind) throw DataError(record, "names a component '" + kind_and_name + "' of no known kind");
+    return registry.find(*kind, kind_and_name.substr(slash + 1)) != nullptr;
+}
+
+}  // namespace
+
 void load_recorded_libraries(PluginRegistry& registry, const std::vector<UsedLibrary>& record,
                              const std::filesystem::path& file, const Logger& logger) {
     for (const UsedLibrary& library : record) {
-        std::string missing;  // the first of its components the search path did not provide
-        for (const std::string& c : library.components) {
-            const std::size_t slash = c.find('/');
-            const std::optional<chm_kind> kind = kind_from_name(c.substr(0, slash));
-            if (slash == std::string::npos || !kind) throw DataError(file, "names a component '" + c + "' of no known kind");
-            if (!registry.find(*kind, c.substr(slash + 1))) {
-                missing = c;
-                break;
-            }
-        }
-        if (missing.empty()) continue;
-        const std::string what = "the run uses " + missing + " from library '" + library.name + "' " + library.version + " (" +
+        // The first of its components the search path did not provide.
+        auto missing = std::find_if(library.components.begin(), library.components.end(),
+                                    [&](const std::string& c) { return !provides(registry, c, file); });
+        if (missing == library.components.end()) continue;
+        const std::string what = "the run uses " + *missing + " from library '" + library.name + "' " + library.version + " (" +
                                  library.file.string() + ", recorded in " + file.string() + ")";
         if (!std::filesystem::exists(library.file))
             throw PluginError(what + ", which is neither on the plugin search path nor at that file any more; "
                                      "give its directory with --plugin-path");
-        if (library_hash(library.file) != library.hash)
-            throw PluginError(what + ", and that file has changed since (" + library.hash + ", now " + library_hash(library.file) +
+        const std::string now = library_hash(library.file);
+        if (now != library.hash)
+            throw PluginError(what + ", and that file has changed since (" + library.hash + ", now " + now +
                               "); give the library the run was trained with by --plugin-path");
-        logger.log(CHM_LOG_INFO, "host", "loading " + library.file.string() + " as the run did (" + missing + " is not on the plugin search path)");
+        logger.log(CHM_LOG_INFO, "host", "loading " + library.file.string() + " as the run did (" + *missing + " is not on the plugin search path)");
         registry.load_file(library.file);
-        if (!registry.find(*kind_from_name(missing.substr(0, missing.find('/'))), missing.substr(missing.find('/') + 1)))
-            throw PluginError(what + ": that file loads but no longer provides it");
+        if (!provides(registry, *missing, file)) throw PluginError(what + ": that file loads but no longer provides it");
     }
 }
 
