@@ -158,8 +158,7 @@ std::vector<Tensor> attention(Context& ctx, const std::vector<Tensor>& in, const
 }  // namespace
 
 void register_attention(OpRegistry& r) {
-    r.add({name, "attention(q[B,H,T,D], k[B,H,S,D], v[B,H,S,D], mask[T,S]|[B|1,H|1,T|1,S]?) -> y[B,H,T,D], softmax(scale q k^T + mask) v",
-           "scale (0: 1/sqrt(D)), causal (0|1)", 3, 4, 0, 2, 1, attention});
+    r.add({name, "attention(q[B,H,T,D], k[B,H,S,D], v[B,H,S,D], mask[T,S]|[B|1,H|1,T|1,S]?) -> y[B,H,T,D], softmax(scale q k^T + mask) v", 3, 4, 1, attention});
 }
 
 }  // namespace chimera

@@ -55,10 +55,7 @@ std::vector<Tensor> backward(Context& ctx, const Pool2dShape& s, dnnl::algorithm
 }  // namespace
 
 void register_avg_pool2d(OpRegistry& r) {
-    r.add({name, "avg_pool2d(x[N,C,H,W]) -> y[N,C,OH,OW]",
-           "kernel_h, kernel_w, stride_h, stride_w (default the kernel), pad_h, pad_w (default 0), "
-           "count_include_pad (0|1, default 1)",
-           1, 1, 2, 7, 1, forward});
+    r.add({name, "avg_pool2d(x[N,C,H,W]) -> y[N,C,OH,OW]", 1, 1, 1, forward});
 }
 
 }  // namespace chimera

@@ -216,10 +216,7 @@ std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy) {
 }  // namespace
 
 void register_batch_norm(OpRegistry& r) {
-    r.add({name,
-           "batch_norm(x[N,C,...], gamma[C], beta[C], running_mean[C], running_var[C]) -> y, x's shape",
-           "training (1|0, default 1), momentum (default 0.1), eps (default 1e-5)", 5, 5, 0, 3, 1,
-           forward});
+    r.add({name, "batch_norm(x[N,C,...], gamma[C], beta[C], running_mean[C], running_var[C]) -> y, x's shape", 5, 5, 1, forward});
 }
 
 }  // namespace chimera

@@ -104,8 +104,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
 
 template <Kind K>
 OpDef def() {
-    return {names[K], std::string(names[K]) + "(a, b) -> y, shapes broadcast", "", 2, 2, 0, 0, 1,
-            forward<K>};
+    return {names[K], std::string(names[K]) + "(a, b) -> y, shapes broadcast", 2, 2, 1, forward<K>};
 }
 
 }  // namespace

@@ -46,8 +46,7 @@ std::vector<Tensor> clamp(Context& ctx, const std::vector<Tensor>& in, const Att
 }  // namespace
 
 void register_clamp(OpRegistry& r) {
-    r.add({"clamp", "clamp(x) -> y = min(max(x, lo), hi), same shape", "lo, hi", 1, 1, 2, 2, 1,
-           clamp});
+    r.add({"clamp", "clamp(x) -> y = min(max(x, lo), hi), same shape", 1, 1, 1, clamp});
 }
 
 }  // namespace chimera

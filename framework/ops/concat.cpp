@@ -98,8 +98,7 @@ std::vector<Tensor> concat(Context& ctx, const std::vector<Tensor>& in, const At
 }  // namespace
 
 void register_concat(OpRegistry& r) {
-    r.add({"concat", "concat(x0, x1, ...) -> y joined along axis (shapes match elsewhere)",
-           "axis (default 0)", 1, max_inputs, 0, 1, 1, concat});
+    r.add({"concat", "concat(x0, x1, ...) -> y joined along axis (shapes match elsewhere)", 1, max_inputs, 1, concat});
 }
 
 }  // namespace chimera

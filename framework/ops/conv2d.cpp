@@ -139,10 +139,7 @@ std::vector<Tensor> backward(Context& ctx, const Conv2dShape& s, const Tensor& x
 }  // namespace
 
 void register_conv2d(OpRegistry& r) {
-    r.add({name, "conv2d(x[N,C,H,W], w[O,C/groups,kh,kw], b[O]?) -> y[N,O,OH,OW]",
-           "stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups "
-           "(defaults 1, 1, 0, 0, 1, 1, 1)",
-           2, 3, 0, 7, 1, forward});
+    r.add({name, "conv2d(x[N,C,H,W], w[O,C/groups,kh,kw], b[O]?) -> y[N,O,OH,OW]", 2, 3, 1, forward});
 }
 
 }  // namespace chimera

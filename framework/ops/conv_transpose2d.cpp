@@ -168,10 +168,7 @@ std::vector<Tensor> backward(Context& ctx, const ConvTranspose2dShape& s, const 
 }  // namespace
 
 void register_conv_transpose2d(OpRegistry& r) {
-    r.add({name, "conv_transpose2d(x[N,C,H,W], w[C,O/groups,kh,kw], b[O]?) -> y[N,O,OH,OW]",
-           "stride_h, stride_w, pad_h, pad_w, output_pad_h, output_pad_w, groups, dilation_h, "
-           "dilation_w (defaults 1, 1, 0, 0, 0, 0, 1, 1, 1)",
-           2, 3, 0, 9, 1, forward});
+    r.add({name, "conv_transpose2d(x[N,C,H,W], w[C,O/groups,kh,kw], b[O]?) -> y[N,O,OH,OW]", 2, 3, 1, forward});
 }
 
 }  // namespace chimera

@@ -62,8 +62,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
 }  // namespace
 
 void register_dropout(OpRegistry& r) {
-    r.add({name, "dropout(x) -> y, x's shape, elements zeroed with probability p, the rest scaled",
-           "p (default 0.5), training (1|0, default 1)", 1, 1, 0, 2, 1, forward});
+    r.add({name, "dropout(x) -> y, x's shape, elements zeroed with probability p, the rest scaled", 1, 1, 1, forward});
 }
 
 }  // namespace chimera

@@ -77,27 +77,26 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
 }
 
 template <int K>
-OpDef def(const char* attrs_doc) {
+OpDef def() {
     const EltwiseKind& k = kinds[K];
-    return {k.name, std::string(k.name) + "(x) -> y, same shape", attrs_doc, 1, 1, 0,
-            k.takes_alpha ? 1 : 0, 1, forward<K>};
+    return {k.name, std::string(k.name) + "(x) -> y, same shape", 1, 1, 1, forward<K>};
 }
 
 }  // namespace
 
 void register_eltwise(OpRegistry& r) {
-    r.add(def<0>(""));
-    r.add(def<1>("negative_slope (default 0.01)"));
-    r.add(def<2>("alpha (default 1)"));
-    r.add(def<3>(""));
-    r.add(def<4>(""));
-    r.add(def<5>(""));
-    r.add(def<6>(""));
-    r.add(def<7>(""));
-    r.add(def<8>(""));
-    r.add(def<9>(""));
-    r.add(def<10>(""));
-    r.add(def<11>(""));
+    r.add(def<0>());
+    r.add(def<1>());
+    r.add(def<2>());
+    r.add(def<3>());
+    r.add(def<4>());
+    r.add(def<5>());
+    r.add(def<6>());
+    r.add(def<7>());
+    r.add(def<8>());
+    r.add(def<9>());
+    r.add(def<10>());
+    r.add(def<11>());
 }
 
 }  // namespace chimera

@@ -76,8 +76,7 @@ std::vector<Tensor> embedding(Context& ctx, const std::vector<Tensor>& in, const
 }  // namespace
 
 void register_embedding(OpRegistry& r) {
-    r.add({"embedding", "embedding(indices i32[...], table f32[V, D]) -> y[..., D]", "", 2, 2, 0, 0,
-           1, embedding});
+    r.add({"embedding", "embedding(indices i32[...], table f32[V, D]) -> y[..., D]", 2, 2, 1, embedding});
 }
 
 }  // namespace chimera

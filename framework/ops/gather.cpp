@@ -57,8 +57,7 @@ std::vector<Tensor> gather_classes(Context& ctx, const std::vector<Tensor>& in, 
 }  // namespace
 
 void register_gather(OpRegistry& r) {
-    r.add({"gather_classes", "gather_classes(logits f32[N, C], labels i32[N]) -> y[N]", "", 2, 2, 0,
-           0, 1, gather_classes});
+    r.add({"gather_classes", "gather_classes(logits f32[N, C], labels i32[N]) -> y[N]", 2, 2, 1, gather_classes});
 }
 
 }  // namespace chimera

@@ -137,8 +137,7 @@ std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy) {
 }  // namespace
 
 void register_layer_norm(OpRegistry& r) {
-    r.add({name, "layer_norm(x[..., D], gamma[D]?, beta[D]?) -> y, x's shape", "eps (default 1e-5)",
-           1, 3, 0, 1, 1, forward});
+    r.add({name, "layer_norm(x[..., D], gamma[D]?, beta[D]?) -> y, x's shape", 1, 3, 1, forward});
 }
 
 }  // namespace chimera

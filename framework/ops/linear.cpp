@@ -148,9 +148,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
 }  // namespace
 
 void register_linear(OpRegistry& r) {
-    r.add({name, "linear(x[N,I], w[O,I], b[O]?) -> y[N,O]",
-           "activation (0 none, 1 relu, 2 leaky_relu, 3 tanh, 4 sigmoid, 5 elu), alpha", 2, 3, 0, 2,
-           1, forward});
+    r.add({name, "linear(x[N,I], w[O,I], b[O]?) -> y[N,O]", 2, 3, 1, forward});
 }
 
 }  // namespace chimera

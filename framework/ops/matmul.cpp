@@ -131,8 +131,7 @@ std::vector<Tensor> backward(Context& ctx, const MatmulDims& d, const Tensor& a,
 }  // namespace
 
 void register_matmul(OpRegistry& r) {
-    r.add({name, "matmul(a[..., M, K], b[..., K, N] or b[K, N]) -> y[..., M, N]", "", 2, 2, 0, 0, 1,
-           forward});
+    r.add({name, "matmul(a[..., M, K], b[..., K, N] or b[K, N]) -> y[..., M, N]", 2, 2, 1, forward});
 }
 
 }  // namespace chimera

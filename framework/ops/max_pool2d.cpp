@@ -50,9 +50,7 @@ std::vector<Tensor> backward(Context& ctx, const Pool2dShape& s, const Tensor& w
 }  // namespace
 
 void register_max_pool2d(OpRegistry& r) {
-    r.add({name, "max_pool2d(x[N,C,H,W]) -> y[N,C,OH,OW]",
-           "kernel_h, kernel_w, stride_h, stride_w (default the kernel), pad_h, pad_w (default 0)",
-           1, 1, 2, 6, 1, forward});
+    r.add({name, "max_pool2d(x[N,C,H,W]) -> y[N,C,OH,OW]", 1, 1, 1, forward});
 }
 
 }  // namespace chimera

@@ -3,10 +3,37 @@
 #include "core/suggest.hpp"
 #include "tensor/shape_error.hpp"
 
+#include <chimera/opset.h>
+
+#include <cstring>
+#include <stdexcept>
+
 namespace chimera {
 
+bool opset_entry(const std::string& name, uint32_t& version, std::string& attrs) {
+    struct Entry {
+        const char* name;
+        uint32_t version;
+        const char* attrs;
+    };
+#define CHIMERA_OPSET_ENTRY(op, v, a) {#op, v, a},
+    static const Entry entries[] = {CHM_OPSET(CHIMERA_OPSET_ENTRY)};
+#undef CHIMERA_OPSET_ENTRY
+    for (const Entry& e : entries)
+        if (name == e.name) {
+            version = e.version;
+            attrs = e.attrs;
+            return true;
+        }
+    return false;
+}
+
 void OpRegistry::add(OpDef def) {
-    std::string name = def.name;
+    std::string name = def.name, attrs;
+    if (!opset_entry(name, def.version, attrs))
+        throw std::logic_error("op '" + name + "' is not in sdk/include/chimera/opset.h: add it there with its "
+                               "version and attributes");
+    def.attrs = OpAttrs(name, attrs);
     if (!ops_.emplace(name, std::move(def)).second)
         throw std::logic_error("op '" + name + "' registered twice");
 }
@@ -32,12 +59,18 @@ std::vector<Tensor> OpRegistry::call(Context& ctx, const OpDef& op, const std::v
     for (int i = 0; i < op.min_inputs; ++i)
         if (!inputs[i].defined())
             throw ShapeError(op.name + ": input " + std::to_string(i) + " is missing; " + op.signature);
-    if (n_attr < op.min_attrs || n_attr > op.max_attrs)
-        throw ShapeError(op.name + ": takes " + std::to_string(op.min_attrs) +
-                         (op.max_attrs != op.min_attrs ? " to " + std::to_string(op.max_attrs) : "") +
-                         " attributes (" + (op.attrs.empty() ? "none" : op.attrs) + "), got " +
+    const int min_attrs = op.attrs.min_positional(), max_attrs = op.attrs.max_positional();
+    if (n_attr < min_attrs || n_attr > max_attrs)
+        throw ShapeError(op.name + ": takes " + std::to_string(min_attrs) +
+                         (max_attrs != min_attrs ? " to " + std::to_string(max_attrs) : "") +
+                         " attributes (" + (op.attrs.text().empty() ? "none" : op.attrs.text()) + "), got " +
                          std::to_string(n_attr));
     return op.fn(ctx, inputs, attrs);
+}
+
+std::vector<Tensor> OpRegistry::call(Context& ctx, const OpDef& op, const std::vector<Tensor>& inputs,
+                                     const std::vector<NamedAttr>& attrs) const {
+    return call(ctx, op, inputs, op.attrs.positional(op.name, attrs));
 }
 
 const OpDef& OpRegistry::require(const std::string& name) const {

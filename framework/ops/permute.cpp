@@ -100,10 +100,8 @@ std::vector<Tensor> transpose(Context& ctx, const std::vector<Tensor>& in, const
 }  // namespace
 
 void register_permute(OpRegistry& r) {
-    r.add({"permute", "permute(x) -> y with y.shape[d] = x.shape[axes[d]]", "axes... (one per dim)",
-           1, 1, 0, CHM_MAX_RANK, 1, permute});
-    r.add({"transpose", "transpose(x) -> y with axis0 and axis1 swapped",
-           "axis0, axis1 (default -2, -1)", 1, 1, 0, 2, 1, transpose});
+    r.add({"permute", "permute(x) -> y with y.shape[d] = x.shape[axes[d]]", 1, 1, 1, permute});
+    r.add({"transpose", "transpose(x) -> y with axis0 and axis1 swapped", 1, 1, 1, transpose});
 }
 
 }  // namespace chimera

@@ -81,12 +81,9 @@ std::vector<Tensor> bernoulli(Context& ctx, const std::vector<Tensor>& in, const
 }  // namespace
 
 void register_random(OpRegistry& r) {
-    r.add({"random_uniform", "random_uniform() -> y f32[dims...] uniform on [lo, hi)",
-           "lo, hi, dims...", 0, 0, 2, 2 + CHM_MAX_RANK, 1, random_uniform});
-    r.add({"random_normal", "random_normal() -> y f32[dims...] normal (mean, std)",
-           "mean, std, dims...", 0, 0, 2, 2 + CHM_MAX_RANK, 1, random_normal});
-    r.add({"bernoulli", "bernoulli(p f32[...]) -> y, 1 with probability p else 0, same shape", "",
-           1, 1, 0, 0, 1, bernoulli});
+    r.add({"random_uniform", "random_uniform() -> y f32[dims...] uniform on [lo, hi)", 0, 0, 1, random_uniform});
+    r.add({"random_normal", "random_normal() -> y f32[dims...] normal (mean, std)", 0, 0, 1, random_normal});
+    r.add({"bernoulli", "bernoulli(p f32[...]) -> y, 1 with probability p else 0, same shape", 1, 1, 1, bernoulli});
 }
 
 }  // namespace chimera

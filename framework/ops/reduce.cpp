@@ -74,10 +74,8 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
 }  // namespace
 
 void register_reduce(OpRegistry& r) {
-    r.add({"sum", "sum(x) -> y, over the given axes (all when none)", "keepdim (0|1), axis...", 1, 1,
-           0, 9, 1, forward<false>});
-    r.add({"mean", "mean(x) -> y, over the given axes (all when none)", "keepdim (0|1), axis...", 1,
-           1, 0, 9, 1, forward<true>});
+    r.add({"sum", "sum(x) -> y, over the given axes (all when none)", 1, 1, 1, forward<false>});
+    r.add({"mean", "mean(x) -> y, over the given axes (all when none)", 1, 1, 1, forward<true>});
 }
 
 }  // namespace chimera

@@ -59,10 +59,8 @@ std::vector<Tensor> flatten(Context& ctx, const std::vector<Tensor>& in, const A
 }  // namespace
 
 void register_reshape(OpRegistry& r) {
-    r.add({"reshape", "reshape(x) -> y with the given dims (one may be -1)", "dims...", 1, 1, 0,
-           CHM_MAX_RANK, 1, reshape});
-    r.add({"flatten", "flatten(x) -> y merging dims from start_axis on", "start_axis (default 1)",
-           1, 1, 0, 1, 1, flatten});
+    r.add({"reshape", "reshape(x) -> y with the given dims (one may be -1)", 1, 1, 1, reshape});
+    r.add({"flatten", "flatten(x) -> y merging dims from start_axis on", 1, 1, 1, flatten});
 }
 
 }  // namespace chimera

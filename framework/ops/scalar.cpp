@@ -93,12 +93,10 @@ std::vector<Tensor> pow_scalar(Context& ctx, const std::vector<Tensor>& in, cons
 }  // namespace
 
 void register_scalar(OpRegistry& r) {
-    r.add({"add_scalar", "add_scalar(x) -> y = x + c, same shape", "c", 1, 1, 1, 1, 1, add_scalar});
-    r.add({"mul_scalar", "mul_scalar(x) -> y = c x, same shape", "c", 1, 1, 1, 1, 1, mul_scalar});
-    r.add({"rsub_scalar", "rsub_scalar(x) -> y = c - x, same shape", "c", 1, 1, 1, 1, 1,
-           rsub_scalar});
-    r.add({"pow_scalar", "pow_scalar(x) -> y = x^p, same shape (x > 0 for non-integer p)", "p", 1,
-           1, 1, 1, 1, pow_scalar});
+    r.add({"add_scalar", "add_scalar(x) -> y = x + c, same shape", 1, 1, 1, add_scalar});
+    r.add({"mul_scalar", "mul_scalar(x) -> y = c x, same shape", 1, 1, 1, mul_scalar});
+    r.add({"rsub_scalar", "rsub_scalar(x) -> y = c - x, same shape", 1, 1, 1, rsub_scalar});
+    r.add({"pow_scalar", "pow_scalar(x) -> y = x^p, same shape (x > 0 for non-integer p)", 1, 1, 1, pow_scalar});
 }
 
 }  // namespace chimera

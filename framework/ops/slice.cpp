@@ -75,8 +75,7 @@ std::vector<Tensor> slice(Context& ctx, const std::vector<Tensor>& in, const Att
 }  // namespace
 
 void register_slice(OpRegistry& r) {
-    r.add({"slice", "slice(x) -> y = x[start:stop:step] along axis",
-           "axis, start, stop, step (default 1)", 1, 1, 3, 4, 1, slice});
+    r.add({"slice", "slice(x) -> y = x[start:stop:step] along axis", 1, 1, 1, slice});
 }
 
 }  // namespace chimera

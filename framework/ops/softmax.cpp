@@ -97,10 +97,8 @@ std::vector<Tensor> backward(Context& ctx, const Tensor& y, const Shape& view, c
 }  // namespace
 
 void register_softmax(OpRegistry& r) {
-    r.add({Softmax::name, "softmax(x) -> y, x's shape, rows along the axis summing to 1",
-           "axis (default -1)", 1, 1, 0, 1, 1, forward<Softmax>});
-    r.add({LogSoftmax::name, "log_softmax(x) -> y, x's shape, the log of softmax along the axis",
-           "axis (default -1)", 1, 1, 0, 1, 1, forward<LogSoftmax>});
+    r.add({Softmax::name, "softmax(x) -> y, x's shape, rows along the axis summing to 1", 1, 1, 1, forward<Softmax>});
+    r.add({LogSoftmax::name, "log_softmax(x) -> y, x's shape, the log of softmax along the axis", 1, 1, 1, forward<LogSoftmax>});
 }
 
 }  // namespace chimera

@@ -31,6 +31,7 @@ struct LibraryInfo {
     std::string description;
     std::filesystem::path file;
     uint32_t abi_major = 0, abi_minor = 0;
+    uint32_t opset_version = 1;  // CHM_OPSET_VERSION it was built against (1 before ABI 1.4)
 };
 
 struct ComponentInfo {

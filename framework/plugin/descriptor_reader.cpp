@@ -3,6 +3,7 @@
 #include "core/host_error.hpp"
 #include "plugin/param_schema.hpp"
 
+#include <chimera/opset.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -17,6 +18,7 @@ namespace {
 constexpr std::size_t library_v1_0 = offsetof(chm_library_desc, shutdown) + sizeof(void*);
 constexpr std::size_t component_v1_0 = offsetof(chm_component_desc, destroy) + sizeof(void*);
 constexpr std::size_t component_v1_1 = offsetof(chm_component_desc, methods) + sizeof(void*);
+constexpr std::size_t library_v1_4 = offsetof(chm_library_desc, reserved1) + sizeof(uint32_t);
 constexpr std::size_t param_v1_0 = offsetof(chm_param_desc, choices) + sizeof(void*);
 constexpr uint32_t max_components = 4096;
 constexpr uint32_t max_params = 4096;
@@ -65,6 +67,16 @@ public:
         if (desc->struct_size < library_v1_0)
             fail("library struct_size " + std::to_string(desc->struct_size) +
                  " is smaller than ABI 1.0's " + std::to_string(library_v1_0));
+        const uint32_t opset = opset_version(desc);
+        if (opset > CHM_OPSET_VERSION)
+            throw PluginError(file_ + ": built against op set " + std::to_string(opset) + ", newer than this host's op set " +
+                              std::to_string(CHM_OPSET_VERSION) + "; upgrade Chimera, or rebuild the plugin against this "
+                              "host's SDK");
+    }
+
+    // The op set a library was built against: 1 (ABI 1.3's ops) for a descriptor without one.
+    static uint32_t opset_version(const chm_library_desc* desc) {
+        return desc->struct_size >= library_v1_4 && desc->opset_version ? desc->opset_version : 1;
     }
 
     LibraryInfo library(const chm_library_desc* desc) const {
@@ -84,6 +96,7 @@ public:
         info.file = file_;
         info.abi_major = desc->abi_major;
         info.abi_minor = desc->abi_minor;
+        info.opset_version = opset_version(desc);
         return info;
     }
 

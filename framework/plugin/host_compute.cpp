@@ -8,6 +8,8 @@
 #include "core/host_error.hpp"
 #include "tensor/shape_error.hpp"
 
+#include <chimera/opset.h>
+
 #include <memory>
 #include <new>
 
@@ -121,20 +123,52 @@ int32_t training(const chm_host* host) {
     return services && services->context.training() ? 1 : 0;
 }
 
-chm_status op_find(const chm_host* host, const char* name, const chm_op** out) {
-    return with_services(host, "op_find", [&](HostServices& s) {
-        if (!name || !out) return record_host_error("op_find: NULL argument", CHM_ERR_INVALID_ARGUMENT);
-        const OpDef* def = s.ops.find(name);
-        if (!def) {
-            try {
-                s.ops.require(name);
-            } catch (const ShapeError& e) {  // its message lists the ops there are
-                return record_host_error(e.what(), CHM_ERR_NOT_FOUND);
-            }
+// The op called `name` at `version`: versions 1 up to the host's own are honoured.
+chm_status find_op(HostServices& s, const char* name, uint32_t version, const chm_op** out) {
+    if (!name || !out) return record_host_error("op_find: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+    const OpDef* def = s.ops.find(name);
+    if (!def) {
+        try {
+            s.ops.require(name);
+        } catch (const ShapeError& e) {  // its message lists the ops there are
+            return record_host_error(e.what(), CHM_ERR_NOT_FOUND);
         }
-        *out = as_op(def);
-        return CHM_OK;
-    });
+    }
+    if (version < 1 || version > def->version)
+        return record_host_error("op '" + def->name + "' version " + std::to_string(version) +
+                                     " is not one this host computes (it has versions 1 to " +
+                                     std::to_string(def->version) + ", op set " + std::to_string(CHM_OPSET_VERSION) +
+                                     "); the plugin was built against a newer Chimera SDK: update Chimera or "
+                                     "rebuild the plugin against this host's SDK",
+                                 CHM_ERR_UNSUPPORTED);
+    *out = as_op(def);
+    return CHM_OK;
+}
+
+chm_status op_find(const chm_host* host, const char* name, const chm_op** out) {
+    return with_services(host, "op_find", [&](HostServices& s) { return find_op(s, name, 1, out); });
+}
+
+chm_status op_find_version(const chm_host* host, const char* name, uint32_t version, const chm_op** out) {
+    return with_services(host, "op_find_version", [&](HostServices& s) { return find_op(s, name, version, out); });
+}
+
+// Runs `def` on the borrowed inputs with positional attributes and hands out the results.
+chm_status run_op(HostServices& s, const OpDef& def, const chm_tensor* const* inputs, uint32_t n_inputs,
+                  const Attrs& attrs, chm_tensor** outputs, uint32_t n_outputs) {
+    if (static_cast<int>(n_outputs) != def.outputs)  // before running: no tape entry, no random stream
+        return record_host_error(def.name + ": returns " + std::to_string(def.outputs) +
+                                     " outputs, the caller asked for " + std::to_string(n_outputs),
+                                 CHM_ERR_INVALID_ARGUMENT);
+    std::vector<Tensor> in;
+    for (uint32_t i = 0; i < n_inputs; ++i) in.push_back(inputs[i] ? inputs[i]->tensor : Tensor());
+    std::vector<Tensor> result = s.ops.call(s.context, def, in, attrs);
+    if (s.op_observer) s.op_observer(def.name, in, result);
+    // All handles made before any is handed out: a failure leaves `outputs` untouched.
+    std::vector<std::unique_ptr<chm_tensor>> made;
+    for (const Tensor& t : result) made.push_back(std::make_unique<chm_tensor>(chm_tensor{t}));
+    for (uint32_t i = 0; i < n_outputs; ++i) outputs[i] = made[i].release();
+    return CHM_OK;
 }
 
 chm_status op_call(const chm_host* host, const chm_op* op, const chm_tensor* const* inputs,
@@ -143,20 +177,30 @@ chm_status op_call(const chm_host* host, const chm_op* op, const chm_tensor* con
     return with_services(host, "op_call", [&](HostServices& s) {
         if (!op || (n_inputs && !inputs) || (n_attrs && !attrs) || (n_outputs && !outputs))
             return record_host_error("op_call: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+        return run_op(s, *as_def(op), inputs, n_inputs, Attrs(attrs, attrs + n_attrs), outputs, n_outputs);
+    });
+}
+
+chm_status op_call_named(const chm_host* host, const chm_op* op, const chm_tensor* const* inputs,
+                         uint32_t n_inputs, const chm_attr* attrs, uint32_t n_attrs, chm_tensor** outputs,
+                         uint32_t n_outputs) {
+    return with_services(host, "op_call_named", [&](HostServices& s) {
+        if (!op || (n_inputs && !inputs) || (n_attrs && !attrs) || (n_outputs && !outputs))
+            return record_host_error("op_call_named: NULL argument", CHM_ERR_INVALID_ARGUMENT);
         const OpDef& def = *as_def(op);
-        if (static_cast<int>(n_outputs) != def.outputs)  // before running: no tape entry, no random stream
-            return record_host_error(def.name + ": returns " + std::to_string(def.outputs) +
-                                     " outputs, the caller asked for " + std::to_string(n_outputs),
-                                     CHM_ERR_INVALID_ARGUMENT);
-        std::vector<Tensor> in;
-        for (uint32_t i = 0; i < n_inputs; ++i) in.push_back(inputs[i] ? inputs[i]->tensor : Tensor());
-        std::vector<Tensor> result = s.ops.call(s.context, def, in, Attrs(attrs, attrs + n_attrs));
-        if (s.op_observer) s.op_observer(def.name, in, result);
-        // All handles made before any is handed out: a failure leaves `outputs` untouched.
-        std::vector<std::unique_ptr<chm_tensor>> made;
-        for (const Tensor& t : result) made.push_back(std::make_unique<chm_tensor>(chm_tensor{t}));
-        for (uint32_t i = 0; i < n_outputs; ++i) outputs[i] = made[i].release();
-        return CHM_OK;
+        if (n_attrs && attrs[0].struct_size < offsetof(chm_attr, text) + sizeof(const char*))
+            return record_host_error(def.name + ": chm_attr struct_size too small", CHM_ERR_INVALID_ARGUMENT);
+        std::vector<NamedAttr> named;
+        for (uint32_t i = 0; i < n_attrs; ++i) {
+            const chm_attr& a = *reinterpret_cast<const chm_attr*>(reinterpret_cast<const char*>(attrs) +
+                                                                   std::size_t(i) * attrs[0].struct_size);
+            if (!a.name || (a.count && !a.values))
+                return record_host_error(def.name + ": attribute " + std::to_string(i) + " has a NULL name or values",
+                                         CHM_ERR_INVALID_ARGUMENT);
+            NamedAttr n{a.name, std::vector<double>(a.values, a.values + a.count), a.text ? a.text : "", a.text != nullptr};
+            named.push_back(std::move(n));
+        }
+        return run_op(s, def, inputs, n_inputs, def.attrs.positional(def.name, named), outputs, n_outputs);
     });
 }
 
@@ -192,6 +236,8 @@ void install_compute_functions(chm_host& table) {
     table.param_create = param_create;
     table.op_find = op_find;
     table.op_call = op_call;
+    table.op_find_version = op_find_version;
+    table.op_call_named = op_call_named;
     table.grad_mode = grad_mode;
     table.output_set = output_set;
     table.buffer_create = buffer_create;

@@ -50,7 +50,7 @@ public:
           blocks_(c, false),
           gaussian_(c.get<std::string>("head") == "gaussian"),
           out_features_(c.get<int64_t>("out_features")),
-          output_activation_(ops::act_code(c.get<std::string>("output_activation"))),
+          output_activation_(c.get<std::string>("output_activation")),
           on_image_(c.get<std::string>("condition_at") == "image") {
         auto in_shape = c.get<std::vector<int64_t>>("in_shape");
         if (in_shape.empty()) return;
@@ -145,7 +145,7 @@ private:
     Blocks blocks_;
     bool gaussian_;
     int64_t out_features_;
-    int output_activation_;
+    std::string output_activation_;
     bool on_image_;             // the condition joins as channels of the image, else the flat features
     std::vector<Shape3> plan_;  // empty until built
     std::vector<Layer> layers_, head_;
@@ -184,7 +184,7 @@ public:
           input_(c.get<std::string>("input")),
           in_features_(c.get<int64_t>("in_features")),
           start_norm_(c.get<std::string>("start_norm") == "batch"),
-          start_activation_(ops::act_code(c.get<std::string>("start_activation"))),
+          start_activation_(c.get<std::string>("start_activation")),
           blocks_(c, true) {
         auto start = c.get<std::vector<int64_t>>("start_shape");
         if (start.size() != 3)
@@ -214,8 +214,8 @@ public:
                           std::to_string(width_in_ - condition_.width));
         h = hidden_forward(h);
         const Shape3& s = plan_[0];
-        h = ops::linear(h, start_.weight, start_.bias, start_norm_ ? ops::Act::none : start_activation_,
-                        ops::slope_alpha(start_activation_, slope_));
+        h = ops::linear(h, start_.weight, start_.bias, start_norm_ ? "none" : start_activation_,
+                        ops::activation_alpha(start_activation_, slope_));
         h = ops::reshape(h, {n, s[0], s[1], s[2]});
         if (start_norm_) h = activate(normalise(h, start_), start_activation_);
         for (std::size_t i = 0; i < blocks_.size(); ++i) {
@@ -271,7 +271,7 @@ private:
     std::string input_;
     int64_t in_features_, width_in_ = 0;
     bool start_norm_;
-    int start_activation_;
+    std::string start_activation_;
     Blocks blocks_;
     std::vector<Shape3> plan_;  // start_shape, then after each block
     bool built_ = false;

@@ -16,7 +16,8 @@ using chimera::Param;
 using chimera::Tensor;
 namespace ops = chimera::ops;
 
-const std::vector<std::string> activation_names{"relu", "leaky_relu", "tanh", "sigmoid", "elu", "none"};
+// Every activation the host has (CHM_ACTIVATIONS): linear fuses them all.
+inline const std::vector<std::string>& activation_names = ops::activation_names();
 
 
 inline chimera::Error invalid(const std::string& message) { return chimera::Error(message, CHM_ERR_INVALID_ARGUMENT); }
@@ -78,7 +79,7 @@ inline std::vector<Param> hidden_params(bool transposed) {
 struct Blocks {
     std::vector<int64_t> channels, kernel, stride, padding, output_padding;
     std::vector<std::string> pool, norm;
-    std::vector<int> activation;
+    std::vector<std::string> activation;
     std::vector<double> dropout;
 
     Blocks(const chimera::Config& c, bool transposed) : channels(c.get<std::vector<int64_t>>("channels")) {
@@ -91,7 +92,7 @@ struct Blocks {
         output_padding = transposed ? per_block<int64_t>(c, "output_padding") : std::vector<int64_t>(size(), 0);
         pool = transposed ? std::vector<std::string>(size(), "none") : per_block<std::string>(c, "pool");
         norm = per_block<std::string>(c, "norm");
-        for (const std::string& a : per_block<std::string>(c, "activation")) activation.push_back(ops::act_code(a));
+        activation = per_block<std::string>(c, "activation");
         dropout = per_block<double>(c, "dropout");
     }
     std::size_t size() const { return channels.size(); }
@@ -172,7 +173,7 @@ protected:
           slope_(c.get<double>("negative_slope")),
           hidden_dropout_(c.get<double>("hidden_dropout")),
           hidden_(c.get<std::vector<int64_t>>("hidden")),
-          hidden_activation_(ops::act_code(c.get<std::string>("hidden_activation"))),
+          hidden_activation_(c.get<std::string>("hidden_activation")),
           condition_(c) {
         build_condition();
     }
@@ -221,19 +222,19 @@ protected:
 
     Tensor hidden_forward(Tensor h) const {
         for (const Layer& l : hidden_layers_)
-            h = drop(ops::linear(h, l.weight, l.bias, hidden_activation_, ops::slope_alpha(hidden_activation_, slope_)), hidden_dropout_);
+            h = drop(ops::linear(h, l.weight, l.bias, hidden_activation_, ops::activation_alpha(hidden_activation_, slope_)), hidden_dropout_);
         return h;
     }
     Tensor normalise(const Tensor& x, const Layer& l) const {
         return l.gamma.defined() ? ops::batch_norm(x, l.gamma, l.beta, l.running_mean, l.running_var, this->training())
                                  : x;
     }
-    Tensor activate(const Tensor& x, int code) const { return ops::activate(x, code, slope_); }
+    Tensor activate(const Tensor& x, const std::string& activation) const { return ops::activate(x, activation, slope_); }
     Tensor drop(const Tensor& x, double p) const { return p > 0 ? ops::dropout(x, p, this->training()) : x; }
 
     double slope_, hidden_dropout_;
     std::vector<int64_t> hidden_;
-    int hidden_activation_;
+    std::string hidden_activation_;
     std::vector<Layer> hidden_layers_;
     Condition condition_;
 

@@ -17,9 +17,9 @@ std::vector<chimera::Param> mlp_params(const char* default_input, int64_t defaul
             Param::integer("in_features", 0, "width of the flattened input (0: from the first batch)").min(0),
             Param::int_list("hidden", {512, 256}, "widths of the hidden layers").min(1),
             Param::string("activation", "relu", "activation of every hidden layer")
-                .choices({"relu", "leaky_relu", "tanh", "sigmoid", "elu", "none"}),
+                .choices(ops::activation_names()),
             Param::string_list("activations", {}, "one activation per hidden layer (overrides activation)")
-                .choices({"relu", "leaky_relu", "tanh", "sigmoid", "elu", "none"}),
+                .choices(ops::activation_names()),
             Param::real("negative_slope", 0.2, "slope of leaky_relu").min(0),
             Param::boolean("batch_norm", false, "batch normalisation after each hidden layer"),
             Param::real("dropout", 0.0, "dropout probability after each hidden layer").range(0, 0.99),
@@ -50,7 +50,7 @@ public:
           hidden_(c.get<std::vector<int64_t>>("hidden")), slope_(c.get<double>("negative_slope")),
           batch_norm_(c.get<bool>("batch_norm")), dropout_(c.get<double>("dropout")),
           gaussian_(c.get<std::string>("head") == "gaussian"), out_features_(c.get<int64_t>("out_features")),
-          output_activation_(ops::act_code(c.get<std::string>("output_activation"))),
+          output_activation_(c.get<std::string>("output_activation")),
           output_shape_(c.get<std::vector<int64_t>>("output_shape")), condition_(c.get<std::string>("condition")),
           classes_(c.get<int64_t>("classes")) {
         auto per_layer = c.get<std::vector<std::string>>("activations");
@@ -59,7 +59,7 @@ public:
                                      std::to_string(hidden_.size()) + " hidden layers",
                                  CHM_ERR_INVALID_ARGUMENT);
         for (std::size_t i = 0; i < hidden_.size(); ++i)
-            activations_.push_back(ops::act_code(per_layer.empty() ? c.get<std::string>("activation") : per_layer[i]));
+            activations_.push_back(per_layer.empty() ? c.get<std::string>("activation") : per_layer[i]);
         int64_t shaped = 1;
         for (int64_t d : output_shape_) shaped *= d;
         if (!output_shape_.empty() && (gaussian_ || shaped != out_features_))
@@ -86,7 +86,7 @@ public:
                 h = ops::batch_norm(h, l.gamma, l.beta, l.running_mean, l.running_var, this->training());
                 h = activate(h, activations_[i]);
             } else {
-                h = ops::linear(h, l.weight, l.bias, activations_[i], ops::slope_alpha(activations_[i], slope_));
+                h = ops::linear(h, l.weight, l.bias, activations_[i], ops::activation_alpha(activations_[i], slope_));
             }
             if (dropout_ > 0) h = ops::dropout(h, dropout_, this->training());
         }
@@ -144,18 +144,18 @@ private:
         if (gaussian_) head_.push_back(dense("logvar", in, out_features_));
     }
 
-    Tensor activate(const Tensor& x, int code) const { return ops::activate(x, code, slope_); }
+    Tensor activate(const Tensor& x, const std::string& activation) const { return ops::activate(x, activation, slope_); }
 
     std::string input_;
     int64_t in_features_, width_in_ = 0;
     std::vector<int64_t> hidden_;
-    std::vector<int> activations_;
+    std::vector<std::string> activations_;
     double slope_;
     bool batch_norm_;
     double dropout_;
     bool gaussian_;
     int64_t out_features_;
-    int output_activation_;
+    std::string output_activation_;
     std::vector<int64_t> output_shape_;
     std::string condition_;
     int64_t classes_;

@@ -54,7 +54,7 @@ public:
         chimera::Tensor h = chimera::ops::flatten(inputs["x"]);
         for (const Dense& layer : layers_) {
             // The activation runs inside the linear primitive (fused), not as a separate op.
-            h = chimera::ops::linear(h, layer.weight, layer.bias, activation_code());
+            h = chimera::ops::linear(h, layer.weight, layer.bias, activation_);
             if (dropout_ > 0) h = chimera::ops::dropout(h, dropout_, true);
         }
         outputs.set("z", chimera::ops::linear(h, head_.weight, head_.bias));
@@ -70,14 +70,6 @@ private:
         double bound = 1.0 / std::sqrt(static_cast<double>(in));
         return {parameter(name + ".weight", {out, in}, CHM_INIT_KAIMING_UNIFORM, std::sqrt(5.0)),
                 parameter(name + ".bias", {out}, CHM_INIT_UNIFORM, -bound, bound)};
-    }
-
-    int activation_code() const {
-        using Act = chimera::ops::Act;
-        if (activation_ == "relu") return Act::relu;
-        if (activation_ == "tanh") return Act::tanh;
-        if (activation_ == "sigmoid") return Act::sigmoid;
-        return Act::none;
     }
 
     int64_t in_features_;

@@ -12,6 +12,10 @@
  *   - Each component (`chm_component_desc`) declares its kind, name, version, a one-line
  *     description and a parameter schema (`chm_param_desc`), and creates instances from a
  *     configuration the host has already validated against that schema.
+ *   - (ABI 1.4) A component also declares its ports: the inputs it reads and the outputs it
+ *     writes (`chm_port_desc`), so the host checks a pipeline's wiring and shapes against them.
+ *   - Plugins compute with the host's ops, found by name and op version and called with named
+ *     attributes (ABI 1.4); <chimera/opset.h> lists the op set with its versions.
  *
  * Compatibility rules
  *   - Every struct that crosses the boundary begins with `uint32_t struct_size` and only ever
@@ -57,7 +61,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define CHM_ABI_VERSION_MAJOR 1
-#define CHM_ABI_VERSION_MINOR 3
+#define CHM_ABI_VERSION_MINOR 4
 
 /* The one symbol a plugin library exports, and its type. */
 #define CHM_ENTRY_SYMBOL "chm_plugin_entry"
@@ -115,6 +119,10 @@ typedef int32_t chm_param_type;
 #define CHM_PARAM_HAS_MIN 0x1u /* `min_value` applies (to the number, or to each list element) */
 #define CHM_PARAM_HAS_MAX 0x2u /* `max_value` applies, likewise */
 
+/* Flags of a declared port (bitwise or). (ABI 1.4) */
+#define CHM_PORT_OPTIONAL 0x1u /* an input the component can do without, or an output it writes
+                                  only in some configurations */
+
 /* Severity of a log message. */
 typedef int32_t chm_log_level;
 #define CHM_LOG_DEBUG   0
@@ -126,6 +134,7 @@ typedef int32_t chm_log_level;
 typedef int32_t chm_dtype;
 #define CHM_DTYPE_F32 1 /* float32: activations, parameters */
 #define CHM_DTYPE_I32 2 /* int32: tokens, labels, indices */
+#define CHM_DTYPE_ANY 0 /* (ABI 1.4, in port declarations only) either type */
 
 /* Initialiser of a parameter, with its two arguments `a` and `b`. Fans follow PyTorch: for a
  * shape [d0, d1, k...], fan_in = d1 * prod(k) and fan_out = d0 * prod(k). (ABI 1.1) */
@@ -222,6 +231,23 @@ typedef struct chm_byte_sink {
 } chm_byte_sink;
 CHM_STATIC_ASSERT(offsetof(chm_byte_sink, write) == 8 + sizeof(void*),
                   "chm_byte_sink 1.3 layout changed: members may only be appended");
+
+/* One named attribute of an op call (ABI 1.4): a list of numbers ("stride": [2, 2]; one number
+ * is a list of one) or a named choice ("activation": "relu"). Arrays of attributes are stepped by
+ * attrs[0].struct_size. Everything is borrowed for the call. <chimera/opset.h> names each op's
+ * attributes; an attribute the op does not have is an error naming the ones it has.
+ * Why names rather than positions: a host that gives an op a new attribute, or a plugin that
+ * misremembers an order, then fails with a message instead of computing something else. */
+typedef struct chm_attr {
+    uint32_t struct_size;  /* sizeof(chm_attr) as the caller built it */
+    uint32_t count;        /* number of elements of `values`; 0 for a choice */
+    const char* name;      /* [a-z][a-z0-9_]* */
+    const double* values;  /* `count` numbers, or NULL when count is 0 */
+    const char* text;      /* the choice's name for attributes that take one, else NULL */
+    /* ---- end of ABI 1.4 --------------------------------------------------------------------- */
+} chm_attr;
+CHM_STATIC_ASSERT(offsetof(chm_attr, text) == 8 + 2 * sizeof(void*),
+                  "chm_attr 1.4 layout changed: members may only be appended");
 
 /* ---------------------------------------------------------------------------------------------
  * The host function table, handed to the plugin's entry and to every `create`.
@@ -359,7 +385,28 @@ struct chm_host {
      * norm consult. Never fails. */
     int32_t (*training)(const chm_host* host);
 
-    /* ---- end of ABI 1.2: append new members below this line, never above ------------------- */
+    /* ---- end of ABI 1.2 --------------------------------------------------------------------- */
+
+    /* ---- ABI 1.4: the versioned op set with named attributes --------------------------------- */
+
+    /* [step] Like op_find, for op `name` at op version `version` (the CHM_OPSET entry the plugin
+     * was built with). CHM_ERR_UNSUPPORTED, naming the op, the version asked and the versions
+     * this host honours, when the host cannot compute that version of the op (a plugin built
+     * against a newer op set); CHM_ERR_NOT_FOUND names the ops that exist. op_find (ABI 1.1)
+     * means version 1 of each op. */
+    chm_status (*op_find_version)(const chm_host* host, const char* name, uint32_t version,
+                                  const chm_op** out);
+    /* [step] Like op_call, with `n_attrs` named attributes (stepped by attrs[0].struct_size;
+     * borrowed; may come in any order) in place of positional numbers. An attribute left out
+     * takes the default <chimera/opset.h> gives it; one the op does not have, a required one
+     * missing, a wrong count or an unknown choice is CHM_ERR_INVALID_ARGUMENT naming the op
+     * and its attributes. Outputs are then untouched. */
+    chm_status (*op_call_named)(const chm_host* host, const chm_op* op,
+                                const chm_tensor* const* inputs, uint32_t n_inputs,
+                                const chm_attr* attrs, uint32_t n_attrs, chm_tensor** outputs,
+                                uint32_t n_outputs);
+
+    /* ---- end of ABI 1.4: append new members below this line, never above ------------------- */
 };
 CHM_STATIC_ASSERT(offsetof(chm_host, config_where) == 16 + 12 * sizeof(void*),
                   "chm_host 1.0 layout changed: members may only be appended");
@@ -367,6 +414,8 @@ CHM_STATIC_ASSERT(offsetof(chm_host, output_set) == 16 + 21 * sizeof(void*),
                   "chm_host 1.1 layout changed: members may only be appended");
 CHM_STATIC_ASSERT(offsetof(chm_host, training) == 16 + 24 * sizeof(void*),
                   "chm_host 1.2 layout changed: members may only be appended");
+CHM_STATIC_ASSERT(offsetof(chm_host, op_call_named) == 16 + 26 * sizeof(void*),
+                  "chm_host 1.4 layout changed: members may only be appended");
 
 /* ---------------------------------------------------------------------------------------------
  * What a plugin describes. All of it is owned by the plugin (see "Ownership rules").
@@ -390,6 +439,35 @@ typedef struct chm_param_desc {
 } chm_param_desc;
 CHM_STATIC_ASSERT(offsetof(chm_param_desc, choices) == 32 + 3 * sizeof(void*),
                   "chm_param_desc 1.0 layout changed: members may only be appended");
+
+/* One port of a module (ABI 1.4): an input it reads or an output it writes, as a pipeline's
+ * `in:` and `out:` maps name them. Arrays of ports are stepped by their first element's
+ * struct_size. Owned by the plugin, like the rest of its description.
+ *
+ * `name` is one of
+ *   - a plain name: "x", "logvar";
+ *   - a family: a name with one `<...>` part matching one or more of [a-z0-9_], as in
+ *     "mu_<m>" for mu_image, mu_text...; every port of a family is optional by nature;
+ *   - "{option}": the port is named by the component's string parameter `option` (an mlp reads
+ *     the input its `input` option names); when that option is "", the port does not exist.
+ * `shape` is NULL (any shape) or a pattern: "[N, D]", "[N, 1, 28, 28]", "[N, ...]". Each element
+ * is an integer that must match, a symbol (a letter, then letters, digits or _) that binds to
+ * the first size seen and must agree wherever the symbol appears again among the component's
+ * ports, `*` for any one size, or `...` (once) for any number of sizes. The host checks every
+ * call's inputs and outputs against the patterns and names the tensor, its shape and where the
+ * symbol was bound when they disagree. */
+typedef struct chm_port_desc {
+    uint32_t struct_size; /* sizeof(chm_port_desc) as the plugin built it */
+    chm_dtype dtype;      /* CHM_DTYPE_F32, CHM_DTYPE_I32, or CHM_DTYPE_ANY */
+    uint32_t flags;       /* CHM_PORT_OPTIONAL */
+    uint32_t reserved0;   /* zero */
+    const char* name;     /* see above; not NULL */
+    const char* shape;    /* pattern, or NULL for any */
+    const char* doc;      /* one line shown by `chimera plugins --describe`; not NULL */
+    /* ---- end of ABI 1.4 --------------------------------------------------------------------- */
+} chm_port_desc;
+CHM_STATIC_ASSERT(offsetof(chm_port_desc, doc) == 16 + 2 * sizeof(void*),
+                  "chm_port_desc 1.4 layout changed: members may only be appended");
 
 /* What encoders, generators and losses do (ABI 1.1). A component of those kinds points its
  * `methods` member at one of these. */
@@ -519,11 +597,23 @@ typedef struct chm_component_desc {
      * NULL for a component that only describes itself. Owned by the plugin. */
     const void* methods;
     /* ---- end of ABI 1.1 --------------------------------------------------------------------- */
+
+    /* Ports (ABI 1.4) of an encoder, generator or loss: `input_count` inputs and `output_count`
+     * outputs (a loss's one output is "loss"). A component that declares none (both counts 0,
+     * or a struct that ends before them) is checked as before 1.4: by what its forward reads
+     * and writes. */
+    uint32_t input_count;
+    uint32_t output_count;
+    const chm_port_desc* inputs;  /* NULL when input_count is 0 */
+    const chm_port_desc* outputs; /* NULL when output_count is 0 */
+    /* ---- end of ABI 1.4 --------------------------------------------------------------------- */
 } chm_component_desc;
 CHM_STATIC_ASSERT(offsetof(chm_component_desc, destroy) == 16 + 5 * sizeof(void*),
                   "chm_component_desc 1.0 layout changed: members may only be appended");
 CHM_STATIC_ASSERT(offsetof(chm_component_desc, methods) == 16 + 6 * sizeof(void*),
                   "chm_component_desc 1.1 layout changed: members may only be appended");
+CHM_STATIC_ASSERT(offsetof(chm_component_desc, outputs) == 24 + 8 * sizeof(void*),
+                  "chm_component_desc 1.4 layout changed: members may only be appended");
 
 /* The library as a whole: what `chm_plugin_entry` returns. */
 typedef struct chm_library_desc {
@@ -541,9 +631,18 @@ typedef struct chm_library_desc {
      * destroyed. May be NULL. */
     void (*shutdown)(void);
     /* ---- end of ABI 1.0 --------------------------------------------------------------------- */
+
+    /* CHM_OPSET_VERSION of <chimera/opset.h> the plugin was built against (ABI 1.4). The host
+     * refuses a library whose op set is newer than its own, naming both. A struct that ends
+     * before this member means op set 1, the ops of ABI 1.3. */
+    uint32_t opset_version;
+    uint32_t reserved1; /* zero */
+    /* ---- end of ABI 1.4 --------------------------------------------------------------------- */
 } chm_library_desc;
 CHM_STATIC_ASSERT(offsetof(chm_library_desc, shutdown) == 16 + 4 * sizeof(void*),
                   "chm_library_desc 1.0 layout changed: members may only be appended");
+CHM_STATIC_ASSERT(offsetof(chm_library_desc, reserved1) == 20 + 5 * sizeof(void*),
+                  "chm_library_desc 1.4 layout changed: members may only be appended");
 
 /* ---------------------------------------------------------------------------------------------
  * The entry point

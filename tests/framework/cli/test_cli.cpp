@@ -60,7 +60,7 @@ bool has_row(const std::string& table, const std::vector<std::string>& cells) {
 BOOST_AUTO_TEST_CASE(version_names_the_release_and_the_abi) {
     ProcessResult r = chimera_cli({"--version"});
     BOOST_TEST(r.exit_code == 0);
-    BOOST_TEST(r.out == "chimera " CHIMERA_VERSION " (plugin ABI 1.3)\n");
+    BOOST_TEST(r.out == "chimera " CHIMERA_VERSION " (plugin ABI 1.4)\n");
 }
 
 BOOST_AUTO_TEST_CASE(help_lists_the_commands) {
@@ -201,8 +201,8 @@ BOOST_AUTO_TEST_CASE(each_broken_library_gives_its_message_and_the_plugin_exit_c
     const std::vector<std::pair<std::string, std::string>> cases = {
         {NOT_A_LIBRARY_FILE, ": cannot be loaded as a shared library: "},
         {NO_ENTRY_FILE, ": has no entry symbol 'chm_plugin_entry'"},
-        {broken("abi_major"), ": built for Chimera ABI 2.3, but this host speaks ABI 1.3"},
-        {broken("abi_minor"), ": built against Chimera ABI 1.4, newer than this host's ABI 1.3"},
+        {broken("abi_major"), ": built for Chimera ABI 2.4, but this host speaks ABI 1.4"},
+        {broken("abi_minor"), ": built against Chimera ABI 1.5, newer than this host's ABI 1.4"},
         {broken("entry_fails"), ": entry function failed: cannot find my weights file"},
         {broken("bad_name"), ": malformed plugin descriptor: component #0: name 'Bad Name'"},
     };
@@ -224,7 +224,10 @@ BOOST_AUTO_TEST_CASE(ops_lists_each_op_with_its_signature_and_attributes) {
     BOOST_TEST(contains(r.out, "\nlinear "));
     BOOST_TEST(contains(r.out, "linear(x[N,I], w[O,I], b[O]?) -> y[N,O]"));
     BOOST_TEST(contains(r.out, "leaky_relu(x) -> y, same shape"));
-    BOOST_TEST(contains(r.out, "negative_slope (default 0.01)"));
+    BOOST_TEST(contains(r.out, "negative_slope=0.01"));
+    // linear's version and its activations, named from the one table.
+    BOOST_TEST(contains(r.out, "activation:none|relu|leaky_relu|tanh|sigmoid|elu|gelu|silu=none, alpha?"));
+    BOOST_TEST(contains(r.out, "ops, op set 2."));
 }
 
 BOOST_AUTO_TEST_CASE(check_builds_components_that_make_parameters) {

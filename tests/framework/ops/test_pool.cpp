@@ -159,8 +159,7 @@ BOOST_AUTO_TEST_CASE(shape_errors_name_the_op_and_shapes) {
                "max_pool2d: input x must have rank 4, got f32[4, 4]");
     BOOST_TEST(
         error_of("max_pool2d", {x}, {2}) ==
-        "max_pool2d: takes 2 to 6 attributes (kernel_h, kernel_w, stride_h, stride_w (default the "
-        "kernel), pad_h, pad_w (default 0)), got 1");
+        "max_pool2d: takes 2 to 6 attributes (kernel[2], stride[2]=kernel, padding[2]=0), got 1");
     BOOST_TEST(error_of("max_pool2d", {x}, {2, 2, 0}) ==
                "max_pool2d: stride_h must be an integer in [1, 1048576], got 0");
 }

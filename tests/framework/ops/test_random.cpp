@@ -159,7 +159,7 @@ BOOST_AUTO_TEST_CASE(random_arguments_are_checked) {
     BOOST_TEST(error_of("random_uniform", {}, {0, 1, 2.5}) ==
                "random_uniform: dimension must be an integer in [0, 1099511627776], got 2.5");
     BOOST_TEST(error_of("random_uniform", {}, {0}) ==
-               "random_uniform: takes 2 to 10 attributes (lo, hi, dims...), got 1");
+               "random_uniform: takes 2 to 10 attributes (low, high, shape[*]), got 1");
     BOOST_TEST(error_of("random_normal", {ctx.zeros(DType::f32, {2})}, {0, 1}).rfind(
                    "random_normal: takes 0 inputs, got 1", 0) == 0u);
     BOOST_TEST(error_of("bernoulli", {tensor_of(ctx, {3}, {0.5f, 1.5f, 0})}) ==

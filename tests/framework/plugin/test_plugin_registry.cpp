@@ -60,14 +60,14 @@ BOOST_AUTO_TEST_CASE(a_library_without_the_entry_symbol) {
 
 BOOST_AUTO_TEST_CASE(a_library_of_another_abi_major) {
     std::string message = only_problem(broken("abi_major"));
-    BOOST_TEST(contains(message, "built for Chimera ABI 2.3, but this host speaks ABI 1.3; "
+    BOOST_TEST(contains(message, "built for Chimera ABI 2.4, but this host speaks ABI 1.4; "
                                  "rebuild the plugin against Chimera SDK 1.x"));
 }
 
 BOOST_AUTO_TEST_CASE(a_library_of_a_newer_abi_minor) {
     std::string message = only_problem(broken("abi_minor"));
-    BOOST_TEST(contains(message, "built against Chimera ABI 1.4, newer than this host's ABI 1.3; "
-                                 "upgrade Chimera, or rebuild the plugin against SDK 1.3"));
+    BOOST_TEST(contains(message, "built against Chimera ABI 1.5, newer than this host's ABI 1.4; "
+                                 "upgrade Chimera, or rebuild the plugin against SDK 1.4"));
 }
 
 BOOST_AUTO_TEST_CASE(a_plugin_built_against_abi_1_0_still_loads) {

@@ -190,6 +190,7 @@ struct LibraryHolder {
         desc.description = description.c_str();
         desc.components = components.data();
         desc.shutdown = nullptr;
+        desc.opset_version = CHM_OPSET_VERSION;
     }
     template <class T>
     static ComponentHolder<T>* component() {
