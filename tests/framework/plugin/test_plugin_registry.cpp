@@ -64,6 +64,13 @@ BOOST_AUTO_TEST_CASE(a_library_of_another_abi_major) {
                                  "rebuild the plugin against Chimera SDK 1.x"));
 }
 
+BOOST_AUTO_TEST_CASE(a_library_of_a_newer_op_set) {
+    std::string message = only_problem(broken("future_opset"));
+    BOOST_TEST(contains(message, std::string(broken("future_opset")) + ": built against op set 3, newer than this host's "
+                                 "op set 2; upgrade Chimera, or rebuild the plugin against this host's SDK"),
+               message);
+}
+
 BOOST_AUTO_TEST_CASE(a_library_of_a_newer_abi_minor) {
     std::string message = only_problem(broken("abi_minor"));
     BOOST_TEST(contains(message, "built against Chimera ABI 1.5, newer than this host's ABI 1.4; "

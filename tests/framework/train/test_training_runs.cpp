@@ -382,6 +382,48 @@ BOOST_AUTO_TEST_CASE(a_loss_returning_no_scalar_is_told_what_it_produced) {
                    std::string::npos, r.err);
 }
 
+// A plugin built from source against the 1.3 headers loads and trains unchanged: its mlp (ops by
+// name, positional attributes, activation codes, no ports) gives the built-in mlp's losses bit
+// for bit, and its loss, through positional reductions, trains beside them.
+BOOST_AUTO_TEST_CASE(a_plugin_built_against_abi_1_3_trains_unchanged) {
+    TempDir builtin, legacy;
+    REQUIRE_OK(train(vae, builtin.path, {"--set", "train.steps=6"}));
+    const std::vector<std::string> legacy_nodes = {
+        "--plugin-path", LEGACY_PLUGIN_FILE, "--set", "train.steps=6",
+        "--set", "nodes.encoder.component=encoder/legacy_mlp", "--set", "nodes.decoder.component=generator/legacy_mlp",
+        "--set", "nodes.encoder.options={hidden: [512, 256], head: gaussian, out_features: 20}",
+        "--set", "nodes.decoder.options={hidden: [256, 512], out_features: 784, output_shape: [1, 28, 28]}"};
+    REQUIRE_OK(train(vae, legacy.path, legacy_nodes));
+    const auto a = metric_lines(builtin.path), b = metric_lines(legacy.path);
+    BOOST_REQUIRE(a.size() == b.size());
+    int compared = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].contains("total") && a[i]["total"].is_number()) {
+            BOOST_TEST(a[i]["total"].get<double>() == b[i]["total"].get<double>());
+            ++compared;
+        }
+    BOOST_TEST(compared >= 6);
+    // Its own loss joins the objective and training runs to the end.
+    TempDir with_loss;
+    std::vector<std::string> extra = legacy_nodes;
+    extra.insert(extra.end(), {"--set", "losses.squared={component: legacy_squared_error, in: {x: logits, target: image}}"});
+    ProcessResult r = train(vae, with_loss.path, extra);
+    REQUIRE_OK(r);
+    const auto lines = metric_lines(with_loss.path);
+    BOOST_TEST(lines.back().dump().find("squared") != std::string::npos, lines.back().dump());
+}
+
+// A plugin asking for an op version this host does not have (built against a newer op set) is
+// refused with a message, never given the old op's answer.
+BOOST_AUTO_TEST_CASE(an_op_version_from_a_future_op_set_is_refused) {
+    TempDir run;
+    ProcessResult r = train_with_probe(run.path / "run", {"--set", "losses.reconstruction.component=future_op"});
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(r.err.find("op 'linear' version 99 is not one this host computes (it has versions 1 to 2, op set 2); the "
+                          "plugin was built against a newer Chimera SDK") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("loss 'reconstruction'") != std::string::npos, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(a_component_failing_to_construct_is_named_at_its_place_in_the_file) {
     TempDir run;
     ProcessResult r = train_with_probe(run.path / "run", {"--set", "losses.reconstruction.component=throws_std"});

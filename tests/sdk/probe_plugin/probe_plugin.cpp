@@ -115,7 +115,20 @@ public:
     void forward(const chimera::Inputs& in, chimera::Outputs& out) override { out.set("loss", in["x"]); }
 };
 
+// A loss that asks for a version of `linear` from a future op set, as a plugin built against a
+// newer SDK would: the host must refuse it with a message, not compute version 1.
+class FutureOp : public chimera::Loss {
+public:
+    static chimera::Description describe() { return {"future_op", "1.0.0", "Asks for linear version 99", {}}; }
+    FutureOp(chimera::Host h, const chimera::Config&) : chimera::Loss(h) {}
+    void forward(const chimera::Inputs&, chimera::Outputs&) override {
+        const chm_host* h = host().raw();
+        const chm_op* op = nullptr;
+        host().check(h->op_find_version(h, "linear", 99, &op));
+    }
+};
+
 }  // namespace
 
 CHIMERA_PLUGIN("probe_plugin", "2.0.0", "Test plugin on the C++ wrapper", Probe, ThrowsStd,
-               ThrowsError, ThrowsUnknown, BadLookup, FailsAfter, WrongOutput)
+               ThrowsError, ThrowsUnknown, BadLookup, FailsAfter, WrongOutput, FutureOp)

@@ -2,6 +2,7 @@
  * picks the defect. Each library is loaded by a test that expects the host's message for it.
  * LIBRARY_NAME names the library so two builds can define the same component (duplicates). */
 #include <chimera/abi.h>
+#include <chimera/opset.h>
 
 #include <stddef.h>
 
@@ -18,6 +19,7 @@
 #define CASE_DEFAULT_OUT_OF_RANGE 10
 #define CASE_DUPLICATE_PARAM 11
 #define CASE_ABI_1_0 12 /* not broken: a plugin built against ABI 1.0 must still load */
+#define CASE_FUTURE_OPSET 13 /* built against an op set newer than the host's */
 
 #ifndef LIBRARY_NAME
 #define LIBRARY_NAME "broken"
@@ -83,12 +85,12 @@ static const chm_component_desc component = {
     create,
 #endif
     destroy,
-    NULL};
+    NULL, 0, 0, NULL, NULL};
 
 #if BROKEN_CASE == CASE_UNKNOWN_KIND
 static const chm_component_desc future_component = {
     sizeof(chm_component_desc), 99, 0, 0, "from_the_future", "1.0.0", "a kind hosts lack",
-    NULL, create, destroy, NULL};
+    NULL, create, destroy, NULL, 0, 0, NULL, NULL};
 static const chm_component_desc* const components[] = {&component, &future_component};
 #define COMPONENT_COUNT 2
 #else
@@ -114,7 +116,13 @@ MAYBE_UNUSED static const chm_library_desc library = {
 #else
     CHM_ABI_VERSION_MINOR,
 #endif
-    COMPONENT_COUNT, LIBRARY_NAME, "0.0.1", "deliberately broken", components, NULL};
+    COMPONENT_COUNT, LIBRARY_NAME, "0.0.1", "deliberately broken", components, NULL,
+#if BROKEN_CASE == CASE_FUTURE_OPSET
+    CHM_OPSET_VERSION + 1,
+#else
+    CHM_OPSET_VERSION,
+#endif
+    0};
 
 CHM_PLUGIN_ENTRY(host) {
 #if BROKEN_CASE == CASE_ENTRY_FAILS
