@@ -403,6 +403,12 @@ BOOST_AUTO_TEST_CASE(a_plugin_built_against_abi_1_3_trains_unchanged) {
             ++compared;
         }
     BOOST_TEST(compared >= 6);
+    // `generate` needs no --plugin-path: the run recorded where its encoder and decoder came from.
+    const fs::path grid = legacy.path / "samples.png";
+    ProcessResult g = run_process({CHIMERA_BIN, "generate", legacy.path.string(), "--n", "4", "--out", grid.string(), "--threads", "1"});
+    BOOST_TEST(g.exit_code == 0, g.out << g.err);
+    BOOST_TEST(fs::exists(grid));
+    BOOST_TEST(g.err.find("as the run did") != std::string::npos, g.err);
     // Its own loss joins the objective and training runs to the end.
     TempDir with_loss;
     std::vector<std::string> extra = legacy_nodes;
