@@ -40,8 +40,11 @@ def case(lines, name, op, inputs, attrs, fn, differentiable):
     leaves = [None if t is None else t.clone().requires_grad_(d) for t, d in zip(inputs, differentiable)]
     before = [None if t is None else t.clone() for t in inputs]
     y = fn(leaves)
-    dy = torch.randn_like(y)
-    y.backward(dy)
+    if y.requires_grad:
+        dy = torch.randn_like(y)
+        y.backward(dy)
+    else:  # comparisons, argmax: no gradient (and no draw from the generator)
+        dy = torch.zeros(y.shape)
     lines.append(f"case {name} {op}")
     lines.append(f"attrs {len(attrs)} " + " ".join(f"{a:.9g}" for a in attrs))
     for k, t in enumerate(before):
@@ -150,12 +153,71 @@ def attention_and_norm_cases(lines):
          lambda t: F.layer_norm(t[0], (16,), t[1], t[2], eps=1e-5), [True, True, True])
 
 
+def grid(*shape):
+    """Values on a half-integer grid, so that ties (maximum, max, comparisons) occur."""
+    return torch.randint(-3, 4, shape).to(torch.float32) / 2
+
+
+def new_op_cases(lines):
+    """Added with maximum .. upsample, after the others (and with their own seed) so the earlier
+    values stay as recorded."""
+    torch.manual_seed(20260307)
+    r = torch.randn
+    a, b = grid(2, 3, 4), grid(3, 1)
+    case(lines, "maximum_broadcast_ties", "maximum", [a, b], [], lambda t: torch.maximum(t[0], t[1]), [True, True])
+    case(lines, "minimum_broadcast_ties", "minimum", [a, b], [], lambda t: torch.minimum(t[0], t[1]), [True, True])
+    for op, fn in [("greater", torch.gt), ("greater_equal", torch.ge), ("less", torch.lt), ("less_equal", torch.le),
+                   ("equal", torch.eq), ("not_equal", torch.ne)]:
+        case(lines, op + "_broadcast", op, [a, b], [], lambda t, fn=fn: fn(t[0], t[1]).to(torch.float32), [False, False])
+    cond = (torch.rand(2, 1, 4) > 0.5).to(torch.float32)
+    case(lines, "where_broadcast", "where", [cond, r(2, 3, 4), r(3, 1)], [],
+         lambda t: torch.where(t[0] != 0, t[1], t[2]), [False, True, True])
+    x = grid(2, 3, 4)
+    # attrs: keepdim, axes...
+    case(lines, "max_axis1_ties", "max", [x], [0, 1], lambda t: torch.amax(t[0], dim=1), [True])
+    case(lines, "max_axes02_keepdim", "max", [x], [1, 0, 2], lambda t: torch.amax(t[0], dim=(0, 2), keepdim=True), [True])
+    case(lines, "max_all", "max", [x], [0], lambda t: torch.amax(t[0]), [True])
+    # attrs: axis, keepdim
+    case(lines, "argmax_axis1_ties", "argmax", [grid(3, 5)], [1, 0], lambda t: torch.argmax(t[0], dim=1), [False])
+    case(lines, "argmax_axis0_keepdim", "argmax", [grid(4, 3, 2)], [0, 1],
+         lambda t: torch.argmax(t[0], dim=0, keepdim=True), [False])
+    y = r(2, 3, 4) * 3
+    case(lines, "logsumexp_last", "logsumexp", [y], [0, -1], lambda t: torch.logsumexp(t[0], dim=-1), [True])
+    case(lines, "logsumexp_axes02_keepdim", "logsumexp", [y + 40], [1, 0, 2],
+         lambda t: torch.logsumexp(t[0], dim=(0, 2), keepdim=True), [True])
+    v = r(3, 4, 5) + 1
+    # attrs: correction, keepdim, axes...
+    case(lines, "var_unbiased_axis1", "var", [v], [1, 0, 1], lambda t: torch.var(t[0], dim=1, unbiased=True), [True])
+    case(lines, "var_biased_axes02_keepdim", "var", [v], [0, 1, 0, 2],
+         lambda t: torch.var(t[0], dim=(0, 2), unbiased=False, keepdim=True), [True])
+    case(lines, "var_all", "var", [v], [1], lambda t: torch.var(t[0]), [True])
+    case(lines, "erf", "erf", [r(3, 4) * 1.5], [], lambda t: torch.erf(t[0]), [True])
+    case(lines, "silu", "silu", [r(3, 4) * 3], [], lambda t: F.silu(t[0]), [True])
+    # attrs: value, pads from the last dimension backwards
+    p = r(2, 3, 4, 5)
+    case(lines, "pad_two_dims_value", "pad", [p], [0.5, 1, 2, 0, 3],
+         lambda t: F.pad(t[0], (1, 2, 0, 3), value=0.5), [True])
+    case(lines, "pad_three_dims", "pad", [p], [0, 2, 1, 1, 0, 0, 2], lambda t: F.pad(t[0], (2, 1, 1, 0, 0, 2)), [True])
+    # attrs: scale_h, scale_w
+    case(lines, "upsample_nearest_2x3", "upsample_nearest", [p], [2, 3],
+         lambda t: F.interpolate(t[0], scale_factor=(2, 3), mode="nearest"), [True])
+    case(lines, "upsample_bilinear_2x2", "upsample_bilinear", [p], [2, 2],
+         lambda t: F.interpolate(t[0], scale_factor=2, mode="bilinear", align_corners=False), [True])
+    case(lines, "upsample_bilinear_3x2", "upsample_bilinear", [r(1, 2, 3, 4)], [3, 2],
+         lambda t: F.interpolate(t[0], scale_factor=(3, 2), mode="bilinear", align_corners=False), [True])
+    # attrs: activation (6 gelu, 7 silu in CHM_ACTIVATIONS)
+    lx, lw, lb = r(5, 7), r(3, 7), r(3)
+    case(lines, "linear_gelu", "linear", [lx, lw, lb], [6], lambda t: F.gelu(F.linear(t[0], t[1], t[2])), [True, True, True])
+    case(lines, "linear_silu", "linear", [lx, lw, lb], [7], lambda t: F.silu(F.linear(t[0], t[1], t[2])), [True, True, True])
+
+
 def main():
     lines = [f"# Made by bench/reference/make_op_fixtures.py with torch {torch.__version__}; do not edit."]
     norm_and_linear_cases(lines)
     conv_cases(lines)
     pool_cases(lines)
     attention_and_norm_cases(lines)
+    new_op_cases(lines)
     with open(OUT, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {sum(l.startswith('case ') for l in lines)} cases to {os.path.normpath(OUT)}")

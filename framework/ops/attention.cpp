@@ -4,8 +4,8 @@
 //   y = p v;  backward  dv = p^T dy,  dp = dy v^T,  ds = p (dp - rowsum(dp p)),
 //   dq = scale ds k,  dk = scale ds^T q.
 // `mask` is additive, [T, S] or [B, 1, 1, S] (padding keys) or [B, 1, T, S] or [B, H, T, S], and
-// gets no gradient. Attributes: scale (0: 1 / sqrt(D)), causal (0 or 1, needs T == S). Saves q,
-// k, v and p. Why fused: the composed ops record five tape entries and four [B, H, T, S]
+// gets no gradient; dq, dk, dv are computed only for the inputs that require them. Attributes:
+// scale (0: 1 / sqrt(D)), causal (0 or 1, needs T == S). Saves q, k, v and p. Why fused: the composed ops record five tape entries and four [B, H, T, S]
 // temporaries per call; here one entry and one. Plain loops: T and S are a caption's length.
 #include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
@@ -97,12 +97,18 @@ void forward_loops(const Dims& d, const float* q, const float* k, const float* v
     }
 }
 
+// Which of q, k, v want gradients; the others' are neither computed nor returned.
+struct Wanted {
+    bool q, k, v;
+};
+
 std::vector<Tensor> backward(Context& ctx, const Dims& d, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& p,
-                             const Tensor& dy) {
-    Tensor dq = ctx.zeros(DType::f32, q.shape()), dk = ctx.zeros(DType::f32, k.shape()),
-           dv = ctx.zeros(DType::f32, v.shape());
+                             const Wanted& want, const Tensor& dy) {
+    Tensor dq = want.q ? ctx.zeros(DType::f32, q.shape()) : Tensor(), dk = want.k ? ctx.zeros(DType::f32, k.shape()) : Tensor(),
+           dv = want.v ? ctx.zeros(DType::f32, v.shape()) : Tensor();
     const float *pq = q.data<float>(), *pk = k.data<float>(), *pv = v.data<float>(), *pp = p.data<float>(), *pg = dy.data<float>();
-    float *gq = dq.data<float>(), *gk = dk.data<float>(), *gv = dv.data<float>();
+    float *gq = want.q ? dq.data<float>() : nullptr, *gk = want.k ? dk.data<float>() : nullptr,
+          *gv = want.v ? dv.data<float>() : nullptr;
     const int64_t pairs = d.b * d.h;
 #pragma omp parallel for schedule(static) if (pairs * d.t * d.s * d.d > 32768)
     for (int64_t bh = 0; bh < pairs; ++bh) {
@@ -111,9 +117,9 @@ std::vector<Tensor> backward(Context& ctx, const Dims& d, const Tensor& q, const
         const float* vb = pv + bh * d.s * d.d;
         const float* pb = pp + bh * d.t * d.s;
         const float* gb = pg + bh * d.t * d.d;
-        float* gqb = gq + bh * d.t * d.d;
-        float* gkb = gk + bh * d.s * d.d;
-        float* gvb = gv + bh * d.s * d.d;
+        float* gqb = gq ? gq + bh * d.t * d.d : nullptr;
+        float* gkb = gk ? gk + bh * d.s * d.d : nullptr;
+        float* gvb = gv ? gv + bh * d.s * d.d : nullptr;
         std::vector<float> ds(static_cast<std::size_t>(d.s));
         for (int64_t i = 0; i < d.t; ++i) {
             const float* row = pb + i * d.s;
@@ -124,15 +130,17 @@ std::vector<Tensor> backward(Context& ctx, const Dims& d, const Tensor& q, const
                 for (int64_t c = 0; c < d.d; ++c) dp += g[c] * vb[j * d.d + c];
                 ds[j] = dp;
                 weighted += dp * row[j];
-                for (int64_t c = 0; c < d.d; ++c) gvb[j * d.d + c] += row[j] * g[c];
+                if (gvb)
+                    for (int64_t c = 0; c < d.d; ++c) gvb[j * d.d + c] += row[j] * g[c];
             }
+            if (!gqb && !gkb) continue;  // ds only feeds dq and dk
             for (int64_t j = 0; j < d.s; ++j) {
                 const float s = d.scale * row[j] * (ds[j] - weighted);
                 if (s == 0.0f) continue;
-                for (int64_t c = 0; c < d.d; ++c) {
-                    gqb[i * d.d + c] += s * kb[j * d.d + c];
-                    gkb[j * d.d + c] += s * qb[i * d.d + c];
-                }
+                if (gqb)
+                    for (int64_t c = 0; c < d.d; ++c) gqb[i * d.d + c] += s * kb[j * d.d + c];
+                if (gkb)
+                    for (int64_t c = 0; c < d.d; ++c) gkb[j * d.d + c] += s * qb[i * d.d + c];
             }
         }
     }
@@ -148,8 +156,9 @@ std::vector<Tensor> attention(Context& ctx, const std::vector<Tensor>& in, const
     forward_loops(d, q.data<float>(), k.data<float>(), v.data<float>(), d.mask ? mask.data<float>() : nullptr, p.data<float>(),
                   y.data<float>());
     if (needs_grad(ctx, {q, k, v})) {
-        record_op(ctx, name, {q, k, v, mask}, {y}, [d, q, k, v, p](Context& c, const std::vector<Tensor>& g) {
-            return backward(c, d, q, k, v, p, g[0]);
+        const Wanted want{q.requires_grad(), k.requires_grad(), v.requires_grad()};
+        record_op(ctx, name, {q, k, v, mask}, {y}, [d, q, k, v, p, want](Context& c, const std::vector<Tensor>& g) {
+            return backward(c, d, q, k, v, p, want, g[0]);
         });
     }
     return {y};

@@ -140,6 +140,7 @@ struct Saved {
     Tensor x, gamma, mean, var;
     bool training;
     float eps;
+    bool want_x, want_gamma, want_beta;
 };
 
 std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy);
@@ -164,7 +165,8 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     if (needs_grad(ctx, {x, gamma, beta})) {
         Tensor saved_mean = a.training ? mean : copy_of(ctx, mean);
         Tensor saved_var = a.training ? var : copy_of(ctx, var);
-        Saved s{x, gamma, saved_mean, saved_var, a.training, a.eps};
+        Saved s{x, gamma, saved_mean, saved_var, a.training, a.eps, x.requires_grad(), gamma.requires_grad(),
+                beta.requires_grad()};
         record_op(ctx, name, {x, gamma, beta}, {y}, [s](Context& c, const std::vector<Tensor>& g) {
             return backward(c, s, g[0]);
         });
@@ -174,15 +176,16 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
 
 // With xhat = (x - mean) rstd: dbeta = sum dy, dgamma = sum dy xhat, and in training (the
 // statistics depend on x) dx = gamma rstd (dy - dbeta / M - xhat dgamma / M), M values per
-// channel; in eval dx = gamma rstd dy.
+// channel; in eval dx = gamma rstd dy. Each only when its input wants it (the sums feed dx too).
 std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy) {
     const Rows r = rows_of(s.x.shape());
-    Tensor dx = ctx.empty(DType::f32, s.x.shape());
+    const bool want_x = s.want_x;
+    Tensor dx = want_x ? ctx.empty(DType::f32, s.x.shape()) : Tensor();
     Tensor dgamma = ctx.empty(DType::f32, s.gamma.shape());
     Tensor dbeta = ctx.empty(DType::f32, s.gamma.shape());
     const float *x = s.x.data<float>(), *g = dy.data<float>(), *gamma = s.gamma.data<float>();
     const float *mean = s.mean.data<float>(), *var = s.var.data<float>();
-    float* out = dx.data<float>();
+    float* out = want_x ? dx.data<float>() : nullptr;
 #pragma omp parallel for schedule(static)
     for (int64_t c = 0; c < r.c; ++c) {
         const float m = mean[c], rstd = 1.0f / std::sqrt(var[c] + s.eps);
@@ -200,6 +203,7 @@ std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy) {
         }
         dbeta.data<float>()[c] = static_cast<float>(sum_dy);
         dgamma.data<float>()[c] = static_cast<float>(sum_dy_xc * rstd);
+        if (!want_x) continue;
         const float k = gamma[c] * rstd;
         const float mean_dy = s.training ? static_cast<float>(sum_dy / r.count()) : 0.0f;
         const float slope = s.training ? static_cast<float>(sum_dy_xc / r.count()) * rstd * rstd : 0.0f;
@@ -210,7 +214,7 @@ std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy) {
             for (int64_t j = 0; j < r.s; ++j) o[j] = k * (gr[j] - mean_dy - (xr[j] - m) * slope);
         }
     }
-    return {dx, dgamma, dbeta};
+    return {s.want_x ? dx : Tensor(), s.want_gamma ? dgamma : Tensor(), s.want_beta ? dbeta : Tensor()};
 }
 
 }  // namespace

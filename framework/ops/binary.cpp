@@ -1,7 +1,10 @@
-// add, sub, mul, div of two float32 tensors with NumPy broadcasting:  a[...], b[...] -> y[broadcast].
+// add, sub, mul, div, maximum, minimum of two float32 tensors with NumPy broadcasting:
+//   a[...], b[...] -> y[broadcast].
 //   d(a+b) = (g, g);  d(a-b) = (g, -g);  d(a*b) = (g b, g a);  d(a/b) = (g / b, -g a / b^2),
-// each summed back to its input's shape. Plain loops: oneDNN's binary primitive would need a
-// primitive per broadcast pattern for little gain at these sizes. Saves a and b for mul and div.
+//   d max(a,b) = (g [a>b], g [b>a]), and g/2 to each where a == b (torch.maximum's rule); min alike,
+// each summed back to its input's shape, and computed only for an input that requires gradients.
+// Plain loops: oneDNN's binary primitive would need a primitive per broadcast pattern for little
+// gain at these sizes. Saves a and b for mul, div, maximum and minimum.
 #include "autograd/graph.hpp"
 #include "ops/broadcast.hpp"
 #include "ops/op_registry.hpp"
@@ -11,43 +14,12 @@ namespace chimera {
 
 namespace {
 
-enum Kind { add_kind, sub_kind, mul_kind, div_kind };
-const char* const names[] = {"add", "sub", "mul", "div"};
-
-// One row of a broadcast: SA / SB are the inputs' steps (0 repeats, 1 runs along).
-template <int SA, int SB, class F>
-void apply_row(const float* a, const float* b, float* y, int64_t n, F f) {
-    for (int64_t j = 0; j < n; ++j) y[j] = f(a[j * SA], b[j * SB]);
-}
+enum Kind { add_kind, sub_kind, mul_kind, div_kind, max_kind, min_kind };
+const char* const names[] = {"add", "sub", "mul", "div", "maximum", "minimum"};
 
 template <class F>
 Tensor apply(Context& ctx, const Tensor& a, const Tensor& b, const Shape& shape, F f) {
-    Tensor y = ctx.empty(DType::f32, shape);
-    BroadcastRows rows(shape, {a.shape(), b.shape()});
-    const float* pa = a.data<float>();
-    const float* pb = b.data<float>();
-    float* py = y.data<float>();
-    const int64_t n = y.numel();
-    if (rows.identity()) {
-#pragma omp parallel for simd schedule(static) if (n > 32768)
-        for (int64_t i = 0; i < n; ++i) py[i] = f(pa[i], pb[i]);
-        return y;
-    }
-    const int64_t length = rows.length();
-    const int kind = 2 * static_cast<int>(rows.step(0)) + static_cast<int>(rows.step(1));
-#pragma omp parallel for schedule(static) if (n > 32768)
-    for (int64_t r = 0; r < rows.rows(); ++r) {
-        const float* ra = pa + rows.offset(0, r);
-        const float* rb = pb + rows.offset(1, r);
-        float* ry = py + r * length;
-        switch (kind) {
-        case 3: apply_row<1, 1>(ra, rb, ry, length, f); break;
-        case 2: apply_row<1, 0>(ra, rb, ry, length, f); break;
-        case 1: apply_row<0, 1>(ra, rb, ry, length, f); break;
-        default: apply_row<0, 0>(ra, rb, ry, length, f); break;
-        }
-    }
-    return y;
+    return broadcast_apply(ctx, a, b, shape, f);
 }
 
 Tensor compute(Context& ctx, Kind kind, const Tensor& a, const Tensor& b, const Shape& shape) {
@@ -55,11 +27,34 @@ Tensor compute(Context& ctx, Kind kind, const Tensor& a, const Tensor& b, const 
     case add_kind: return apply(ctx, a, b, shape, [](float x, float y) { return x + y; });
     case sub_kind: return apply(ctx, a, b, shape, [](float x, float y) { return x - y; });
     case mul_kind: return apply(ctx, a, b, shape, [](float x, float y) { return x * y; });
-    default: return apply(ctx, a, b, shape, [](float x, float y) { return x / y; });
+    case div_kind: return apply(ctx, a, b, shape, [](float x, float y) { return x / y; });
+    case max_kind: return apply(ctx, a, b, shape, [](float x, float y) { return x < y ? y : x; });
+    default: return apply(ctx, a, b, shape, [](float x, float y) { return y < x ? y : x; });
     }
 }
 
-std::vector<Tensor> backward(Context& ctx, Kind kind, const Tensor& a, const Tensor& b, const Tensor& g) {
+// The share of g that goes to `mine` against `other` for maximum (Larger) or minimum: all of it
+// when mine wins, half on a tie, none when it loses.
+template <bool Larger>
+Tensor select_grad(Context& ctx, const Tensor& g, const Tensor& mine, const Tensor& other) {
+    Tensor won = apply(ctx, mine, other, g.shape(), [](float m, float o) {
+        return m == o ? 0.5f : ((Larger ? m > o : m < o) ? 1.0f : 0.0f);
+    });
+    return compute(ctx, mul_kind, g, won, g.shape());
+}
+
+// What backward keeps: the inputs it reads (undefined when it reads none), their shapes, and
+// which gradients are wanted.
+struct Saved {
+    Tensor a, b;
+    Shape a_shape, b_shape;
+    bool want_a, want_b;
+};
+
+// The gradients of a (when want_a) and b (when want_b), each summed back to its shape.
+std::vector<Tensor> backward(Context& ctx, Kind kind, const Saved& saved, const Tensor& g) {
+    const Tensor &a = saved.a, &b = saved.b;
+    const bool want_a = saved.want_a, want_b = saved.want_b;
     const Shape& s = g.shape();
     Tensor da, db;
     switch (kind) {
@@ -69,22 +64,28 @@ std::vector<Tensor> backward(Context& ctx, Kind kind, const Tensor& a, const Ten
         break;
     case sub_kind:
         da = g;
-        db = apply(ctx, g, g, s, [](float x, float) { return -x; });
+        if (want_b) db = apply(ctx, g, g, s, [](float x, float) { return -x; });
         break;
     case mul_kind:
-        da = compute(ctx, mul_kind, g, b, s);
-        db = compute(ctx, mul_kind, g, a, s);
+        if (want_a) da = compute(ctx, mul_kind, g, b, s);
+        if (want_b) db = compute(ctx, mul_kind, g, a, s);
         break;
-    case div_kind: {
-        da = compute(ctx, div_kind, g, b, s);
-        Tensor ga = compute(ctx, mul_kind, g, a, s);
-        Tensor bb = compute(ctx, mul_kind, b, b, b.shape());
-        db = apply(ctx, ga, bb, s, [](float x, float y) { return -x / y; });
+    case div_kind:
+        if (want_a) da = compute(ctx, div_kind, g, b, s);
+        if (want_b) {
+            Tensor ga = compute(ctx, mul_kind, g, a, s);
+            Tensor bb = compute(ctx, mul_kind, b, b, b.shape());
+            db = apply(ctx, ga, bb, s, [](float x, float y) { return -x / y; });
+        }
+        break;
+    case max_kind:
+    case min_kind:
+        if (want_a) da = kind == max_kind ? select_grad<true>(ctx, g, a, b) : select_grad<false>(ctx, g, a, b);
+        if (want_b) db = kind == max_kind ? select_grad<true>(ctx, g, b, a) : select_grad<false>(ctx, g, b, a);
         break;
     }
-    }
-    return {a.requires_grad() ? sum_to_shape(ctx, da, a.shape()) : Tensor(),
-            b.requires_grad() ? sum_to_shape(ctx, db, b.shape()) : Tensor()};
+    return {want_a ? sum_to_shape(ctx, da, saved.a_shape) : Tensor(),
+            want_b ? sum_to_shape(ctx, db, saved.b_shape) : Tensor()};
 }
 
 template <Kind K>
@@ -95,10 +96,16 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     expect_dtype(names[K], "b", b, DType::f32);
     Shape shape = broadcast_shapes(names[K], a.shape(), b.shape());
     Tensor y = compute(ctx, K, a, b, shape);
-    if (needs_grad(ctx, {a, b}))
-        record_op(ctx, names[K], {a, b}, {y}, [a, b](Context& c, const std::vector<Tensor>& g) {
-            return backward(c, K, a, b, g[0]);
+    if (needs_grad(ctx, {a, b})) {
+        const bool want_a = a.requires_grad(), want_b = b.requires_grad();
+        // add and sub read neither input; mul reads only the other one's, div reads b always.
+        const bool keep_a = K == max_kind || K == min_kind || ((K == mul_kind || K == div_kind) && want_b);
+        const bool keep_b = K == max_kind || K == min_kind || K == div_kind || (K == mul_kind && want_a);
+        Saved saved{keep_a ? a : Tensor(), keep_b ? b : Tensor(), a.shape(), b.shape(), want_a, want_b};
+        record_op(ctx, names[K], {a, b}, {y}, [saved](Context& c, const std::vector<Tensor>& g) {
+            return backward(c, K, saved, g[0]);
         });
+    }
     return {y};
 }
 
@@ -114,6 +121,8 @@ void register_binary(OpRegistry& r) {
     r.add(def<sub_kind>());
     r.add(def<mul_kind>());
     r.add(def<div_kind>());
+    r.add(def<max_kind>());
+    r.add(def<min_kind>());
 }
 
 }  // namespace chimera

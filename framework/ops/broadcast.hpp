@@ -1,6 +1,6 @@
 // NumPy-style broadcasting for the plain-loop ops: where element i of an output reads from an
-// input of another (broadcastable) shape, and the reverse reduction that sums a gradient back
-// to an input's shape. Not the ops themselves.
+// input of another (broadcastable) shape, the loop applying a function over two such inputs, and
+// the reverse reduction that sums a gradient back to an input's shape. Not the ops themselves.
 #pragma once
 
 #include "autograd/context.hpp"
@@ -37,5 +37,44 @@ Tensor sum_to_shape(Context& ctx, const Tensor& g, const Shape& shape);
 
 // `t` repeated to `shape` (the inverse direction of sum_to_shape).
 Tensor expand_to(Context& ctx, const Tensor& t, const Shape& shape);
+
+namespace detail {
+// One row of a broadcast: SA / SB are the inputs' steps (0 repeats, 1 runs along).
+template <int SA, int SB, class F>
+void apply_row(const float* a, const float* b, float* y, int64_t n, F f) {
+    for (int64_t j = 0; j < n; ++j) y[j] = f(a[j * SA], b[j * SB]);
+}
+}  // namespace detail
+
+// y[i] = f(a[...], b[...]) over the broadcast `shape` of float32 a and b, as a float32 tensor.
+template <class F>
+Tensor broadcast_apply(Context& ctx, const Tensor& a, const Tensor& b, const Shape& shape, F f) {
+    Tensor y = ctx.empty(DType::f32, shape);
+    BroadcastRows rows(shape, {a.shape(), b.shape()});
+    const float* pa = a.data<float>();
+    const float* pb = b.data<float>();
+    float* py = y.data<float>();
+    const int64_t n = y.numel();
+    if (rows.identity()) {
+#pragma omp parallel for simd schedule(static) if (n > 32768)
+        for (int64_t i = 0; i < n; ++i) py[i] = f(pa[i], pb[i]);
+        return y;
+    }
+    const int64_t length = rows.length();
+    const int kind = 2 * static_cast<int>(rows.step(0)) + static_cast<int>(rows.step(1));
+#pragma omp parallel for schedule(static) if (n > 32768)
+    for (int64_t r = 0; r < rows.rows(); ++r) {
+        const float* ra = pa + rows.offset(0, r);
+        const float* rb = pb + rows.offset(1, r);
+        float* ry = py + r * length;
+        switch (kind) {
+        case 3: detail::apply_row<1, 1>(ra, rb, ry, length, f); break;
+        case 2: detail::apply_row<1, 0>(ra, rb, ry, length, f); break;
+        case 1: detail::apply_row<0, 1>(ra, rb, ry, length, f); break;
+        default: detail::apply_row<0, 0>(ra, rb, ry, length, f); break;
+        }
+    }
+    return y;
+}
 
 }  // namespace chimera

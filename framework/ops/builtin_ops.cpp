@@ -2,30 +2,38 @@
 // test in tests/framework/ops/.
 #include "ops/op_registry.hpp"
 
-#define CHIMERA_BUILTIN_OPS(X) \
-    X(attention)               \
-    X(avg_pool2d)              \
-    X(batch_norm)              \
-    X(binary)                  \
-    X(clamp)                   \
-    X(concat)                  \
-    X(conv2d)                  \
-    X(conv_transpose2d)        \
-    X(dropout)                 \
-    X(eltwise)                 \
-    X(embedding)               \
-    X(gather)                  \
-    X(layer_norm)              \
-    X(linear)                  \
-    X(matmul)                  \
-    X(max_pool2d)              \
-    X(permute)                 \
-    X(random)                  \
-    X(reduce)                  \
-    X(reshape)                 \
-    X(scalar)                  \
-    X(slice)                   \
-    X(softmax)
+#define CHIMERA_BUILTIN_OPS(X)   \
+    X(attention)                 \
+    X(avg_pool2d)                \
+    X(batch_norm)                \
+    X(binary)                    \
+    X(clamp)                     \
+    X(compare)                   \
+    X(concat)                    \
+    X(conv2d)                    \
+    X(conv_transpose2d)          \
+    X(dropout)                   \
+    X(eltwise)                   \
+    X(embedding)                 \
+    X(erf)                       \
+    X(gather)                    \
+    X(layer_norm)                \
+    X(linear)                    \
+    X(logsumexp)                 \
+    X(matmul)                    \
+    X(max_pool2d)                \
+    X(pad)                       \
+    X(permute)                   \
+    X(random)                    \
+    X(reduce)                    \
+    X(reduce_max)                \
+    X(reshape)                   \
+    X(scalar)                    \
+    X(slice)                     \
+    X(softmax)                   \
+    X(upsample)                  \
+    X(var)                       \
+    X(where)
 
 namespace chimera {
 

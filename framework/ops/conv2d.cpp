@@ -2,7 +2,8 @@
 // convolution: y[n,o,i,j] = b[o] + sum over c in o's group, p, q of
 //   x[n, c, i*sh - ph + p*dh, j*sw - pw + q*dw] * w[o, c mod C/g, p, q]   (zero outside x),
 //   OH = (H + 2 ph - dh (kh-1) - 1) / sh + 1, rounded down; likewise OW.
-// Saves x and w. Not a layout owner: the primitives pick theirs and tensors are reordered to them.
+// Saves x (for dw) and w (for dx). Not a layout owner: the primitives pick theirs and tensors
+// are reordered to them.
 #include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/conv_like.hpp"
@@ -78,40 +79,60 @@ memory::desc weights_desc(const Conv2dShape& s, bool any) {
             any ? tag::any : tag::goihw};
 }
 
+// The primitives' descriptors: what the forward and both backwards are built from alike.
+struct Conv2dDescs {
+    memory::desc x, w, b, y;
+    memory::dims strides, dilates, pad;
+};
+
+Conv2dDescs descs(const Conv2dShape& s) {
+    // A few input channels (an image) stay plain, in the backward too: padded to a 16-channel
+    // block, the input gradient would cost 16 times its work.
+    // oneDNN counts dilation from 0 (dense), PyTorch from 1.
+    return {s.x[1] < 16 ? plain_desc(s.x) : any_desc(s.x), weights_desc(s, true), plain_desc({s.w[0]}), any_desc(s.y),
+            {s.sh, s.sw}, {s.dh - 1, s.dw - 1}, {s.ph, s.pw}};
+}
+
+const auto alg = dnnl::algorithm::convolution_direct;
+
 struct Conv2dPrimitives {
     dnnl::convolution_forward::primitive_desc fwd_pd;
     dnnl::convolution_forward fwd;
-    dnnl::convolution_backward_data::primitive_desc bwd_data_pd;
-    dnnl::convolution_backward_data bwd_data;
-    dnnl::convolution_backward_weights::primitive_desc bwd_weights_pd;
-    dnnl::convolution_backward_weights bwd_weights;
 };
+using Conv2dBackwardData = BackwardPrimitive<dnnl::convolution_backward_data::primitive_desc, dnnl::convolution_backward_data>;
+using Conv2dBackwardWeights =
+    BackwardPrimitive<dnnl::convolution_backward_weights::primitive_desc, dnnl::convolution_backward_weights>;
 
 Conv2dPrimitives& primitives(Context& ctx, const Conv2dShape& s) {
     return ctx.device().primitives().get<Conv2dPrimitives>(cache_key(name, {s.x, s.w}, s.attrs()), [&] {
         using namespace dnnl;
-        // A few input channels (an image) stay plain, in the backward too: padded to a
-        // 16-channel block, the input gradient would cost 16 times its work.
-        auto x_md = s.x[1] < 16 ? plain_desc(s.x) : any_desc(s.x), w_md = weights_desc(s, true), y_md = any_desc(s.y);
-        auto b_md = plain_desc({s.w[0]});
-        // oneDNN counts dilation from 0 (dense), PyTorch from 1.
-        memory::dims strides{s.sh, s.sw}, dilates{s.dh - 1, s.dw - 1}, pad{s.ph, s.pw};
-        const auto alg = algorithm::convolution_direct;
+        const Conv2dDescs d = descs(s);
         convolution_forward::primitive_desc fwd_pd(
-            {prop_kind::forward_training, alg, x_md, w_md, b_md, y_md, strides, dilates, pad, pad},
+            {prop_kind::forward_training, alg, d.x, d.w, d.b, d.y, d.strides, d.dilates, d.pad, d.pad},
             ctx.device().engine());
-        convolution_backward_data::primitive_desc bd_pd(
-            {alg, x_md, w_md, y_md, strides, dilates, pad, pad}, ctx.device().engine(), fwd_pd);
-        convolution_backward_weights::primitive_desc bw_pd(
-            {alg, x_md, w_md, b_md, y_md, strides, dilates, pad, pad}, ctx.device().engine(), fwd_pd);
-        return Conv2dPrimitives{fwd_pd, convolution_forward(fwd_pd),
-                                bd_pd,  convolution_backward_data(bd_pd),
-                                bw_pd,  convolution_backward_weights(bw_pd)};
+        return Conv2dPrimitives{fwd_pd, convolution_forward(fwd_pd)};
     });
 }
 
-std::vector<Tensor> backward(Context& ctx, const Conv2dShape& s, const Tensor& x, const Tensor& w,
-                             bool bias_grad, const Tensor& dy);
+Conv2dBackwardData& data_backward(Context& ctx, const Conv2dShape& s) {
+    return ctx.device().primitives().get<Conv2dBackwardData>(cache_key("conv2d_backward_data", {s.x, s.w}, s.attrs()), [&] {
+        using namespace dnnl;
+        const Conv2dDescs d = descs(s);
+        convolution_backward_data::primitive_desc pd({alg, d.x, d.w, d.y, d.strides, d.dilates, d.pad, d.pad},
+                                                     ctx.device().engine(), primitives(ctx, s).fwd_pd);
+        return Conv2dBackwardData{pd, convolution_backward_data(pd)};
+    });
+}
+
+Conv2dBackwardWeights& weights_backward(Context& ctx, const Conv2dShape& s) {
+    return ctx.device().primitives().get<Conv2dBackwardWeights>(cache_key("conv2d_backward_weights", {s.x, s.w}, s.attrs()), [&] {
+        using namespace dnnl;
+        const Conv2dDescs d = descs(s);
+        convolution_backward_weights::primitive_desc pd({alg, d.x, d.w, d.b, d.y, d.strides, d.dilates, d.pad, d.pad},
+                                                        ctx.device().engine(), primitives(ctx, s).fwd_pd);
+        return Conv2dBackwardWeights{pd, convolution_backward_weights(pd)};
+    });
+}
 
 std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const Attrs& attrs) {
     const Tensor& x = in[0];
@@ -121,19 +142,15 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     Conv2dPrimitives& p = primitives(ctx, s);
     Tensor y = conv_like_forward(ctx, p, x, w, b, s.y, weights_desc(s, false), w.dim(0));
     if (needs_grad(ctx, {x, w, b})) {
-        // Saved: x and w as given (plain); backward reorders them to what its primitives want.
-        const bool bias_grad = b.defined() && b.requires_grad();
-        record_op(ctx, name, {x, w, b}, {y},
-                  [x, w, s, bias_grad](Context& c, const std::vector<Tensor>& g) {
-                      return backward(c, s, x, w, bias_grad, g[0]);
-                  });
+        // Saved: x and w as given (plain), each only when the other's gradient is wanted.
+        const ConvLikeSaved saved = conv_like_saved(x, w, b);
+        record_op(ctx, name, {x, w, b}, {y}, [saved, s](Context& c, const std::vector<Tensor>& g) {
+            return conv_like_backward(
+                c, saved, [&]() -> Conv2dBackwardData& { return data_backward(c, s); },
+                [&]() -> Conv2dBackwardWeights& { return weights_backward(c, s); }, g[0], weights_desc(s, false), s.w[0]);
+        });
     }
     return {y};
-}
-
-std::vector<Tensor> backward(Context& ctx, const Conv2dShape& s, const Tensor& x, const Tensor& w,
-                             bool bias_grad, const Tensor& dy) {
-    return conv_like_backward(ctx, primitives(ctx, s), x, w, bias_grad, dy, weights_desc(s, false), s.w[0]);
 }
 
 }  // namespace

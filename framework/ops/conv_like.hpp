@@ -1,7 +1,9 @@
 // What conv2d and conv_transpose2d share once their primitives are built: the forward (inputs
 // reordered to the layouts the primitive chose, the bias zero when absent, the result reordered
 // back) and the backward (dx from the backward-data primitive, dw and db from the
-// backward-weights primitive, each only when asked for). Not their shapes nor their primitives.
+// backward-weights primitive, each only when its input requires gradients; the backward
+// primitives are asked for, so built, only then; db alone is a plain sum). Not their shapes nor
+// their primitives.
 #pragma once
 
 #include "ops/op_support.hpp"
@@ -32,41 +34,79 @@ Tensor conv_like_forward(Context& ctx, Primitives& p, const Tensor& x, const Ten
     return y;
 }
 
-// `p` holds bwd_data_pd, bwd_data, bwd_weights_pd and bwd_weights; `plain_weights` describes w's
-// own memory (grouped or not); `bias_size` is the number of output channels.
-template <class Primitives>
-std::vector<Tensor> conv_like_backward(Context& ctx, Primitives& p, const Tensor& x, const Tensor& w,
-                                       bool bias_grad, const Tensor& dy,
-                                       const dnnl::memory::desc& plain_weights, int64_t bias_size) {
+// A backward primitive and its descriptor (for the layouts it chose).
+template <class Pd, class Prim>
+struct BackwardPrimitive {
+    Pd pd;
+    Prim prim;
+};
+
+// What a convolution's backward keeps: x when dw is wanted, w when dx is, and which are wanted.
+struct ConvLikeSaved {
+    Tensor x, w;
+    Shape x_shape, w_shape;
+    bool want_x = false, want_w = false, want_b = false;
+};
+
+inline ConvLikeSaved conv_like_saved(const Tensor& x, const Tensor& w, const Tensor& b) {
+    const bool want_x = x.requires_grad(), want_w = w.requires_grad();
+    return {want_w ? x : Tensor(), want_x ? w : Tensor(), x.shape(), w.shape(), want_x, want_w,
+            b.defined() && b.requires_grad()};
+}
+
+// The sum of dy [N, C, ...] over everything but C: the bias gradient.
+inline Tensor channel_sums(Context& ctx, const Tensor& dy) {
+    Tensor db = ctx.zeros(DType::f32, {dy.dim(1)});
+    const int64_t n = dy.dim(0), c = dy.dim(1), inner = c == 0 ? 0 : dy.numel() / (n * c);
+    const float* g = dy.data<float>();
+    float* out = db.data<float>();
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t k = 0; k < c; ++k) {
+            const float* row = g + (i * c + k) * inner;
+            float sum = 0;
+            for (int64_t j = 0; j < inner; ++j) sum += row[j];
+            out[k] += sum;
+        }
+    return db;
+}
+
+// `data()` and `weights()` return the backward-data and backward-weights BackwardPrimitive
+// (called, so built, only when needed); `plain_weights` describes w's own memory (grouped or
+// not); `bias_size` is the number of output channels.
+template <class DataFn, class WeightsFn>
+std::vector<Tensor> conv_like_backward(Context& ctx, const ConvLikeSaved& s, DataFn data, WeightsFn weights,
+                                       const Tensor& dy, const dnnl::memory::desc& plain_weights, int64_t bias_size) {
     using dnnl::memory;
     std::vector<Tensor> scratch;
     memory diff_dst = plain_memory(ctx, dy);  // reordered once, reused if both primitives agree
     Tensor dx, dw, db;
-    if (x.requires_grad()) {
-        dx = ctx.empty(DType::f32, x.shape());
-        diff_dst = in_layout(ctx, diff_dst, p.bwd_data_pd.diff_dst_desc(), scratch);
-        memory weights = in_layout(ctx, plain_memory(ctx, w, plain_weights), p.bwd_data_pd.weights_desc(), scratch);
+    if (s.want_x) {
+        auto& p = data();
+        dx = ctx.empty(DType::f32, s.x_shape);
+        diff_dst = in_layout(ctx, diff_dst, p.pd.diff_dst_desc(), scratch);
+        memory w = in_layout(ctx, plain_memory(ctx, s.w, plain_weights), p.pd.weights_desc(), scratch);
         memory dx_user = plain_memory(ctx, dx);
-        memory diff_src = out_layout(ctx, dx_user, p.bwd_data_pd.diff_src_desc(), scratch);
-        p.bwd_data.execute(ctx.device().stream(), {{DNNL_ARG_DIFF_DST, diff_dst},
-                                          {DNNL_ARG_WEIGHTS, weights},
-                                          {DNNL_ARG_DIFF_SRC, diff_src}});
+        memory diff_src = out_layout(ctx, dx_user, p.pd.diff_src_desc(), scratch);
+        p.prim.execute(ctx.device().stream(), {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, diff_src}});
         finish_out(ctx, diff_src, dx_user);
     }
-    if (w.requires_grad() || bias_grad) {
-        dw = ctx.empty(DType::f32, w.shape());
+    if (s.want_w) {
+        auto& p = weights();
+        dw = ctx.empty(DType::f32, s.w_shape);
         db = ctx.empty(DType::f32, {bias_size});
-        memory src = in_layout(ctx, plain_memory(ctx, x), p.bwd_weights_pd.src_desc(), scratch);
-        diff_dst = in_layout(ctx, diff_dst, p.bwd_weights_pd.diff_dst_desc(), scratch);
+        memory src = in_layout(ctx, plain_memory(ctx, s.x), p.pd.src_desc(), scratch);
+        diff_dst = in_layout(ctx, diff_dst, p.pd.diff_dst_desc(), scratch);
         memory dw_user = plain_memory(ctx, dw, plain_weights);
-        memory diff_weights = out_layout(ctx, dw_user, p.bwd_weights_pd.diff_weights_desc(), scratch);
-        p.bwd_weights.execute(ctx.device().stream(), {{DNNL_ARG_SRC, src},
-                                             {DNNL_ARG_DIFF_DST, diff_dst},
-                                             {DNNL_ARG_DIFF_WEIGHTS, diff_weights},
-                                             {DNNL_ARG_DIFF_BIAS, plain_memory(ctx, db)}});
+        memory diff_weights = out_layout(ctx, dw_user, p.pd.diff_weights_desc(), scratch);
+        p.prim.execute(ctx.device().stream(), {{DNNL_ARG_SRC, src},
+                                               {DNNL_ARG_DIFF_DST, diff_dst},
+                                               {DNNL_ARG_DIFF_WEIGHTS, diff_weights},
+                                               {DNNL_ARG_DIFF_BIAS, plain_memory(ctx, db)}});
         finish_out(ctx, diff_weights, dw_user);
+    } else if (s.want_b) {
+        db = channel_sums(ctx, dy);
     }
-    return {dx, w.requires_grad() ? dw : Tensor(), bias_grad ? db : Tensor()};
+    return {dx, dw, s.want_b ? db : Tensor()};
 }
 
 }  // namespace chimera

@@ -2,7 +2,8 @@
 // (the gradient of conv2d with respect to its input) on oneDNN's deconvolution:
 //   y[n,o,i,j] = b[o] + sum over c in o's group, h, v, p, q with i = h*sh - ph + p*dh and
 //   j = v*sw - pw + q*dw of x[n,c,h,v] * w[c, o mod O/g, p, q],
-//   OH = (H-1) sh - 2 ph + dh (kh-1) + output_pad_h + 1; likewise OW. Saves x and w.
+//   OH = (H-1) sh - 2 ph + dh (kh-1) + output_pad_h + 1; likewise OW. Saves x (for dw) and w
+// (for dx), and computes each gradient only for an input that requires it.
 #include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/conv_like.hpp"
@@ -105,42 +106,63 @@ memory::desc weights_desc(const ConvTranspose2dShape& s, bool any) {
             any ? tag::any : tag::giohw};
 }
 
+// The primitives' descriptors: what the forward and both backwards are built from alike.
+struct ConvTranspose2dDescs {
+    memory::desc x, w, b, y;
+    memory::dims strides, dilates, pad_l, pad_r;
+};
+
+ConvTranspose2dDescs descs(const ConvTranspose2dShape& s) {
+    // A few output channels (an image) stay plain: padded to a 16-channel block, the blocked
+    // kernels would do 16 times the work and reorder it back.
+    // oneDNN counts dilation from 0 (dense), PyTorch from 1.
+    return {any_desc(s.x), weights_desc(s, true), plain_desc({s.y[1]}), s.y[1] < 16 ? plain_desc(s.y) : any_desc(s.y),
+            {s.sh, s.sw}, {s.dh - 1, s.dw - 1}, {s.ph, s.pw},
+            {end_padding(s.ph, s.oph, s.sh), end_padding(s.pw, s.opw, s.sw)}};
+}
+
+const auto alg = dnnl::algorithm::deconvolution_direct;
+
 struct ConvTranspose2dPrimitives {
     dnnl::deconvolution_forward::primitive_desc fwd_pd;
     dnnl::deconvolution_forward fwd;
-    dnnl::deconvolution_backward_data::primitive_desc bwd_data_pd;
-    dnnl::deconvolution_backward_data bwd_data;
-    dnnl::deconvolution_backward_weights::primitive_desc bwd_weights_pd;
-    dnnl::deconvolution_backward_weights bwd_weights;
 };
+using BackwardData = BackwardPrimitive<dnnl::deconvolution_backward_data::primitive_desc, dnnl::deconvolution_backward_data>;
+using BackwardWeights =
+    BackwardPrimitive<dnnl::deconvolution_backward_weights::primitive_desc, dnnl::deconvolution_backward_weights>;
 
 ConvTranspose2dPrimitives& primitives(Context& ctx, const ConvTranspose2dShape& s) {
-    const std::string key = cache_key(name, {s.x, s.w}, s.attrs());
-    return ctx.device().primitives().get<ConvTranspose2dPrimitives>(key, [&] {
+    return ctx.device().primitives().get<ConvTranspose2dPrimitives>(cache_key(name, {s.x, s.w}, s.attrs()), [&] {
         using namespace dnnl;
-        // A few output channels (an image) stay plain: padded to a 16-channel block, the
-        // blocked kernels would do 16 times the work and reorder it back.
-        auto x_md = any_desc(s.x), w_md = weights_desc(s, true), y_md = s.y[1] < 16 ? plain_desc(s.y) : any_desc(s.y);
-        auto b_md = plain_desc({s.y[1]});
-        // oneDNN counts dilation from 0 (dense), PyTorch from 1.
-        memory::dims strides{s.sh, s.sw}, dilates{s.dh - 1, s.dw - 1}, pad_l{s.ph, s.pw};
-        memory::dims pad_r{end_padding(s.ph, s.oph, s.sh), end_padding(s.pw, s.opw, s.sw)};
-        const auto alg = algorithm::deconvolution_direct;
+        const ConvTranspose2dDescs d = descs(s);
         deconvolution_forward::primitive_desc fwd_pd(
-            {prop_kind::forward_training, alg, x_md, w_md, b_md, y_md, strides, dilates, pad_l, pad_r},
+            {prop_kind::forward_training, alg, d.x, d.w, d.b, d.y, d.strides, d.dilates, d.pad_l, d.pad_r},
             ctx.device().engine());
-        deconvolution_backward_data::primitive_desc bd_pd(
-            {alg, x_md, w_md, y_md, strides, dilates, pad_l, pad_r}, ctx.device().engine(), fwd_pd);
-        deconvolution_backward_weights::primitive_desc bw_pd(
-            {alg, x_md, w_md, b_md, y_md, strides, dilates, pad_l, pad_r}, ctx.device().engine(), fwd_pd);
-        return ConvTranspose2dPrimitives{fwd_pd, deconvolution_forward(fwd_pd),
-                                         bd_pd,  deconvolution_backward_data(bd_pd),
-                                         bw_pd,  deconvolution_backward_weights(bw_pd)};
+        return ConvTranspose2dPrimitives{fwd_pd, deconvolution_forward(fwd_pd)};
     });
 }
 
-std::vector<Tensor> backward(Context& ctx, const ConvTranspose2dShape& s, const Tensor& x,
-                             const Tensor& w, bool bias_grad, const Tensor& dy);
+BackwardData& data_backward(Context& ctx, const ConvTranspose2dShape& s) {
+    return ctx.device().primitives().get<BackwardData>(cache_key("conv_transpose2d_backward_data", {s.x, s.w}, s.attrs()), [&] {
+        using namespace dnnl;
+        const ConvTranspose2dDescs d = descs(s);
+        deconvolution_backward_data::primitive_desc pd({alg, d.x, d.w, d.y, d.strides, d.dilates, d.pad_l, d.pad_r},
+                                                       ctx.device().engine(), primitives(ctx, s).fwd_pd);
+        return BackwardData{pd, deconvolution_backward_data(pd)};
+    });
+}
+
+BackwardWeights& weights_backward(Context& ctx, const ConvTranspose2dShape& s) {
+    const std::string key = cache_key("conv_transpose2d_backward_weights", {s.x, s.w}, s.attrs());
+    return ctx.device().primitives().get<BackwardWeights>(key, [&] {
+        using namespace dnnl;
+        const ConvTranspose2dDescs d = descs(s);
+        deconvolution_backward_weights::primitive_desc pd(
+            {alg, d.x, d.w, d.b, d.y, d.strides, d.dilates, d.pad_l, d.pad_r}, ctx.device().engine(),
+            primitives(ctx, s).fwd_pd);
+        return BackwardWeights{pd, deconvolution_backward_weights(pd)};
+    });
+}
 
 std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const Attrs& attrs) {
     const Tensor& x = in[0];
@@ -150,19 +172,15 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     ConvTranspose2dPrimitives& p = primitives(ctx, s);
     Tensor y = conv_like_forward(ctx, p, x, w, b, s.y, weights_desc(s, false), s.y[1]);
     if (needs_grad(ctx, {x, w, b})) {
-        // Saved: x and w as given (plain); backward reorders them to what its primitives want.
-        const bool bias_grad = b.defined() && b.requires_grad();
-        record_op(ctx, name, {x, w, b}, {y},
-                  [x, w, s, bias_grad](Context& c, const std::vector<Tensor>& g) {
-                      return backward(c, s, x, w, bias_grad, g[0]);
-                  });
+        // Saved: x and w as given (plain), each only when the other's gradient is wanted.
+        const ConvLikeSaved saved = conv_like_saved(x, w, b);
+        record_op(ctx, name, {x, w, b}, {y}, [saved, s](Context& c, const std::vector<Tensor>& g) {
+            return conv_like_backward(
+                c, saved, [&]() -> BackwardData& { return data_backward(c, s); },
+                [&]() -> BackwardWeights& { return weights_backward(c, s); }, g[0], weights_desc(s, false), s.y[1]);
+        });
     }
     return {y};
-}
-
-std::vector<Tensor> backward(Context& ctx, const ConvTranspose2dShape& s, const Tensor& x, const Tensor& w,
-                             bool bias_grad, const Tensor& dy) {
-    return conv_like_backward(ctx, primitives(ctx, s), x, w, bias_grad, dy, weights_desc(s, false), s.y[1]);
 }
 
 }  // namespace

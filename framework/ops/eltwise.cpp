@@ -1,7 +1,8 @@
 // Elementwise activations on oneDNN's eltwise primitive, one family in one file because they
 // differ only in the oneDNN algorithm and its alpha/beta (a table below):
 //   relu, leaky_relu(slope), elu(alpha), gelu (erf form, as PyTorch), tanh, sigmoid, softplus,
-//   exp, log, sqrt, square, abs.   x[...] -> y[...], same shape.
+//   exp, log, sqrt, square, abs, silu (x sigmoid(x): oneDNN's swish with alpha 1).
+//   x[...] -> y[...], same shape.
 // Backward uses oneDNN's eltwise backward from the saved input x (or from the output y for the
 // "use_dst_for_bwd" variants, which saves recomputing exp, tanh, sigmoid and sqrt).
 #include "autograd/graph.hpp"
@@ -35,6 +36,7 @@ const EltwiseKind kinds[] = {
     {"sqrt", algorithm::eltwise_sqrt_use_dst_for_bwd, true, 0.0, false},
     {"square", algorithm::eltwise_square, false, 0.0, false},
     {"abs", algorithm::eltwise_abs, false, 0.0, false},
+    {"silu", algorithm::eltwise_swish, false, 1.0, false},
 };
 
 struct EltwisePrimitives {
@@ -97,6 +99,7 @@ void register_eltwise(OpRegistry& r) {
     r.add(def<9>());
     r.add(def<10>());
     r.add(def<11>());
+    r.add(def<12>());
 }
 
 }  // namespace chimera

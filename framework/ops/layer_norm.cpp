@@ -51,10 +51,13 @@ Shape as_rows(const Shape& x) {
     return {d == 0 ? 0 : numel(x) / d, d};
 }
 
-LayerNormPrimitives& primitives(Context& ctx, const Shape& rows, bool has_gamma, bool has_beta,
-                                float eps) {
+// The forward and backward primitives; `backward` is prop_kind::backward (dx, dgamma and dbeta)
+// or, when neither gamma nor beta wants a gradient, backward_data (dx alone), cached apart.
+LayerNormPrimitives& primitives(Context& ctx, const Shape& rows, bool has_gamma, bool has_beta, float eps,
+                                dnnl::prop_kind backward = dnnl::prop_kind::backward) {
     const std::vector<double> key{has_gamma ? 1.0 : 0.0, has_beta ? 1.0 : 0.0, eps};
-    return ctx.device().primitives().get<LayerNormPrimitives>(cache_key(name, {rows}, key), [&] {
+    const std::string op = backward == dnnl::prop_kind::backward ? name : "layer_norm_backward_data";
+    return ctx.device().primitives().get<LayerNormPrimitives>(cache_key(op, {rows}, key), [&] {
         using namespace dnnl;
         auto flags = normalization_flags::none;
         if (has_gamma) flags |= normalization_flags::use_scale;
@@ -63,7 +66,7 @@ LayerNormPrimitives& primitives(Context& ctx, const Shape& rows, bool has_gamma,
         layer_normalization_forward::primitive_desc fwd_pd(
             {prop_kind::forward_training, md, stat_md, eps, flags}, ctx.device().engine());
         layer_normalization_backward::primitive_desc bwd_pd(
-            {prop_kind::backward, md, md, stat_md, eps, flags}, ctx.device().engine(), fwd_pd);
+            {backward, md, md, stat_md, eps, flags}, ctx.device().engine(), fwd_pd);
         return LayerNormPrimitives{layer_normalization_forward(fwd_pd),
                                    layer_normalization_backward(bwd_pd)};
     });
@@ -74,6 +77,7 @@ LayerNormPrimitives& primitives(Context& ctx, const Shape& rows, bool has_gamma,
 struct Saved {
     Tensor x, gamma, beta, mean, var;
     float eps;
+    bool want_x, want_gamma, want_beta;
 };
 
 std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy);
@@ -101,7 +105,8 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     p.fwd.execute(ctx.device().stream(), args);
 
     if (needs_grad(ctx, {x, gamma, beta})) {
-        Saved s{x, gamma, beta, mean, var, eps};
+        Saved s{x, gamma, beta, mean, var, eps, x.requires_grad(), gamma.defined() && gamma.requires_grad(),
+                beta.defined() && beta.requires_grad()};
         record_op(ctx, name, {x, gamma, beta}, {y}, [s](Context& c, const std::vector<Tensor>& g) {
             return backward(c, s, g[0]);
         });
@@ -111,8 +116,12 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
 
 std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy) {
     Shape rows = as_rows(s.x.shape());
-    LayerNormPrimitives& p = primitives(ctx, rows, s.gamma.defined(), s.beta.defined(), s.eps);
+    const bool params = s.want_gamma || s.want_beta;
+    LayerNormPrimitives& p = primitives(ctx, rows, s.gamma.defined(), s.beta.defined(), s.eps,
+                                        params ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data);
     auto md = plain_desc(rows);
+    // dx comes with every call (oneDNN computes it even when x wants none); dgamma and dbeta only
+    // through prop_kind::backward, and only the wanted ones are returned.
     Tensor dx = ctx.empty(DType::f32, s.x.shape());
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, plain_memory(ctx, s.x, md)},
                                                {DNNL_ARG_MEAN, plain_memory(ctx, s.mean)},
@@ -121,17 +130,21 @@ std::vector<Tensor> backward(Context& ctx, const Saved& s, const Tensor& dy) {
                                                {DNNL_ARG_DIFF_SRC, plain_memory(ctx, dx, md)}};
     Tensor dgamma, dbeta;
     if (s.gamma.defined()) {
-        dgamma = ctx.empty(DType::f32, s.gamma.shape());
         args.emplace(DNNL_ARG_SCALE, plain_memory(ctx, s.gamma));
-        args.emplace(DNNL_ARG_DIFF_SCALE, plain_memory(ctx, dgamma));
+        if (params) {
+            dgamma = ctx.empty(DType::f32, s.gamma.shape());
+            args.emplace(DNNL_ARG_DIFF_SCALE, plain_memory(ctx, dgamma));
+        }
     }
     if (s.beta.defined()) {
-        dbeta = ctx.empty(DType::f32, s.beta.shape());
         args.emplace(DNNL_ARG_SHIFT, plain_memory(ctx, s.beta));
-        args.emplace(DNNL_ARG_DIFF_SHIFT, plain_memory(ctx, dbeta));
+        if (params) {
+            dbeta = ctx.empty(DType::f32, s.beta.shape());
+            args.emplace(DNNL_ARG_DIFF_SHIFT, plain_memory(ctx, dbeta));
+        }
     }
     p.bwd.execute(ctx.device().stream(), args);
-    return {dx, dgamma, dbeta};
+    return {s.want_x ? dx : Tensor(), s.want_gamma ? dgamma : Tensor(), s.want_beta ? dbeta : Tensor()};
 }
 
 }  // namespace

@@ -1,12 +1,19 @@
-// linear(x[N,I], w[O,I], b[O]?) -> y[N,O]:  y = act(x w^T + b), on oneDNN's inner product,
-// with the bias and the optional activation (attribute 0: 0 none, 1 relu, 2 leaky_relu,
-// 3 tanh, 4 sigmoid, 5 elu; attribute 1: its alpha) fused into the primitive as a post-op.
-//   g = dy * act'(.) (computed from y),  dx = g w,  dw = g^T x,  db = sum over N of g.
-// Saves x, w and, with an activation, y. Primitives are built once per shape and activation,
-// the backward ones hinted by the forward descriptor, and reused.
+// linear(x[N,I], w[O,I], b[O]?) -> y[N,O]:  y = act(x w^T + b), on oneDNN's inner product, with
+// the bias and an optional activation (attribute 0, CHM_ACTIVATIONS: 0 none, 1 relu,
+// 2 leaky_relu, 3 tanh, 4 sigmoid, 5 elu, 6 gelu (erf form), 7 silu; attribute 1: the alpha of
+// relu/leaky_relu/elu, which gelu and silu do not take).
+//   g = dy * act'(.),  dx = g w,  dw = g^T x,  db = sum over N of g, each only when its input
+//   requires gradients (a frozen weight builds and runs no backward-weights primitive).
+// relu..elu have derivatives computable from y: they are fused as a post-op and y is saved.
+// gelu and silu need the pre-activation: with gradients recorded the inner product runs without
+// the post-op, the activation after it, and the pre-activation is saved; without, fused.
+// Also saved: x when dw is wanted, w when dx is. Primitives are built once per shape and
+// activation (the backward ones on first use, hinted by the forward descriptor) and reused.
 #include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
+
+#include <chimera/opset.h>
 
 namespace chimera {
 
@@ -14,35 +21,33 @@ namespace {
 
 const char* const name = "linear";
 
-// Fusable activations: the forward post-op and the backward that works from the output.
+// The activations of CHM_ACTIVATIONS, in its order: the oneDNN algorithm (for the post-op, the
+// separate forward and the backward), whether its backward works from the output, its alpha.
 struct Activation {
     const char* name;
-    dnnl::algorithm backward_from_dst;
+    dnnl::algorithm alg;
+    bool from_dst;
     double default_alpha;
+    bool takes_alpha;
 };
 const Activation activations[] = {
-    {"none", dnnl::algorithm::undef, 0.0},
-    {"relu", dnnl::algorithm::eltwise_relu_use_dst_for_bwd, 0.0},
-    {"leaky_relu", dnnl::algorithm::eltwise_relu_use_dst_for_bwd, 0.01},
-    {"tanh", dnnl::algorithm::eltwise_tanh_use_dst_for_bwd, 0.0},
-    {"sigmoid", dnnl::algorithm::eltwise_logistic_use_dst_for_bwd, 0.0},
-    {"elu", dnnl::algorithm::eltwise_elu_use_dst_for_bwd, 1.0},
+    {"none", dnnl::algorithm::undef, true, 0.0, true},
+    {"relu", dnnl::algorithm::eltwise_relu_use_dst_for_bwd, true, 0.0, true},
+    {"leaky_relu", dnnl::algorithm::eltwise_relu_use_dst_for_bwd, true, 0.01, true},
+    {"tanh", dnnl::algorithm::eltwise_tanh_use_dst_for_bwd, true, 0.0, true},
+    {"sigmoid", dnnl::algorithm::eltwise_logistic_use_dst_for_bwd, true, 0.0, true},
+    {"elu", dnnl::algorithm::eltwise_elu_use_dst_for_bwd, true, 1.0, true},
+    {"gelu", dnnl::algorithm::eltwise_gelu_erf, false, 0.0, false},
+    {"silu", dnnl::algorithm::eltwise_swish, false, 1.0, false},  // x sigmoid(alpha x), alpha 1
 };
 constexpr int64_t activation_count = sizeof(activations) / sizeof(activations[0]);
+static_assert(sizeof(CHM_ACTIVATIONS) == sizeof("none|relu|leaky_relu|tanh|sigmoid|elu|gelu|silu"),
+              "linear's activation table follows CHM_ACTIVATIONS in <chimera/opset.h>");
 
 struct Fused {
     int64_t activation = 0;  // index into activations
     float alpha = 0;
-};
-
-struct LinearPrimitives {
-    dnnl::inner_product_forward::primitive_desc fwd_pd;
-    dnnl::inner_product_forward fwd;
-    dnnl::inner_product_backward_data::primitive_desc bwd_data_pd;
-    dnnl::inner_product_backward_data bwd_data;
-    dnnl::inner_product_backward_weights::primitive_desc bwd_weights_pd;
-    dnnl::inner_product_backward_weights bwd_weights;
-    dnnl::eltwise_backward activation_bwd;  // empty without an activation
+    std::vector<double> key() const { return {double(activation), alpha}; }
 };
 
 void check(const Tensor& x, const Tensor& w, const Tensor& b) {
@@ -61,65 +66,126 @@ void check(const Tensor& x, const Tensor& w, const Tensor& b) {
 Fused fused(const Attrs& attrs) {
     Fused f;
     if (!attrs.empty()) f.activation = int_attr(name, attrs, 0, "activation", 0, activation_count - 1);
-    f.alpha = static_cast<float>(attrs.size() > 1 ? attrs[1] : activations[f.activation].default_alpha);
+    const Activation& a = activations[f.activation];
+    f.alpha = static_cast<float>(attrs.size() > 1 && a.takes_alpha ? attrs[1] : a.default_alpha);
     return f;
 }
 
-// The activation's backward from the output y; the forward descriptor is only its hint.
-dnnl::eltwise_backward activation_backward(Context& ctx, const Fused& f, const dnnl::memory::desc& y_md) {
-    using namespace dnnl;
-    algorithm alg = activations[f.activation].backward_from_dst;
-    eltwise_forward::primitive_desc hint({prop_kind::forward_training, alg, y_md, f.alpha, 0.0f}, ctx.device().engine());
-    return eltwise_backward(eltwise_backward::primitive_desc({alg, y_md, y_md, f.alpha, 0.0f}, ctx.device().engine(), hint));
-}
+struct Forward {
+    dnnl::inner_product_forward::primitive_desc pd;
+    dnnl::inner_product_forward prim;
+};
+struct BackwardData {
+    dnnl::inner_product_backward_data prim;
+};
+struct BackwardWeights {
+    dnnl::inner_product_backward_weights prim;
+};
+struct ActivationPrimitives {
+    dnnl::eltwise_forward fwd;
+    dnnl::eltwise_backward bwd;
+};
 
-LinearPrimitives& primitives(Context& ctx, const Shape& x, const Shape& w, const Fused& f) {
-    return ctx.device().primitives().get<LinearPrimitives>(cache_key(name, {x, w}, {double(f.activation), f.alpha}), [&] {
+// The inner product with `post` fused as a post-op (none: the plain x w^T + b).
+Forward& forward_primitive(Context& ctx, const Shape& x, const Shape& w, const Fused& post) {
+    return ctx.device().primitives().get<Forward>(cache_key(name, {x, w}, post.key()), [&] {
         using namespace dnnl;
-        auto x_md = plain_desc(x), w_md = plain_desc(w), b_md = plain_desc({w[0]});
-        auto y_md = plain_desc({x[0], w[0]});
         primitive_attr attr;
-        if (f.activation != 0) {
+        if (post.activation != 0) {
             post_ops ops;
-            ops.append_eltwise(1.0f, activations[f.activation].backward_from_dst, f.alpha, 0.0f);
+            ops.append_eltwise(1.0f, activations[post.activation].alg, post.alpha, 0.0f);
             attr.set_post_ops(ops);
         }
-        inner_product_forward::primitive_desc fwd_pd(
-            {prop_kind::forward_training, x_md, w_md, b_md, y_md}, attr, ctx.device().engine());
-        inner_product_backward_data::primitive_desc bd_pd({x_md, w_md, y_md}, ctx.device().engine(), fwd_pd);
-        inner_product_backward_weights::primitive_desc bw_pd({x_md, w_md, b_md, y_md}, ctx.device().engine(),
-                                                              fwd_pd);
-        return LinearPrimitives{fwd_pd, inner_product_forward(fwd_pd), bd_pd,
-                                inner_product_backward_data(bd_pd), bw_pd,
-                                inner_product_backward_weights(bw_pd),
-                                f.activation ? activation_backward(ctx, f, y_md) : eltwise_backward()};
+        inner_product_forward::primitive_desc pd(
+            {prop_kind::forward_training, plain_desc(x), plain_desc(w), plain_desc({w[0]}), plain_desc({x[0], w[0]})}, attr,
+            ctx.device().engine());
+        return Forward{pd, inner_product_forward(pd)};
     });
 }
 
-std::vector<Tensor> backward(Context& ctx, const Tensor& x, const Tensor& w, bool has_bias,
-                             const Fused& f, const Tensor& y, Tensor dy) {
-    LinearPrimitives& p = primitives(ctx, x.shape(), w.shape(), f);
-    if (f.activation != 0) {  // through the activation first: dy becomes the pre-activation grad
-        Tensor pre = ctx.empty(DType::f32, y.shape());
-        p.activation_bwd.execute(ctx.device().stream(), {{DNNL_ARG_DST, plain_memory(ctx, y)},
-                                                {DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
-                                                {DNNL_ARG_DIFF_SRC, plain_memory(ctx, pre)}});
+BackwardData& data_backward(Context& ctx, const Shape& x, const Shape& w, const Fused& post) {
+    return ctx.device().primitives().get<BackwardData>(cache_key("linear_backward_data", {x, w}, post.key()), [&] {
+        using namespace dnnl;
+        inner_product_backward_data::primitive_desc pd({plain_desc(x), plain_desc(w), plain_desc({x[0], w[0]})},
+                                                       ctx.device().engine(), forward_primitive(ctx, x, w, post).pd);
+        return BackwardData{inner_product_backward_data(pd)};
+    });
+}
+
+BackwardWeights& weights_backward(Context& ctx, const Shape& x, const Shape& w, const Fused& post) {
+    return ctx.device().primitives().get<BackwardWeights>(cache_key("linear_backward_weights", {x, w}, post.key()), [&] {
+        using namespace dnnl;
+        inner_product_backward_weights::primitive_desc pd(
+            {plain_desc(x), plain_desc(w), plain_desc({w[0]}), plain_desc({x[0], w[0]})}, ctx.device().engine(),
+            forward_primitive(ctx, x, w, post).pd);
+        return BackwardWeights{inner_product_backward_weights(pd)};
+    });
+}
+
+// The activation alone over y's shape: the forward (for gelu and silu when not fused) and the
+// backward, from y or from the pre-activation as the activation's table entry says.
+ActivationPrimitives& activation_primitives(Context& ctx, const Fused& f, const Shape& y) {
+    return ctx.device().primitives().get<ActivationPrimitives>(cache_key("linear_activation", {y}, f.key()), [&] {
+        using namespace dnnl;
+        const algorithm alg = activations[f.activation].alg;
+        auto md = plain_desc(y);
+        eltwise_forward::primitive_desc fwd_pd({prop_kind::forward_training, alg, md, f.alpha, 0.0f}, ctx.device().engine());
+        eltwise_backward::primitive_desc bwd_pd({alg, md, md, f.alpha, 0.0f}, ctx.device().engine(), fwd_pd);
+        return ActivationPrimitives{eltwise_forward(fwd_pd), eltwise_backward(bwd_pd)};
+    });
+}
+
+// What backward keeps. `post` is what the forward inner product fused (its backward primitives
+// are hinted by that forward); `act_input` is y or the pre-activation, for the activation's
+// backward. x and w are kept only when the other's gradient is wanted.
+struct Saved {
+    Tensor x, w, act_input;
+    Shape x_shape, w_shape;
+    Fused f, post;
+    bool want_x, want_w, want_b;
+};
+
+// The bias gradient without the weights primitive: column sums of g [N, O].
+Tensor column_sums(Context& ctx, const Tensor& g) {
+    Tensor db = ctx.zeros(DType::f32, {g.dim(1)});
+    const float* pg = g.data<float>();
+    float* out = db.data<float>();
+    for (int64_t n = 0; n < g.dim(0); ++n)
+        for (int64_t o = 0; o < g.dim(1); ++o) out[o] += pg[n * g.dim(1) + o];
+    return db;
+}
+
+std::vector<Tensor> backward(Context& ctx, const Saved& s, Tensor dy) {
+    auto& stream = ctx.device().stream();
+    if (s.f.activation != 0) {  // through the activation first: dy becomes the pre-activation grad
+        Tensor pre = ctx.empty(DType::f32, dy.shape());
+        activation_primitives(ctx, s.f, dy.shape())
+            .bwd.execute(stream, {{activations[s.f.activation].from_dst ? DNNL_ARG_DST : DNNL_ARG_SRC,
+                                   plain_memory(ctx, s.act_input)},
+                                  {DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
+                                  {DNNL_ARG_DIFF_SRC, plain_memory(ctx, pre)}});
         dy = pre;
     }
     Tensor dx, dw, db;
-    if (x.requires_grad()) {
-        dx = ctx.empty(DType::f32, x.shape());
-        p.bwd_data.execute(ctx.device().stream(), {{DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
-                                          {DNNL_ARG_WEIGHTS, plain_memory(ctx, w)},
-                                          {DNNL_ARG_DIFF_SRC, plain_memory(ctx, dx)}});
+    if (s.want_x) {
+        dx = ctx.empty(DType::f32, s.x_shape);
+        data_backward(ctx, s.x_shape, s.w_shape, s.post)
+            .prim.execute(stream, {{DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
+                                   {DNNL_ARG_WEIGHTS, plain_memory(ctx, s.w)},
+                                   {DNNL_ARG_DIFF_SRC, plain_memory(ctx, dx)}});
     }
-    dw = ctx.empty(DType::f32, w.shape());
-    db = ctx.empty(DType::f32, {w.dim(0)});
-    p.bwd_weights.execute(ctx.device().stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x)},
-                                         {DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
-                                         {DNNL_ARG_DIFF_WEIGHTS, plain_memory(ctx, dw)},
-                                         {DNNL_ARG_DIFF_BIAS, plain_memory(ctx, db)}});
-    return {dx, dw, has_bias ? db : Tensor()};
+    if (s.want_w) {
+        dw = ctx.empty(DType::f32, s.w_shape);
+        db = ctx.empty(DType::f32, {s.w_shape[0]});
+        weights_backward(ctx, s.x_shape, s.w_shape, s.post)
+            .prim.execute(stream, {{DNNL_ARG_SRC, plain_memory(ctx, s.x)},
+                                   {DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
+                                   {DNNL_ARG_DIFF_WEIGHTS, plain_memory(ctx, dw)},
+                                   {DNNL_ARG_DIFF_BIAS, plain_memory(ctx, db)}});
+    } else if (s.want_b) {
+        db = column_sums(ctx, dy);
+    }
+    return {dx, dw, s.want_b ? db : Tensor()};
 }
 
 std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const Attrs& attrs) {
@@ -128,19 +194,29 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     Tensor b = in.size() > 2 ? in[2] : Tensor();
     check(x, w, b);
     const Fused f = fused(attrs);
-    LinearPrimitives& p = primitives(ctx, x.shape(), w.shape(), f);
+    const bool record = needs_grad(ctx, {x, w, b});
+    // gelu and silu cannot be fused when their backward needs the pre-activation.
+    const bool separate = record && !activations[f.activation].from_dst;
+    const Fused post = separate ? Fused{} : f;
     Tensor bias = b.defined() ? b : ctx.zeros(DType::f32, {w.dim(0)});
     Tensor y = ctx.empty(DType::f32, {x.dim(0), w.dim(0)});
-    p.fwd.execute(ctx.device().stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x)},
-                                 {DNNL_ARG_WEIGHTS, plain_memory(ctx, w)},
-                                 {DNNL_ARG_BIAS, plain_memory(ctx, bias)},
-                                 {DNNL_ARG_DST, plain_memory(ctx, y)}});
-    if (needs_grad(ctx, {x, w, b})) {
-        bool has_bias = b.defined();
-        Tensor saved_y = f.activation ? y : Tensor();
-        record_op(ctx, name, {x, w, b}, {y}, [x, w, has_bias, f, saved_y](Context& c, const std::vector<Tensor>& g) {
-            return backward(c, x, w, has_bias, f, saved_y, g[0]);
-        });
+    forward_primitive(ctx, x.shape(), w.shape(), post)
+        .prim.execute(ctx.device().stream(), {{DNNL_ARG_SRC, plain_memory(ctx, x)},
+                                              {DNNL_ARG_WEIGHTS, plain_memory(ctx, w)},
+                                              {DNNL_ARG_BIAS, plain_memory(ctx, bias)},
+                                              {DNNL_ARG_DST, plain_memory(ctx, y)}});
+    Tensor act_input = f.activation ? y : Tensor();
+    if (separate) {
+        act_input = y;
+        y = ctx.empty(DType::f32, act_input.shape());
+        activation_primitives(ctx, f, y.shape())
+            .fwd.execute(ctx.device().stream(), {{DNNL_ARG_SRC, plain_memory(ctx, act_input)}, {DNNL_ARG_DST, plain_memory(ctx, y)}});
+    }
+    if (record) {
+        const bool want_x = x.requires_grad(), want_w = w.requires_grad(), want_b = b.defined() && b.requires_grad();
+        Saved s{want_w ? x : Tensor(), want_x ? w : Tensor(), act_input, x.shape(), w.shape(), f, post,
+                want_x, want_w, want_b};
+        record_op(ctx, name, {x, w, b}, {y}, [s](Context& c, const std::vector<Tensor>& g) { return backward(c, s, g[0]); });
     }
     return {y};
 }
@@ -148,7 +224,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
 }  // namespace
 
 void register_linear(OpRegistry& r) {
-    r.add({name, "linear(x[N,I], w[O,I], b[O]?) -> y[N,O]", 2, 3, 1, forward});
+    r.add({name, "linear(x[N,I], w[O,I], b[O]?) -> y[N,O]", 2, 3, 1, forward, 0, {}});
 }
 
 }  // namespace chimera

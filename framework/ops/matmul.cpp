@@ -1,7 +1,7 @@
 // matmul(a[..., M, K], b[..., K, N]) -> y[..., M, N]: y = a b for each batch index, on oneDNN's
 //   matmul over [B, M, K] x [B, K, N]. b has a's batch dims, or is [K, N] and shared by every
 //   batch: then a is one [B*M, K] matrix, which also sums db over the batch.
-//   da = dy b^T,  db = a^T dy. Saves a and b; the transposes are strided descriptors over their
+//   da = dy b^T,  db = a^T dy, each only when wanted. Saves a and b; the transposes are strided descriptors over their
 // data, never copies. Not PyTorch's broadcasting of batch dims nor its rank-1 operands.
 #include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
@@ -89,8 +89,8 @@ void run(Context& ctx, dnnl::matmul& p, const Tensor& src, const memory::desc& s
                              {DNNL_ARG_DST, plain_memory(ctx, dst, dst_md)}});
 }
 
-std::vector<Tensor> backward(Context& ctx, const MatmulDims& d, const Tensor& a, const Tensor& b,
-                             const Tensor& dy);
+std::vector<Tensor> backward(Context& ctx, const MatmulDims& d, const Tensor& a, const Tensor& b, bool want_a,
+                             bool want_b, const Tensor& dy);
 
 std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const Attrs&) {
     const Tensor &a = in[0], &b = in[1];
@@ -102,24 +102,25 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
         run(ctx, primitives(ctx, d).fwd, a, matrices(d.batch, d.m, d.k), b,
             matrices(d.batch, d.k, d.n), y, matrices(d.batch, d.m, d.n));
     if (needs_grad(ctx, {a, b})) {
-        record_op(ctx, name, {a, b}, {y}, [d, a, b](Context& c, const std::vector<Tensor>& g) {
-            return backward(c, d, a, b, g[0]);
+        const bool want_a = a.requires_grad(), want_b = b.requires_grad();
+        record_op(ctx, name, {a, b}, {y}, [d, a, b, want_a, want_b](Context& c, const std::vector<Tensor>& g) {
+            return backward(c, d, a, b, want_a, want_b, g[0]);
         });
     }
     return {y};
 }
 
-std::vector<Tensor> backward(Context& ctx, const MatmulDims& d, const Tensor& a, const Tensor& b,
-                             const Tensor& dy) {
+std::vector<Tensor> backward(Context& ctx, const MatmulDims& d, const Tensor& a, const Tensor& b, bool want_a,
+                             bool want_b, const Tensor& dy) {
     const int64_t B = d.batch, M = d.m, K = d.k, N = d.n;
     Tensor da, db;
-    if (a.requires_grad()) {
+    if (want_a) {
         da = result(ctx, a.shape(), d);
         if (d.volume() != 0)
             run(ctx, primitives(ctx, d).bwd_a, dy, matrices(B, M, N), b, matrices(B, N, K, true), da,
                 matrices(B, M, K));
     }
-    if (b.requires_grad()) {
+    if (want_b) {
         db = result(ctx, b.shape(), d);
         if (d.volume() != 0)
             run(ctx, primitives(ctx, d).bwd_b, a, matrices(B, K, M, true), dy, matrices(B, M, N), db,

@@ -27,7 +27,7 @@ struct OpDef {
     OpFn fn = nullptr;
     // From <chimera/opset.h>, filled in by OpRegistry::add.
     uint32_t version = 0;
-    OpAttrs attrs;
+    OpAttrs attrs{};
 };
 
 class OpRegistry {

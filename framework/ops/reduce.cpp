@@ -2,23 +2,14 @@
 // No axes reduces everything to a scalar (shape [] unless keepdim). Backward repeats the
 // gradient over the reduced axes (divided by their element count for mean).
 #include "autograd/graph.hpp"
-#include "ops/broadcast.hpp"
-#include "ops/op_registry.hpp"
-#include "ops/op_support.hpp"
+#include "ops/reduction.hpp"
 
 #include <algorithm>
 
 namespace chimera {
 
-namespace {
-
-struct Reduction {
-    Shape kept;     // the shape with reduced axes as 1 (same rank as x)
-    Shape result;   // what the op returns (kept, or kept without the reduced axes)
-    int64_t count;  // elements summed into each output
-};
-
-Reduction plan(const std::string& op, const Tensor& x, const Attrs& attrs) {
+Reduction plan_reduction(const std::string& op, const Tensor& x, const Attrs& given) {
+    const Attrs attrs = given.empty() ? Attrs{0} : given;
     bool keepdim = int_attr(op, attrs, 0, "keepdim", 0, 1) == 1;
     std::vector<bool> reduce(x.rank(), attrs.size() == 1);
     for (std::size_t i = 1; i < attrs.size(); ++i)
@@ -36,12 +27,14 @@ Reduction plan(const std::string& op, const Tensor& x, const Attrs& attrs) {
     return r;
 }
 
+namespace {
+
 template <bool Mean>
 std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const Attrs& attrs) {
     const char* name = Mean ? "mean" : "sum";
     const Tensor& x = in[0];
     expect_dtype(name, "input", x, DType::f32);
-    Reduction r = plan(name, x, attrs.empty() ? Attrs{0} : attrs);
+    Reduction r = plan_reduction(name, x, attrs);
     Tensor kept = sum_to_shape(ctx, x, r.kept);
     if (kept.same(x)) {  // nothing reduced: still return a fresh tensor
         kept = ctx.empty(DType::f32, x.shape());

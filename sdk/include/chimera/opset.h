@@ -35,6 +35,7 @@
     X(abs, 1, "")                                                                                  \
     X(add, 1, "")                                                                                  \
     X(add_scalar, 1, "c")                                                                          \
+    X(argmax, 1, "axis, keepdim=0")                                                                \
     X(attention, 1, "scale=0, causal=0")                                                           \
     X(avg_pool2d, 1, "kernel[2], stride[2]=kernel, padding[2]=0, count_include_pad=1")             \
     X(batch_norm, 1, "training=1, momentum=0.1, eps=1e-5")                                         \
@@ -47,20 +48,32 @@
     X(dropout, 1, "p=0.5, training=1")                                                             \
     X(elu, 1, "alpha=1")                                                                           \
     X(embedding, 1, "")                                                                            \
+    X(equal, 1, "")                                                                                \
+    X(erf, 1, "")                                                                                  \
     X(exp, 1, "")                                                                                  \
     X(flatten, 1, "start_axis=1")                                                                  \
     X(gather_classes, 1, "")                                                                       \
     X(gelu, 1, "")                                                                                 \
+    X(greater, 1, "")                                                                              \
+    X(greater_equal, 1, "")                                                                        \
     X(layer_norm, 1, "eps=1e-5")                                                                   \
     X(leaky_relu, 1, "negative_slope=0.01")                                                        \
+    X(less, 1, "")                                                                                 \
+    X(less_equal, 1, "")                                                                           \
     X(linear, 2, "activation:" CHM_ACTIVATIONS "=none, alpha?")                                    \
     X(log, 1, "")                                                                                  \
     X(log_softmax, 1, "axis=-1")                                                                   \
+    X(logsumexp, 1, "keepdim=0, axes[*]")                                                          \
     X(matmul, 1, "")                                                                               \
+    X(max, 1, "keepdim=0, axes[*]")                                                                \
     X(max_pool2d, 1, "kernel[2], stride[2]=kernel, padding[2]=0")                                  \
+    X(maximum, 1, "")                                                                              \
     X(mean, 1, "keepdim=0, axes[*]")                                                               \
+    X(minimum, 1, "")                                                                              \
     X(mul, 1, "")                                                                                  \
     X(mul_scalar, 1, "c")                                                                          \
+    X(not_equal, 1, "")                                                                            \
+    X(pad, 1, "value=0, pads[*]")                                                                  \
     X(permute, 1, "axes[*]")                                                                       \
     X(pow_scalar, 1, "p")                                                                          \
     X(random_normal, 1, "mean, std, shape[*]")                                                     \
@@ -69,6 +82,7 @@
     X(reshape, 1, "shape[*]")                                                                      \
     X(rsub_scalar, 1, "c")                                                                         \
     X(sigmoid, 1, "")                                                                              \
+    X(silu, 1, "")                                                                                 \
     X(slice, 1, "axis, start, stop, step=1")                                                       \
     X(softmax, 1, "axis=-1")                                                                       \
     X(softplus, 1, "")                                                                             \
@@ -77,6 +91,10 @@
     X(sub, 1, "")                                                                                  \
     X(sum, 1, "keepdim=0, axes[*]")                                                                \
     X(tanh, 1, "")                                                                                 \
-    X(transpose, 1, "axis0=-2, axis1=-1")
+    X(transpose, 1, "axis0=-2, axis1=-1")                                                          \
+    X(upsample_bilinear, 1, "scale[2]")                                                            \
+    X(upsample_nearest, 1, "scale[2]")                                                             \
+    X(var, 1, "correction=1, keepdim=0, axes[*]")                                                  \
+    X(where, 1, "")
 
 #endif /* CHIMERA_OPSET_H */

@@ -1,4 +1,4 @@
-// The eltwise family: values against <cmath>, gradients by finite differences.
+// The eltwise family (and erf): values against <cmath>, gradients by finite differences.
 #include <boost/test/unit_test.hpp>
 
 #include "support/op_fixture.hpp"
@@ -33,6 +33,8 @@ const std::vector<Case> cases = {
     {"sqrt", [](double x) { return std::sqrt(x); }, 0.5, 2, {}},
     {"square", [](double x) { return x * x; }, -2, 2, {}},
     {"abs", [](double x) { return std::fabs(x); }, -1, 1, {}},
+    {"silu", [](double x) { return x / (1 + std::exp(-x)); }, -3, 3, {}},
+    {"erf", [](double x) { return std::erf(x); }, -2, 2, {}},  // its own loop, not oneDNN's eltwise
 };
 
 }  // namespace

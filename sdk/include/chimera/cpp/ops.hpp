@@ -105,7 +105,7 @@ inline double activation_alpha(const std::string& activation, double slope) {
     return activation == "leaky_relu" ? slope : -1;
 }
 // act(x w^T + b) with one of activation_names() fused into the primitive; `alpha` is leaky_relu's
-// slope or elu's alpha (negative: the op's default).
+// slope or elu's alpha (negative: the op's default; gelu and silu take none).
 inline Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor(),
                      const std::string& activation = "none", double alpha = -1) {
     if (activation == "none") return call1("linear", {&x, &w, &b});
@@ -161,6 +161,9 @@ inline Tensor leaky_relu(const Tensor& x, double slope = 0.01) {
 }
 inline Tensor elu(const Tensor& x, double alpha = 1.0) { return call1("elu", {&x}, {{"alpha", alpha}}); }
 inline Tensor gelu(const Tensor& x) { return call1("gelu", {&x}); }
+// x sigmoid(x).
+inline Tensor silu(const Tensor& x) { return call1("silu", {&x}); }
+inline Tensor erf(const Tensor& x) { return call1("erf", {&x}); }
 inline Tensor tanh(const Tensor& x) { return call1("tanh", {&x}); }
 inline Tensor sigmoid(const Tensor& x) { return call1("sigmoid", {&x}); }
 // Activation `activation` (one of activation_names()) as its own op, where it cannot be fused
@@ -183,6 +186,18 @@ inline Tensor add(const Tensor& a, const Tensor& b) { return call1("add", {&a, &
 inline Tensor sub(const Tensor& a, const Tensor& b) { return call1("sub", {&a, &b}); }
 inline Tensor mul(const Tensor& a, const Tensor& b) { return call1("mul", {&a, &b}); }
 inline Tensor div(const Tensor& a, const Tensor& b) { return call1("div", {&a, &b}); }
+// Elementwise larger / smaller of a and b (broadcasting); a tie sends half the gradient to each.
+inline Tensor maximum(const Tensor& a, const Tensor& b) { return call1("maximum", {&a, &b}); }
+inline Tensor minimum(const Tensor& a, const Tensor& b) { return call1("minimum", {&a, &b}); }
+// Comparisons (broadcasting): float32 1 where a op b holds, else 0; no gradient.
+inline Tensor greater(const Tensor& a, const Tensor& b) { return call1("greater", {&a, &b}); }
+inline Tensor greater_equal(const Tensor& a, const Tensor& b) { return call1("greater_equal", {&a, &b}); }
+inline Tensor less(const Tensor& a, const Tensor& b) { return call1("less", {&a, &b}); }
+inline Tensor less_equal(const Tensor& a, const Tensor& b) { return call1("less_equal", {&a, &b}); }
+inline Tensor equal(const Tensor& a, const Tensor& b) { return call1("equal", {&a, &b}); }
+inline Tensor not_equal(const Tensor& a, const Tensor& b) { return call1("not_equal", {&a, &b}); }
+// a where cond != 0, else b (float32 cond, all three broadcasting); gradients to a and b.
+inline Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) { return call1("where", {&cond, &a, &b}); }
 inline Tensor add_scalar(const Tensor& x, double c) { return call1("add_scalar", {&x}, {{"c", c}}); }
 inline Tensor mul_scalar(const Tensor& x, double c) { return call1("mul_scalar", {&x}, {{"c", c}}); }
 inline Tensor pow_scalar(const Tensor& x, double p) { return call1("pow_scalar", {&x}, {{"p", p}}); }
@@ -197,6 +212,34 @@ inline Tensor sum(const Tensor& x, const std::vector<int>& axes = {}, bool keepd
 }
 inline Tensor mean(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false) {
     return call1("mean", {&x}, {{"keepdim", keepdim ? 1.0 : 0.0}, {"axes", numbers(axes)}});
+}
+// The largest value over `axes` (all when empty), as torch.amax: ties share the gradient.
+inline Tensor max(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false) {
+    return call1("max", {&x}, {{"keepdim", keepdim ? 1.0 : 0.0}, {"axes", numbers(axes)}});
+}
+// int32 index of the largest value along `axis` (the first among ties).
+inline Tensor argmax(const Tensor& x, int axis = -1, bool keepdim = false) {
+    return call1("argmax", {&x}, {{"axis", double(axis)}, {"keepdim", keepdim ? 1.0 : 0.0}});
+}
+// log(sum(exp(x))) over `axes` (all when empty), computed stably.
+inline Tensor logsumexp(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false) {
+    return call1("logsumexp", {&x}, {{"keepdim", keepdim ? 1.0 : 0.0}, {"axes", numbers(axes)}});
+}
+// The variance over `axes` (all when empty), divided by n - correction (1: unbiased, as torch.var).
+inline Tensor var(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false, int correction = 1) {
+    return call1("var", {&x}, {{"correction", double(correction)}, {"keepdim", keepdim ? 1.0 : 0.0}, {"axes", numbers(axes)}});
+}
+// x with `value` around it; `pads` in pairs from the last dimension backwards (F.pad's order),
+// none negative.
+inline Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value = 0) {
+    return call1("pad", {&x}, {{"value", value}, {"pads", numbers(pads)}});
+}
+// x [N, C, H, W] enlarged by integer factors: each pixel repeated, or bilinear (align_corners false).
+inline Tensor upsample_nearest(const Tensor& x, int scale_h, int scale_w = 0) {
+    return call1("upsample_nearest", {&x}, {{"scale", std::vector<double>{double(scale_h), double(scale_w ? scale_w : scale_h)}}});
+}
+inline Tensor upsample_bilinear(const Tensor& x, int scale_h, int scale_w = 0) {
+    return call1("upsample_bilinear", {&x}, {{"scale", std::vector<double>{double(scale_h), double(scale_w ? scale_w : scale_h)}}});
 }
 inline Tensor reshape(const Tensor& x, const std::vector<int64_t>& dims) {
     return call1("reshape", {&x}, {{"shape", numbers(dims)}});
