@@ -1,5 +1,5 @@
 // `chimera plugins`: the table of every component found, `--describe NAME` for one component's
-// parameter schema, and `--check [NAME]` to instantiate components with their defaults.
+// parameter schema and ports, and `--check [NAME]` to instantiate components with their defaults.
 // Exits with the plugin error code when any library failed to load, after listing the rest.
 #include "cli/command.hpp"
 #include "cli/exit_code.hpp"
@@ -63,19 +63,40 @@ std::vector<const ComponentInfo*> select(const PluginRegistry& registry, const s
     return found;
 }
 
+// The INPUTS or OUTPUTS table of a component's ports (ABI 1.4).
+void describe_ports(const char* title, const std::vector<PortInfo>& ports, bool outputs) {
+    TextTable table({title, "DTYPE", "SHAPE", "WHEN", "DESCRIPTION"});
+    for (const auto& p : ports) {
+        std::string when = p.form == PortInfo::Form::family ? "optional (any number)"
+                           : p.optional                      ? "optional"
+                                                             : (outputs ? "always" : "required");
+        if (p.form == PortInfo::Form::option) when += ", unless " + p.option + " is \"\"";
+        table.add_row({p.name, port_dtype_name(p.dtype), p.shape.empty() ? "any" : p.shape, when, p.doc});
+    }
+    std::cout << '\n' << table.render("  ");
+}
+
 void describe(const ComponentInfo& c) {
     std::cout << kind_name(c.kind) << " " << c.name << " " << c.version << "\n  "
               << c.description << "\n  library: " << c.library->name << " "
               << c.library->version << " (" << c.library->file.string() << ")\n\n";
     if (c.params.empty()) {
         std::cout << "  No parameters.\n";
+    } else {
+        TextTable table({"PARAMETER", "TYPE", "DEFAULT", "ALLOWED", "DESCRIPTION"});
+        for (const auto& p : c.params)
+            table.add_row({p.name, param_type_name(p.type), p.default_text.value_or("(required)"),
+                           describe_allowed(p), p.doc});
+        std::cout << table.render("  ");
+    }
+    if (c.kind != CHM_KIND_ENCODER && c.kind != CHM_KIND_GENERATOR && c.kind != CHM_KIND_LOSS) return;
+    if (!c.declares_ports()) {
+        std::cout << "\n  Ports: not declared (a plugin built before ABI 1.4, or one that leaves them out);\n"
+                     "  its inputs and outputs are checked only when it runs.\n";
         return;
     }
-    TextTable table({"PARAMETER", "TYPE", "DEFAULT", "ALLOWED", "DESCRIPTION"});
-    for (const auto& p : c.params)
-        table.add_row({p.name, param_type_name(p.type), p.default_text.value_or("(required)"),
-                       describe_allowed(p), p.doc});
-    std::cout << table.render("  ");
+    if (!c.inputs.empty()) describe_ports("INPUT", c.inputs, false);
+    if (!c.outputs.empty()) describe_ports("OUTPUT", c.outputs, true);
 }
 
 // Creates and destroys each component with its defaults. Components with required parameters
@@ -136,7 +157,7 @@ Command plugins_command() {
         po::options_description desc("Options");
         desc.add_options()
             ("describe", po::value<std::string>()->value_name("NAME"),
-             "print the parameter schema of component NAME (or KIND/NAME)")
+             "print the parameters and ports of component NAME (or KIND/NAME)")
             ("check", po::value<std::string>()->value_name("[NAME]")->implicit_value(""),
              "create every component (or NAME) with its defaults and report failures");
         desc.add(plugin_options());

@@ -7,6 +7,7 @@
 #include "pipeline/pipeline_spec.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,6 +27,11 @@ public:
     // The node whose instance node `index` uses (itself unless it shares another's).
     std::size_t owner(std::size_t index) const { return owner_[index]; }
     bool is_data_field(const std::string& tensor) const { return data_fields_.count(tensor) != 0; }
+    // The node that writes `tensor`, or nullopt for a data field or noise tensor.
+    std::optional<std::size_t> writer(const std::string& tensor) const {
+        auto it = writer_.find(tensor);
+        return it == writer_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+    }
     // Tensors a loss reads, directly.
     std::vector<std::string> loss_inputs(const LossSpec& loss) const;
 

@@ -4,6 +4,7 @@
 #include "core/host_error.hpp"
 #include "core/suggest.hpp"
 #include "ops/op_registry.hpp"
+#include "pipeline/port_wiring.hpp"
 #include "pipeline/yaml_source.hpp"
 #include "plugin/component_config.hpp"
 #include "tensor/shape_error.hpp"
@@ -55,6 +56,7 @@ Pipeline::Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& c
     dataflow_ = std::make_unique<Dataflow>(spec_, field_names);
     check_modality_masks();
     make_components();
+    check_ports();
     dry_run(kDryBatch);
     for (std::size_t i = 0; i < spec_.nodes.size(); ++i)
         if (!spec_.nodes[i].init_from.run.empty()) load_initial_parameters(i);
@@ -193,6 +195,17 @@ void Pipeline::make_components() {
     }
 }
 
+void Pipeline::check_ports() const {
+    for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
+        const NodeSpec& n = spec_.nodes[i];  // a sharing node is checked against its owner's component
+        check_wiring({n.node, "nodes." + n.name, "node '" + n.name + "'", n.in, &n.out}, node_instance(i).ports(), spec_.file);
+    }
+    for (std::size_t k = 0; k < spec_.losses.size(); ++k) {
+        const LossSpec& l = spec_.losses[k];
+        check_wiring({l.node, "losses." + l.name, "loss '" + l.name + "'", l.in, nullptr}, losses_[k]->ports(), spec_.file);
+    }
+}
+
 void Pipeline::read_examples(const DataSplit& split, const std::vector<int64_t>& indices, TensorMap& values) const {
     std::vector<Tensor> batch;
     for (const auto& f : fields_) {
@@ -292,6 +305,8 @@ void Pipeline::run_nodes(TensorMap& values, const std::vector<std::size_t>& node
             std::unique_ptr<NoGradGuard> frozen;
             if (recorded && !recorded->count(i)) frozen = std::make_unique<NoGradGuard>(ctx_);
             outputs = node_instance(i).forward(inputs);
+        } catch (const PortError& e) {
+            fail_port(e, {n.node, "nodes." + n.name, "node '" + n.name + "'", n.in, &n.out}, spec_, *dataflow_);
         } catch (const PluginError& e) {
             if (refused(e)) yaml_fail(n.node, {spec_.file, "nodes." + n.name}, "node '" + n.name + "' failed: " + e.what());
             throw PluginError(yaml_where(n.node, {spec_.file, "nodes." + n.name}) + ": node '" + n.name + "'", e);  // failed to run
@@ -324,6 +339,8 @@ Pipeline::LossResult Pipeline::run_loss(const TensorMap& values, std::size_t ind
     NamedTensors outputs;
     try {
         outputs = losses_[index]->forward(inputs);
+    } catch (const PortError& e) {
+        fail_port(e, {l.node, "losses." + l.name, "loss '" + l.name + "'", l.in, nullptr}, spec_, *dataflow_);
     } catch (const PluginError& e) {
         if (refused(e)) yaml_fail(l.node, {spec_.file, "losses." + l.name}, "loss '" + l.name + "' failed: " + e.what());
         throw PluginError(yaml_where(l.node, {spec_.file, "losses." + l.name}) + ": loss '" + l.name + "'", e);

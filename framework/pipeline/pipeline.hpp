@@ -105,6 +105,8 @@ private:
                                                    const YAML::Node& written = YAML::Node());
     void make_data();
     void make_components();
+    // Every node's and loss's in: and out: keys against its component's ports (ABI 1.4).
+    void check_ports() const;
     void for_each_component(const std::function<void(const ComponentInfo&)>& visit) const;
     // generate.modalities' masks must be one float32 per example.
     void check_modality_masks() const;

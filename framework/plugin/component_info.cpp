@@ -40,6 +40,26 @@ std::vector<std::string> ComponentInfo::param_names() const {
     return out;
 }
 
+bool PortInfo::in_family(const std::string& key) const {
+    if (form != Form::family || key.size() <= prefix.size() + suffix.size()) return false;
+    if (key.compare(0, prefix.size(), prefix) != 0 || key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return false;
+    for (std::size_t i = prefix.size(); i < key.size() - suffix.size(); ++i) {
+        const char c = key[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    }
+    return true;
+}
+
+std::string port_dtype_name(chm_dtype dtype) {
+    switch (dtype) {
+    case CHM_DTYPE_F32: return "f32";
+    case CHM_DTYPE_I32: return "i32";
+    case CHM_DTYPE_ANY: return "any";
+    default: return "dtype " + std::to_string(dtype);
+    }
+}
+
 std::string kind_name(chm_kind kind) {
     for (const auto& [code, name] : kinds)
         if (code == kind) return name;

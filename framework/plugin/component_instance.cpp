@@ -36,6 +36,7 @@ ComponentInstance::ComponentInstance(const ComponentInfo& component, const chm_c
                                      std::string name)
     : library_(component.owner.lock()), component_(component),
       name_(name.empty() ? component.name : std::move(name)) {
+    if (component.declares_ports()) ports_ = std::make_unique<PortCheck>(component, config);
     clear_plugin_error();
     void* made = nullptr;
     chm_status status = CHM_ERR_RUNTIME;
@@ -99,6 +100,7 @@ NamedTensors ComponentInstance::forward(const NamedTensors& inputs) const {
         throw PluginError(who() + ": has no forward (built against ABI " +
                           std::to_string(component_.library->abi_major) + "." +
                           std::to_string(component_.library->abi_minor) + ", or not a module)");
+    if (ports_) ports_->check_inputs(inputs);
     BorrowedNames in(inputs);
     chm_outputs outputs;
     {
@@ -108,6 +110,10 @@ NamedTensors ComponentInstance::forward(const NamedTensors& inputs) const {
         invoke("forward", [&] { return component_.module->forward(handle_, in.named.data(), in.size(), &outputs); });
     }
     built_ = true;
+    if (ports_) {
+        const std::string broken = ports_->check_outputs(inputs, outputs.items);
+        if (!broken.empty()) throw PluginError(who() + ": forward " + broken + "; fix the plugin's ports or its forward");
+    }
     return std::move(outputs.items);
 }
 

@@ -6,6 +6,7 @@
 
 #include "plugin/component_info.hpp"
 #include "plugin/config_node.hpp"
+#include "plugin/port_check.hpp"
 #include "tensor/tensor.hpp"
 
 #include <memory>
@@ -36,8 +37,11 @@ public:
     void* handle() const { return handle_; }
 
     // Runs the module's forward (encoders, generators, losses). Throws PluginError when the
-    // component has no forward or its forward fails.
+    // component has no forward or its forward fails, or writes outputs it does not declare;
+    // PortError (before the call) when an input, or (after it) an output, does not fit its port.
     NamedTensors forward(const NamedTensors& inputs) const;
+    // The instance's ports, or nullptr for a component that declares none (ABI 1.3).
+    const PortCheck* ports() const { return ports_.get(); }
 
     // Loaders. Throw PluginError when the component is not a loader or the call fails.
     int64_t size() const;
@@ -80,6 +84,7 @@ private:
     const ComponentInfo& component_;
     std::string name_;
     void* handle_ = nullptr;
+    std::unique_ptr<PortCheck> ports_;
     mutable bool built_ = false;  // a forward has succeeded: parameters can no longer be made
 };
 

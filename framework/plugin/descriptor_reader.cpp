@@ -2,6 +2,7 @@
 
 #include "core/host_error.hpp"
 #include "plugin/param_schema.hpp"
+#include "plugin/shape_pattern.hpp"
 
 #include <chimera/opset.h>
 #include <yaml-cpp/yaml.h>
@@ -19,9 +20,12 @@ constexpr std::size_t library_v1_0 = offsetof(chm_library_desc, shutdown) + size
 constexpr std::size_t component_v1_0 = offsetof(chm_component_desc, destroy) + sizeof(void*);
 constexpr std::size_t component_v1_1 = offsetof(chm_component_desc, methods) + sizeof(void*);
 constexpr std::size_t library_v1_4 = offsetof(chm_library_desc, reserved1) + sizeof(uint32_t);
+constexpr std::size_t component_v1_4 = offsetof(chm_component_desc, outputs) + sizeof(void*);
 constexpr std::size_t param_v1_0 = offsetof(chm_param_desc, choices) + sizeof(void*);
+constexpr std::size_t port_v1_4 = offsetof(chm_port_desc, doc) + sizeof(void*);
 constexpr uint32_t max_components = 4096;
 constexpr uint32_t max_params = 4096;
+constexpr uint32_t max_ports = 1024;
 
 std::string abi_text(uint32_t major, uint32_t minor) {
     return std::to_string(major) + "." + std::to_string(minor);
@@ -129,6 +133,8 @@ public:
             if (!seen.insert(p.name).second) fail(at + ": parameter '" + p.name + "' is declared twice");
             info.params.push_back(std::move(p));
         }
+        // A 1.3 component's struct ends before the ports: it is read exactly as before.
+        if (c->struct_size >= component_v1_4) read_ports(c, at, info);
         return info;
     }
 
@@ -167,6 +173,86 @@ private:
         default:
             break;
         }
+    }
+
+    void read_ports(const chm_component_desc* c, const std::string& at, ComponentInfo& info) const {
+        if (!c->input_count && !c->output_count) return;
+        if (c->kind != CHM_KIND_ENCODER && c->kind != CHM_KIND_GENERATOR && c->kind != CHM_KIND_LOSS)
+            fail(at + ": declares ports, but only encoders, generators and losses have them");
+        if (c->input_count > max_ports || c->output_count > max_ports) fail(at + ": implausibly many ports");
+        if ((c->input_count && !c->inputs) || (c->output_count && !c->outputs))
+            fail(at + ": a port count is not 0 but its array is NULL");
+        SymbolTable symbols;  // only to parse; instances number their own
+        for (uint32_t i = 0; i < c->input_count; ++i) info.inputs.push_back(port(c->inputs, i, at + ", input", info, symbols));
+        for (uint32_t i = 0; i < c->output_count; ++i)
+            info.outputs.push_back(port(c->outputs, i, at + ", output", info, symbols));
+        for (const auto* list : {&info.inputs, &info.outputs})
+            for (std::size_t i = 0; i < list->size(); ++i)
+                for (std::size_t j = 0; j < i; ++j)
+                    if ((*list)[i].name == (*list)[j].name) fail(at + ": port '" + (*list)[i].name + "' is declared twice");
+    }
+
+    // One port, stepped like parameters; its name's form is worked out here, once.
+    PortInfo port(const chm_port_desc* ports, uint32_t index, const std::string& at, const ComponentInfo& info,
+                  SymbolTable& symbols) const {
+        const uint32_t stride = ports[0].struct_size;
+        if (stride < port_v1_4)
+            fail(at + " ports: struct_size " + std::to_string(stride) + " is smaller than ABI 1.4's " + std::to_string(port_v1_4));
+        const auto* d = reinterpret_cast<const chm_port_desc*>(reinterpret_cast<const char*>(ports) + std::size_t(index) * stride);
+        std::string where = at + " #" + std::to_string(index);
+        if (d->struct_size != stride) fail(where + ": struct_size differs from the first port's");
+        if (!d->name) fail(where + ": name is NULL");
+        where = at + " '" + std::string(d->name) + "'";
+        PortInfo p;
+        p.name = d->name;
+        read_port_name(p, where, info);
+        if (d->dtype != CHM_DTYPE_F32 && d->dtype != CHM_DTYPE_I32 && d->dtype != CHM_DTYPE_ANY)
+            fail(where + ": unknown dtype code " + std::to_string(d->dtype));
+        if (!d->doc) fail(where + ": doc is NULL");
+        p.dtype = d->dtype;
+        p.doc = d->doc;
+        p.optional = (d->flags & CHM_PORT_OPTIONAL) != 0 || p.form == PortInfo::Form::family;
+        if (d->shape) {
+            try {
+                p.shape = ShapePattern::parse(d->shape, symbols).text();
+            } catch (const PatternError& e) {
+                fail(where + ": " + e.what());
+            }
+        }
+        return p;
+    }
+
+    // "x", "mu_<m>" or "{option}", the option being a declared string parameter.
+    void read_port_name(PortInfo& p, const std::string& where, const ComponentInfo& info) const {
+        const std::string& n = p.name;
+        if (n.size() > 2 && n.front() == '{' && n.back() == '}') {
+            p.form = PortInfo::Form::option;
+            p.option = n.substr(1, n.size() - 2);
+            const ParamInfo* param = info.find_param(p.option);
+            if (!param || param->type != CHM_PARAM_STRING)
+                fail(where + ": '{" + p.option + "}' names no string parameter of the component (its parameters: " +
+                     join_names(info.param_names()) + ")");
+            return;
+        }
+        const std::size_t open = n.find('<'), close = n.find('>');
+        if (open == std::string::npos && close == std::string::npos) {
+            if (!valid_name(n.c_str())) fail(where + ": name is not a lower-case identifier, a family (mu_<m>) or {option}");
+            return;
+        }
+        const std::string label = open < close ? n.substr(open + 1, close - open - 1) : "";
+        p.form = PortInfo::Form::family;
+        p.prefix = n.substr(0, open);
+        p.suffix = close == std::string::npos ? "" : n.substr(close + 1);
+        const std::string joined = p.prefix + "m" + p.suffix;
+        if (open > close || close == std::string::npos || !valid_name(label.c_str()) || n.find('<', open + 1) != std::string::npos ||
+            n.find('>', close + 1) != std::string::npos || (p.prefix.empty() && p.suffix.empty()) || !valid_name(joined.c_str()))
+            fail(where + ": a family name has one <part> among lower-case letters, digits and _, as in mu_<m>");
+    }
+
+    static std::string join_names(const std::vector<std::string>& names) {
+        std::string out;
+        for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+        return out.empty() ? "none" : out;
     }
 
     // Elements are stepped by the first one's struct_size, which later ABIs may make larger.

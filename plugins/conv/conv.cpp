@@ -41,7 +41,12 @@ public:
         return {"conv", "1.0.0",
                 "Convolutional encoder: conv blocks (batch norm, activation, pooling), flatten, dense layers, one or a "
                 "Gaussian (mu, logvar) head; a class condition joins the flattened features or the image",
-                p};
+                p,
+                {chimera::Port::input("{input}", CHM_DTYPE_F32, "[N, ...]", "images [N, C, H, W] or single-channel maps [N, H, W]"),
+                 condition_port()},
+                {chimera::Port::output("y", CHM_DTYPE_F32, "[N, F]", "the output, F = out_features (head: single)").optional(),
+                 chimera::Port::output("mu", CHM_DTYPE_F32, "[N, D]", "the Gaussian's mean, D = out_features (head: gaussian)").optional(),
+                 chimera::Port::output("logvar", CHM_DTYPE_F32, "[N, D]", "the Gaussian's log-variance (head: gaussian)").optional()}};
     }
 
     ConvEncoder(chimera::Host host, const chimera::Config& c)
@@ -176,7 +181,10 @@ public:
         return {"deconv", "1.0.0",
                 "Transposed-convolution generator: dense layers to start_shape, then blocks of transposed conv, batch "
                 "norm and activation, to images y; a class condition joins z as a one-hot or embedding row",
-                p};
+                p,
+                {chimera::Port::input("{input}", CHM_DTYPE_F32, "[N, ...]", "the latent [N, D] (other ranks are flattened)"),
+                 condition_port()},
+                {chimera::Port::output("y", CHM_DTYPE_F32, "[N, ...]", "images [N, C, H, W], or [N, H, W] for a two-element output_shape")}};
     }
 
     DeconvGenerator(chimera::Host host, const chimera::Config& c)

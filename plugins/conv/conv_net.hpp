@@ -29,6 +29,11 @@ std::string list_text(const std::vector<T>& v) {
     return out + "]";
 }
 
+// The class labels' port, named by option `condition` (absent when it is "").
+inline chimera::Port condition_port() {
+    return chimera::Port::input("{condition}", CHM_DTYPE_I32, "[N, ...]", "int32 class labels, one per example");
+}
+
 // The options both components read, beside their own.
 inline std::vector<Param> condition_params() {
     return {Param::string("condition", "", "input holding int32 class labels [N] to condition on (empty: none)"),

@@ -15,8 +15,12 @@ class Gaussian : public chimera::Encoder {
 public:
     static chimera::Description describe() {
         using chimera::Param;
+        using chimera::Port;
         return {"gaussian", "1.0.0", "Reparameterised sample z from mu and logvar",
-                {Param::boolean("sample_in_eval", false, "sample also while evaluating (else z = mu)")}};
+                {Param::boolean("sample_in_eval", false, "sample also while evaluating (else z = mu)")},
+                {Port::input("mu", CHM_DTYPE_F32, "[N, D]", "the mean"),
+                 Port::input("logvar", CHM_DTYPE_F32, "[N, D]", "the log-variance, shaped like mu")},
+                {Port::output("z", CHM_DTYPE_F32, "[N, D]", "mu + exp(logvar / 2) eps while training; mu while evaluating")}};
     }
     Gaussian(chimera::Host host, const chimera::Config& c)
         : chimera::Encoder(host), sample_in_eval_(c.get<bool>("sample_in_eval")) {}
@@ -127,6 +131,20 @@ std::vector<float> uniforms(chimera::Host host, int64_t n) {
 
 const char* const experts_doc = "the experts; inputs mu_<m>, logvar_<m> and optionally mask_<m> [N] (1 present, 0 absent)";
 
+// The ports every fusion shares: one expert per modality m of option `modalities`, and the
+// fused Gaussian.
+std::vector<chimera::Port> expert_inputs() {
+    using chimera::Port;
+    return {Port::input("mu_<m>", CHM_DTYPE_F32, "[N, D]", "the mean of modality m's expert, for each m of modalities"),
+            Port::input("logvar_<m>", CHM_DTYPE_F32, "[N, D]", "the log-variance of modality m's expert"),
+            Port::input("mask_<m>", CHM_DTYPE_F32, "[N, ...]", "1 where example i has modality m, 0 where it is absent")};
+}
+std::vector<chimera::Port> fused_outputs() {
+    using chimera::Port;
+    return {Port::output("mu", CHM_DTYPE_F32, "[N, D]", "the fused mean"),
+            Port::output("logvar", CHM_DTYPE_F32, "[N, D]", "the fused log-variance")};
+}
+
 // The product of Gaussian experts N(mu_m, exp(logvar_m)), one per modality, and the prior
 // N(0, I) as one more unless prior_expert is false: precisions add, and the mean is the
 // precision-weighted mean of the experts' means. An example whose modality m is absent (input
@@ -137,7 +155,8 @@ public:
         using chimera::Param;
         return {"poe", "1.0.0", "Product of Gaussian experts, one per modality (absent ones drop out by their mask)",
                 {Param::string_list("modalities", {"image", "text"}, experts_doc),
-                 Param::boolean("prior_expert", true, "include the prior N(0, I) as an expert")}};
+                 Param::boolean("prior_expert", true, "include the prior N(0, I) as an expert")},
+                expert_inputs(), fused_outputs()};
     }
     ProductOfExperts(chimera::Host host, const chimera::Config& c)
         : chimera::Encoder(host), modalities_(read_modalities(c)), prior_expert_(c.get<bool>("prior_expert")) {}
@@ -162,7 +181,7 @@ public:
     static chimera::Description describe() {
         using chimera::Param;
         return {"moe", "1.0.0", "Mixture of Gaussian experts: one present expert drawn per example",
-                {Param::string_list("modalities", {"image", "text"}, experts_doc)}};
+                {Param::string_list("modalities", {"image", "text"}, experts_doc)}, expert_inputs(), fused_outputs()};
     }
     MixtureOfExperts(chimera::Host host, const chimera::Config& c)
         : chimera::Encoder(host), modalities_(read_modalities(c)) {}
@@ -204,7 +223,8 @@ public:
         using chimera::Param;
         return {"mopoe", "1.0.0", "Mixture over the products of every subset of the present experts",
                 {Param::string_list("modalities", {"image", "text", "audio"}, experts_doc),
-                 Param::boolean("prior_expert", true, "include the prior N(0, I) in every product")}};
+                 Param::boolean("prior_expert", true, "include the prior N(0, I) in every product")},
+                expert_inputs(), fused_outputs()};
     }
     MixtureOfProducts(chimera::Host host, const chimera::Config& c)
         : chimera::Encoder(host), modalities_(read_modalities(c)), prior_expert_(c.get<bool>("prior_expert")) {}

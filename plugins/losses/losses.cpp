@@ -22,43 +22,23 @@ namespace {
 using chimera::Param;
 using chimera::Tensor;
 namespace ops = chimera::ops;
+namespace reduction = chimera::reduction;
 
-Param reduction_param(const char* def) {
-    return Param::string("reduction", def, "batch_sum (sum per example, mean over the batch), mean or sum")
-        .choices({"batch_sum", "mean", "sum"});
+// Ports (ABI 1.4) the losses share. Every loss writes one scalar "loss".
+chimera::Port loss_output(const char* doc) { return chimera::Port::output("loss", CHM_DTYPE_F32, "[]", doc); }
+chimera::Port mask_input() {
+    return chimera::Port::input("mask", CHM_DTYPE_F32, "[N]", "1 keeps example i, 0 drops it (an absent modality)").optional();
+}
+// The (x, target) losses: x and target of one shape, and the optional mask.
+std::vector<chimera::Port> pair_inputs(const char* x_doc) {
+    return {chimera::Port::input("x", CHM_DTYPE_F32, "[N, ...]", x_doc),
+            chimera::Port::input("target", CHM_DTYPE_F32, "[N, ...]", "what x should be, shaped like x"), mask_input()};
 }
 
 std::string shape_text(const Tensor& t) {
     std::string s = "[";
     for (std::size_t i = 0; i < t.shape().size(); ++i) s += (i ? ", " : "") + std::to_string(t.shape()[i]);
     return s + "]";
-}
-
-// The optional mask [N] of `in`, checked against a batch of n examples; empty when absent.
-Tensor mask_of(const chimera::Inputs& in, int64_t n, const char* loss) {
-    if (!in.has("mask")) return Tensor();
-    Tensor mask = in["mask"];
-    if (mask.dtype() != CHM_DTYPE_F32 || mask.shape() != std::vector<int64_t>{n})
-        throw chimera::Error(std::string(loss) + ": mask must be float32 [" + std::to_string(n) + "], one per example, not " +
-                                 shape_text(mask), CHM_ERR_INVALID_ARGUMENT);
-    return mask;
-}
-
-// Reduces elementwise losses [N, ...] as `reduction` says, dropping the examples `mask` zeroes.
-Tensor reduce(const Tensor& elements, const std::string& reduction, const Tensor& mask = Tensor()) {
-    if (!mask.defined()) {
-        if (reduction == "mean") return ops::mean(elements);
-        Tensor total = ops::sum(elements);
-        if (reduction == "sum") return total;
-        return ops::mul_scalar(total, 1.0 / static_cast<double>(elements.dim(0)));
-    }
-    std::vector<int> rest;
-    for (int a = 1; a < static_cast<int>(elements.rank()); ++a) rest.push_back(a);
-    Tensor per_example = rest.empty() ? elements : ops::sum(elements, rest);
-    Tensor total = ops::sum(ops::mul(per_example, mask));
-    if (reduction == "sum") return total;
-    const double n = static_cast<double>(elements.dim(0));
-    return ops::mul_scalar(total, reduction == "mean" ? 1.0 / static_cast<double>(elements.numel()) : 1.0 / n);
 }
 
 // A loss of (x, target) computed elementwise and then reduced.
@@ -71,7 +51,7 @@ public:
         if (x.shape() != target.shape())
             throw chimera::Error(std::string(name()) + ": x " + shape_text(x) + " and target " + shape_text(target) +
                                      " differ in shape", CHM_ERR_INVALID_ARGUMENT);
-        out.set("loss", reduce(elements(x, target), reduction_, mask_of(in, x.dim(0), name())));
+        out.set("loss", reduction::apply(elements(x, target), reduction_, reduction::mask(in, x.dim(0), name())));
     }
 
 protected:
@@ -83,7 +63,8 @@ protected:
 class Mse : public PairLoss {
 public:
     static chimera::Description describe() {
-        return {"mse", "1.0.0", "Squared error (x - target)^2", {reduction_param("mean")}};
+        return {"mse", "1.0.0", "Squared error (x - target)^2", {reduction::param("mean")}, pair_inputs("the prediction"),
+                {loss_output("the reduced squared error")}};
     }
     using PairLoss::PairLoss;
     const char* name() const override { return "mse"; }
@@ -93,7 +74,8 @@ public:
 class L1 : public PairLoss {
 public:
     static chimera::Description describe() {
-        return {"l1", "1.0.0", "Absolute error |x - target|", {reduction_param("mean")}};
+        return {"l1", "1.0.0", "Absolute error |x - target|", {reduction::param("mean")}, pair_inputs("the prediction"),
+                {loss_output("the reduced absolute error")}};
     }
     using PairLoss::PairLoss;
     const char* name() const override { return "l1"; }
@@ -104,7 +86,8 @@ class Bce : public PairLoss {
 public:
     static chimera::Description describe() {
         return {"bce", "1.0.0", "Binary cross-entropy of probabilities x (clamped to [eps, 1-eps])",
-                {reduction_param("batch_sum"), Param::real("eps", 1e-7, "clamp of the probabilities").range(0, 0.1)}};
+                {reduction::param("batch_sum"), Param::real("eps", 1e-7, "clamp of the probabilities").range(0, 0.1)},
+                pair_inputs("probabilities in [0, 1]"), {loss_output("the reduced binary cross-entropy")}};
     }
     Bce(chimera::Host host, const chimera::Config& c) : PairLoss(host, c), eps_(c.get<double>("eps")) {}
     const char* name() const override { return "bce"; }
@@ -124,7 +107,7 @@ class BceLogits : public PairLoss {
 public:
     static chimera::Description describe() {
         return {"bce_logits", "1.0.0", "Binary cross-entropy of logits x: softplus(x) - x target",
-                {reduction_param("batch_sum")}};
+                {reduction::param("batch_sum")}, pair_inputs("logits"), {loss_output("the reduced binary cross-entropy")}};
     }
     using PairLoss::PairLoss;
     const char* name() const override { return "bce_logits"; }
@@ -138,15 +121,18 @@ public:
     static chimera::Description describe() {
         return {"kl_normal", "1.1.0",
                 "beta KL(N(mu, exp(logvar)) || N(0, I)) = -beta/2 (1 + logvar - mu^2 - exp(logvar))",
-                {reduction_param("batch_sum"),
-                 Param::real("beta", 1.0, "weight of the KL (a beta-VAE's beta; 1 is the plain VAE)").min(0)}};
+                {reduction::param("batch_sum"),
+                 Param::real("beta", 1.0, "weight of the KL (a beta-VAE's beta; 1 is the plain VAE)").min(0)},
+                {chimera::Port::input("mu", CHM_DTYPE_F32, "[N, D]", "the posterior's mean"),
+                 chimera::Port::input("logvar", CHM_DTYPE_F32, "[N, D]", "the posterior's log-variance"), mask_input()},
+                {loss_output("beta times the reduced KL divergence")}};
     }
     KlNormal(chimera::Host host, const chimera::Config& c)
         : chimera::Loss(host), reduction_(c.get<std::string>("reduction")), beta_(c.get<double>("beta")) {}
     void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
         Tensor mu = in["mu"], logvar = in["logvar"];
         Tensor inner = ops::sub(ops::sub(ops::add_scalar(logvar, 1.0), ops::square(mu)), ops::exp(logvar));
-        Tensor kl = reduce(ops::mul_scalar(inner, -0.5), reduction_, mask_of(in, mu.dim(0), "kl_normal"));
+        Tensor kl = reduction::apply(ops::mul_scalar(inner, -0.5), reduction_, reduction::mask(in, mu.dim(0), "kl_normal"));
         out.set("loss", beta_ == 1.0 ? kl : ops::mul_scalar(kl, beta_));
     }
 
@@ -168,7 +154,11 @@ public:
         return {"cross_entropy", "1.1.0",
                 "Softmax cross-entropy of logits [N, C] against int32 classes target [N] (or [N, T, C] against [N, T]); also outputs accuracy",
                 {Param::string("reduction", "mean", "mean or sum over the batch").choices({"mean", "sum"}),
-                 Param::real("label_smoothing", 0.0, "probability mass spread uniformly over the classes").range(0, 1)}};
+                 Param::real("label_smoothing", 0.0, "probability mass spread uniformly over the classes").range(0, 1)},
+                {chimera::Port::input("logits", CHM_DTYPE_F32, "[N, ..., C]", "logits [N, C], or [N, T, C] for sequences"),
+                 chimera::Port::input("target", CHM_DTYPE_I32, "[N, ...]", "int32 class indices [N], or [N, T]"), mask_input()},
+                {loss_output("the cross-entropy, mean or sum over the batch"),
+                 chimera::Port::output("accuracy", CHM_DTYPE_F32, "[]", "fraction of rows whose argmax is the target (a metric)")}};
     }
     CrossEntropy(chimera::Host host, const chimera::Config& c)
         : chimera::Loss(host),
@@ -179,7 +169,7 @@ public:
         Tensor logits = in["logits"], target = in["target"];
         check(logits, target);
         const int64_t n = logits.dim(0), classes = logits.dim(-1), positions = logits.numel() / (n * classes);
-        Tensor mask = mask_of(in, n, "cross_entropy");
+        Tensor mask = reduction::mask(in, n, "cross_entropy");
         if (positions > 1) {
             logits = ops::reshape(logits, {n * positions, classes});
             Tensor flat = Tensor::zeros(host(), {n * positions}, CHM_DTYPE_I32);
@@ -253,7 +243,10 @@ public:
                      .choices({"imq", "gaussian"}),
                  Param::real("sigma2", 1.0, "variance per dimension of the prior (> 0); C = 2 D sigma2 for D features"),
                  Param::float_list("scales", {1.0},
-                                   "multipliers of C, one kernel each, summed (WAE: [0.1, 0.2, 0.5, 1, 2, 5, 10])")}};
+                                   "multipliers of C, one kernel each, summed (WAE: [0.1, 0.2, 0.5, 1, 2, 5, 10])")},
+                {chimera::Port::input("x", CHM_DTYPE_F32, "[N, ...]", "samples, e.g. an encoder's codes"),
+                 chimera::Port::input("y", CHM_DTYPE_F32, "[M, ...]", "samples to match, e.g. drawn from the prior")},
+                {loss_output("the unbiased squared MMD")}};
     }
     Mmd(chimera::Host host, const chimera::Config& c)
         : chimera::Loss(host),
@@ -329,7 +322,10 @@ public:
         return {"gan", "1.0.0", "Adversarial loss on discriminator logits, for either player",
                 {Param::string("player", "discriminator", "whose loss: discriminator (reads real and fake) or generator (fake)")
                      .choices({"discriminator", "generator"}),
-                 Param::string("mode", "non_saturating", "formulation").choices({"non_saturating", "minimax", "least_squares", "hinge"})}};
+                 Param::string("mode", "non_saturating", "formulation").choices({"non_saturating", "minimax", "least_squares", "hinge"})},
+                {chimera::Port::input("real", CHM_DTYPE_F32, "[*, ...]", "the discriminator's logits on real data (player: discriminator)").optional(),
+                 chimera::Port::input("fake", CHM_DTYPE_F32, "[*, ...]", "its logits on generated data")},
+                {loss_output("the player's loss, mean over the batch")}};
     }
     Gan(chimera::Host host, const chimera::Config& c)
         : chimera::Loss(host), discriminator_(c.get<std::string>("player") == "discriminator"), mode_(c.get<std::string>("mode")) {}
@@ -404,7 +400,7 @@ public:
     static chimera::Description describe() {
         return {"l1_penalty", "1.0.0",
                 "Weight penalty sum |w| over the inputs; rank-1 tensors (biases, norm scales) are skipped unless include_bias",
-                {include_bias_param()}};
+                {include_bias_param()}, {}, {loss_output("sum |w| over the parameters of the loss's params: nodes")}};
     }
     using Penalty::Penalty;
     const char* name() const override { return "l1_penalty"; }
@@ -416,7 +412,7 @@ public:
     static chimera::Description describe() {
         return {"l2_penalty", "1.0.0",
                 "Weight penalty sum w^2 over the inputs; rank-1 tensors (biases, norm scales) are skipped unless include_bias",
-                {include_bias_param()}};
+                {include_bias_param()}, {}, {loss_output("sum w^2 over the parameters of the loss's params: nodes")}};
     }
     using Penalty::Penalty;
     const char* name() const override { return "l2_penalty"; }

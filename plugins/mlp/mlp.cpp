@@ -32,6 +32,20 @@ std::vector<chimera::Param> mlp_params(const char* default_input, int64_t defaul
             Param::integer("classes", 10, "number of classes of the condition").range(1, 100000)};
 }
 
+// The ports of both kinds: the input named by option `input`, the class labels named by
+// `condition` (absent when it is ""), and y or (head: gaussian) mu and logvar.
+std::vector<chimera::Port> mlp_inputs() {
+    using chimera::Port;
+    return {Port::input("{input}", CHM_DTYPE_F32, "[N, ...]", "the data, flattened to [N, features]"),
+            Port::input("{condition}", CHM_DTYPE_I32, "[N]", "int32 class labels, joined one-hot to the input")};
+}
+std::vector<chimera::Port> mlp_outputs() {
+    using chimera::Port;
+    return {Port::output("y", CHM_DTYPE_F32, "[N, ...]", "the output [N, out_features] or [N, output_shape...] (head: single)").optional(),
+            Port::output("mu", CHM_DTYPE_F32, "[N, D]", "the Gaussian's mean, D = out_features (head: gaussian)").optional(),
+            Port::output("logvar", CHM_DTYPE_F32, "[N, D]", "the Gaussian's log-variance (head: gaussian)").optional()};
+}
+
 
 // Shared by both kinds: they differ only in their defaults and kind.
 template <class Kind>
@@ -42,7 +56,7 @@ public:
         return {"mlp", "1.0.0",
                 encoder ? "Dense encoder: flatten, hidden layers, one or a Gaussian (mu, logvar) head"
                         : "Dense generator: hidden layers, an output reshaped to the data's shape",
-                mlp_params(encoder ? "x" : "z", encoder ? 20 : 784)};
+                mlp_params(encoder ? "x" : "z", encoder ? 20 : 784), mlp_inputs(), mlp_outputs()};
     }
 
     Mlp(chimera::Host host, const chimera::Config& c)

@@ -19,7 +19,12 @@ public:
         p.push_back(Param::string("input", "tokens", "name of the int32 tokens input [N, T]"));
         p.push_back(Param::string("head", "none", "none: output y [N, out_features]; gaussian: mu and logvar").choices({"none", "gaussian"}));
         p.push_back(Param::integer("out_features", 16, "width of y, or of mu and logvar").range(1, 65536));
-        return {"transformer", "1.0.0", "Transformer text encoder: mean of the non-padding positions, then a dense or Gaussian head", p};
+        using chimera::Port;
+        return {"transformer", "1.0.0", "Transformer text encoder: mean of the non-padding positions, then a dense or Gaussian head", p,
+                {Port::input("{input}", CHM_DTYPE_I32, "[N, T]", "int32 tokens, 0 for padding")},
+                {Port::output("y", CHM_DTYPE_F32, "[N, F]", "the dense output, F = out_features (head: none)").optional(),
+                 Port::output("mu", CHM_DTYPE_F32, "[N, D]", "the Gaussian's mean, D = out_features (head: gaussian)").optional(),
+                 Port::output("logvar", CHM_DTYPE_F32, "[N, D]", "the Gaussian's log-variance (head: gaussian)").optional()}};
     }
     TransformerEncoder(chimera::Host host, const chimera::Config& c)
         : TransformerNet(host, c), input_(c.get<std::string>("input")), gaussian_(c.get<std::string>("head") == "gaussian") {
@@ -75,7 +80,12 @@ public:
         p.push_back(Param::string("sampling", "greedy", "free decoding: the likeliest token, or a draw").choices({"greedy", "sample"}));
         p.push_back(Param::real("temperature", 1.0, "divides the logits before a draw").range(1e-3, 100));
         p.push_back(Param::integer("top_k", 0, "draw among the k likeliest tokens only (0: all)").min(0));
-        return {"transformer", "1.0.0", "Transformer text decoder from a latent z: teacher-forced logits, free-running tokens", p};
+        using chimera::Port;
+        return {"transformer", "1.0.0", "Transformer text decoder from a latent z: teacher-forced logits, free-running tokens", p,
+                {Port::input("{input}", CHM_DTYPE_F32, "[N, Z]", "the latent"),
+                 Port::input("{targets}", CHM_DTYPE_I32, "[N, T]", "int32 target tokens for teacher forcing (T = length)").optional()},
+                {Port::output("logits", CHM_DTYPE_F32, "[N, T, V]", "logits over the vocabulary at each position"),
+                 Port::output("tokens", CHM_DTYPE_I32, "[N, T]", "the tokens: argmax of the logits, or decoded freely")}};
     }
     TransformerDecoder(chimera::Host host, const chimera::Config& c)
         : TransformerNet(host, c), input_(c.get<std::string>("input")), targets_(c.get<std::string>("targets")),

@@ -17,7 +17,9 @@ public:
                 {Param::string("input", "x", "name of the input this node reads"),
                  Param::string("activation", "none", "applied first").choices({"none", "sigmoid", "tanh", "relu"}),
                  Param::real("scale", 1.0, "multiplies the activation"),
-                 Param::real("shift", 0.0, "added last")}};
+                 Param::real("shift", 0.0, "added last")},
+                {chimera::Port::input("{input}", CHM_DTYPE_F32, "", "any float32 tensor")},
+                {chimera::Port::output("y", CHM_DTYPE_F32, "", "scale * activation(x) + shift, shaped like the input")}};
     }
     Transform(chimera::Host host, const chimera::Config& c)
         : chimera::Encoder(host), input_(c.get<std::string>("input")), activation_(c.get<std::string>("activation")),

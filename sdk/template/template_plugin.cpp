@@ -8,22 +8,33 @@
 #include <string>
 #include <vector>
 
+// The plugin's name, from its folder (see CMakeLists.txt): a copy in my_plugin/ defines
+// my_plugin_encoder and my_plugin_loss.
+#ifndef PLUGIN_NAME
+#define PLUGIN_NAME "template"
+#endif
+
 namespace {
 
 class TemplateEncoder : public chimera::Encoder {
 public:
     // The schema: the host validates every configuration against it before create, fills in
-    // defaults, and prints it for `chimera plugins --describe template_encoder`.
+    // defaults, and prints it for `chimera plugins --describe template_encoder`. The ports say
+    // what forward reads and writes: the host checks a pipeline's in: and out: against their
+    // names before it runs, and every call's tensors against their dtypes and shapes.
     static chimera::Description describe() {
         using chimera::Param;
-        return {"template_encoder", "0.1.0", "Template encoder: copy it to start your own",
+        using chimera::Port;
+        return {PLUGIN_NAME "_encoder", "0.1.0", "Template encoder: copy it to start your own",
                 {Param::integer("in_features", 784, "width of the flattened input").min(1),
                  Param::int_list("hidden", {512, 256}, "widths of the hidden layers").min(1),
                  Param::integer("latent", 20, "width of the code").range(1, 4096),
                  Param::string("activation", "relu", "activation after each hidden layer")
                      .choices({"relu", "tanh", "sigmoid", "none"}),
                  Param::real("dropout", 0.0, "dropout probability after each hidden layer")
-                     .range(0.0, 0.99)}};
+                     .range(0.0, 0.99)},
+                {Port::input("x", CHM_DTYPE_F32, "[N, ...]", "the data, flattened to [N, in_features]")},
+                {Port::output("z", CHM_DTYPE_F32, "[N, D]", "the code, D = latent")}};
     }
 
     // Read options here and keep copies: the configuration is valid only during construction.
@@ -81,28 +92,32 @@ private:
     Dense head_;
 };
 
+// A loss writes one scalar "loss". Its weight in the objective is the pipeline's `weight:` key,
+// not an option of its own; chimera::reduction gives it the `reduction` option every loss has.
 class TemplateLoss : public chimera::Loss {
 public:
     static chimera::Description describe() {
-        return {"template_loss", "0.1.0", "Template loss: weighted mean squared error",
-                {chimera::Param::real("weight", 1.0, "factor applied to the loss").min(0.0)}};
+        using chimera::Port;
+        return {PLUGIN_NAME "_loss", "0.1.0", "Template loss: squared error (x - target)^2, reduced",
+                {chimera::reduction::param("mean")},
+                {Port::input("x", CHM_DTYPE_F32, "[N, ...]", "the prediction"),
+                 Port::input("target", CHM_DTYPE_F32, "[N, ...]", "what it should be, shaped like x")},
+                {Port::output("loss", CHM_DTYPE_F32, "[]", "(x - target)^2, reduced")}};
     }
     TemplateLoss(chimera::Host host, const chimera::Config& config)
-        : chimera::Loss(host), weight_(config.get<double>("weight")) {}
+        : chimera::Loss(host), reduction_(config.get<std::string>("reduction")) {}
 
-    // weight * mean((x - target)^2) as the scalar output "loss".
     void forward(const chimera::Inputs& inputs, chimera::Outputs& outputs) override {
         chimera::Tensor error = chimera::ops::sub(inputs["x"], inputs["target"]);
-        chimera::Tensor mse = chimera::ops::mean(chimera::ops::square(error));
-        outputs.set("loss", chimera::ops::mul_scalar(mse, weight_));
+        outputs.set("loss", chimera::reduction::apply(chimera::ops::square(error), reduction_));
     }
 
 private:
-    double weight_;
+    std::string reduction_;
 };
 
 }  // namespace
 
 // The library's one exported symbol: its name, version, description and components.
-CHIMERA_PLUGIN("template", "0.1.0", "Template plugin to copy when writing your own",
+CHIMERA_PLUGIN(PLUGIN_NAME, "0.1.0", "Template plugin to copy when writing your own",
                TemplateEncoder, TemplateLoss)

@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(without_a_compute_context_parameters_cannot_be_made) {
 BOOST_AUTO_TEST_CASE(the_template_encoder_and_loss_compute_and_train) {
     Session s;
     auto encoder = s.make("template_encoder", "in_features: 6\nhidden: [8, 5]\nlatent: 3\nactivation: tanh", "enc");
-    auto loss = s.make("template_loss", "weight: 2.0", "mse", CHM_KIND_LOSS);
+    auto loss = s.make("template_loss", "reduction: sum", "mse", CHM_KIND_LOSS);
     BOOST_TEST(s.ctx.parameters().all().size() == 6u);  // fc0, fc1, head: weight and bias each
     Tensor target = random_tensor(s.ctx, {4, 3}, 8);
     auto objective = [&](Context&, const std::vector<Tensor>& in) {

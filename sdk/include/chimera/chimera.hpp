@@ -13,6 +13,7 @@
 #include <chimera/cpp/ops.hpp>         // chimera::ops
 #include <chimera/cpp/config.hpp>      // Config, Param, Description
 #include <chimera/cpp/components.hpp>  // Component, Inputs, Outputs, Module and the kinds
+#include <chimera/cpp/reduction.hpp>   // a loss's `reduction` option and "mask" input
 #include <chimera/cpp/plugin.hpp>      // CHIMERA_PLUGIN
 
 #endif  // CHIMERA_CHIMERA_HPP

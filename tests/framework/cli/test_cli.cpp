@@ -118,11 +118,12 @@ BOOST_AUTO_TEST_CASE(plugins_prints_a_table_of_components) {
                "loss     bad_lookup      1.0.0    " + p + "\n"
                "loss     c_constant      1.2.3    " + c + "\n"
                "loss     fails_after     1.0.0    " + p + "\n"
+               "loss     future_op       1.0.0    " + p + "\n"
                "loss     throws_error    1.0.0    " + p + "\n"
                "loss     throws_std      1.0.0    " + p + "\n"
                "loss     throws_unknown  1.0.0    " + p + "\n"
                "loss     wrong_output    1.0.0    " + p + "\n"
-               "\n8 components in 2 libraries. Describe one with: chimera plugins --describe NAME\n");
+               "\n9 components in 2 libraries. Describe one with: chimera plugins --describe NAME\n");
 }
 
 BOOST_AUTO_TEST_CASE(plugins_reads_the_environment_path) {
@@ -170,7 +171,63 @@ BOOST_AUTO_TEST_CASE(describe_prints_the_parameter_schema) {
                "  PARAMETER  TYPE    DEFAULT  ALLOWED   DESCRIPTION\n"
                "  scale      float   2.5      >= 0      value of the constant\n"
                "  terms      int     3        1 .. 8    how many terms are summed\n"
-               "  reduction  string  mean     mean|sum  how the batch is reduced\n");
+               "  reduction  string  mean     mean|sum  how the batch is reduced\n\n"
+               "  Ports: not declared (a plugin built before ABI 1.4, or one that leaves them out);\n"
+               "  its inputs and outputs are checked only when it runs.\n");
+}
+
+// Ports (ABI 1.4) follow the parameters: the built-in mlp's input is named by its `input` option,
+// its condition by `condition`, and its outputs depend on its head.
+BOOST_AUTO_TEST_CASE(describe_prints_the_ports_after_the_parameters) {
+    ProcessResult r = chimera_cli({"plugins", "--describe", "encoder/mlp"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.out, "\n\n  INPUT        DTYPE  SHAPE     WHEN                              DESCRIPTION\n"
+                               "  {input}      f32    [N, ...]  required, unless input is \"\"      the data, flattened to [N, features]\n"
+                               "  {condition}  i32    [N]       required, unless condition is \"\"  int32 class labels, joined one-hot to the input\n"));
+    BOOST_TEST(contains(r.out, "\n\n  OUTPUT  DTYPE  SHAPE     WHEN      DESCRIPTION\n"
+                               "  y       f32    [N, ...]  optional  the output [N, out_features] or [N, output_shape...] (head: single)\n"
+                               "  mu      f32    [N, D]    optional  the Gaussian's mean, D = out_features (head: gaussian)\n"
+                               "  logvar  f32    [N, D]    optional  the Gaussian's log-variance (head: gaussian)\n"));
+    BOOST_TEST(r.out.find("PARAMETER") < r.out.find("INPUT"));
+    ProcessResult poe = chimera_cli({"plugins", "--describe", "poe"});
+    BOOST_TEST(contains(poe.out, "  mu_<m>      f32    [N, D]    optional (any number)  the mean of modality m's expert"));
+}
+
+// The README's sample output of `plugins --describe template_encoder`, line for line.
+BOOST_AUTO_TEST_CASE(the_template_encoder_is_described_as_the_readme_shows) {
+    ProcessResult r = chimera_cli({"plugins", "--describe", "template_encoder"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    const std::size_t tables = r.out.find("\n\n");
+    BOOST_TEST_REQUIRE(tables != std::string::npos);
+    BOOST_TEST(r.out.rfind("encoder template_encoder 0.1.0\n  Template encoder: copy it to start your own\n  library: template 0.1.0 (", 0) == 0u);
+    BOOST_TEST(r.out.substr(tables) ==
+               "\n\n"
+               "  PARAMETER    TYPE      DEFAULT     ALLOWED                 DESCRIPTION\n"
+               "  in_features  int       784         >= 1                    width of the flattened input\n"
+               "  hidden       int list  [512, 256]  >= 1                    widths of the hidden layers\n"
+               "  latent       int       20          1 .. 4096               width of the code\n"
+               "  activation   string    relu        relu|tanh|sigmoid|none  activation after each hidden layer\n"
+               "  dropout      float     0           0 .. 0.99               dropout probability after each hidden layer\n"
+               "\n"
+               "  INPUT  DTYPE  SHAPE     WHEN      DESCRIPTION\n"
+               "  x      f32    [N, ...]  required  the data, flattened to [N, in_features]\n"
+               "\n"
+               "  OUTPUT  DTYPE  SHAPE   WHEN    DESCRIPTION\n"
+               "  z       f32    [N, D]  always  the code, D = latent\n");
+}
+
+// A component without ports (the probe plugin's loss) is wired and run as before ABI 1.4: the
+// pipeline validates, its loss checked only by what its forward reads and writes.
+BOOST_AUTO_TEST_CASE(a_component_without_ports_is_accepted_as_before) {
+    const std::string file = std::string(CHIMERA_TEST_CONFIGS) + "/plugin_failures/ae_loss_from_probe.yaml";
+    ProcessResult r = chimera_cli({"validate", file, "--plugin-path", PROBE_PLUGIN_FILE, "--threads", "1"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.out, file + ": valid\n"));
+    BOOST_TEST(contains(r.out, "fails_after of rebuilt, image"));
+    // An extra key no port would accept passes too: nothing declares what the loss reads.
+    ProcessResult extra = chimera_cli({"validate", file, "--plugin-path", PROBE_PLUGIN_FILE, "--threads", "1", "--set",
+                                       "losses.reconstruction.in={x: rebuilt, target: image, extra: code}"});
+    BOOST_TEST(extra.exit_code == 0, extra.err);
 }
 
 BOOST_AUTO_TEST_CASE(describe_accepts_kind_slash_name_and_suggests_on_typos) {

@@ -1,5 +1,5 @@
 // Part of the C++ wrapper (include <chimera/chimera.hpp>): Config (a typed view of a component's
-// YAML options), Param (the schema builder) and Description.
+// YAML options), Param and Port (the schema and port builders) and Description.
 #ifndef CHIMERA_CPP_CONFIG_HPP
 #define CHIMERA_CPP_CONFIG_HPP
 
@@ -198,12 +198,58 @@ private:
     bool required_ = false, has_choices_ = false;
 };
 
-// What a component class returns from its static describe().
+// One declared port (ABI 1.4), built fluently:
+//     Port::input("x", CHM_DTYPE_F32, "[N, ...]", "the data")
+//     Port::input("{condition}", CHM_DTYPE_I32, "[N]", "class labels").optional()
+//     Port::output("mu", CHM_DTYPE_F32, "[N, D]", "the posterior mean").optional()
+// Names are plain ("x"), a family ("mu_<m>") or "{option}" (named by the string parameter
+// `option`; absent when it is ""). `shape` is a pattern such as "[N, D]" ("" : any shape); see
+// chm_port_desc in <chimera/abi.h> for both languages. The host checks them, not this class.
+class Port {
+public:
+    static Port input(std::string name, chm_dtype dtype, std::string shape, std::string doc) {
+        return Port(std::move(name), dtype, std::move(shape), std::move(doc), true);
+    }
+    static Port output(std::string name, chm_dtype dtype, std::string shape, std::string doc) {
+        return Port(std::move(name), dtype, std::move(shape), std::move(doc), false);
+    }
+    // An input the component can do without, or an output it writes only in some configurations.
+    Port& optional() { flags_ |= CHM_PORT_OPTIONAL; return *this; }
+
+    bool is_input() const noexcept { return input_; }
+    const std::string& name() const noexcept { return name_; }
+
+    // The C view; its strings point into this object, which must outlive it.
+    chm_port_desc describe() const {
+        chm_port_desc d{};
+        d.struct_size = sizeof(chm_port_desc);
+        d.dtype = dtype_;
+        d.flags = flags_;
+        d.name = name_.c_str();
+        d.shape = shape_.empty() ? nullptr : shape_.c_str();
+        d.doc = doc_.c_str();
+        return d;
+    }
+
+private:
+    Port(std::string name, chm_dtype dtype, std::string shape, std::string doc, bool input)
+        : name_(std::move(name)), shape_(std::move(shape)), doc_(std::move(doc)), dtype_(dtype), input_(input) {}
+
+    std::string name_, shape_, doc_;
+    chm_dtype dtype_;
+    uint32_t flags_ = 0;
+    bool input_;
+};
+
+// What a component class returns from its static describe(). Ports come last, so the
+// aggregate {name, version, description, params} of a component without ports still compiles.
 struct Description {
     std::string name;
     std::string version;
     std::string description;
     std::vector<Param> params;
+    std::vector<Port> inputs = {};   // Port::input(...) each
+    std::vector<Port> outputs = {};  // Port::output(...) each
 };
 
 }  // namespace chimera

@@ -14,10 +14,22 @@ template <class T>
 struct ComponentHolder {
     Description info = T::describe();
     std::vector<chm_param_desc> params;
+    std::vector<chm_port_desc> inputs, outputs;
     chm_component_desc desc{};
 
     ComponentHolder() {
         for (const Param& p : info.params) params.push_back(p.describe());
+        for (const Port& p : info.inputs) inputs.push_back(p.describe());
+        for (const Port& p : info.outputs) outputs.push_back(p.describe());
+        // A port put in the wrong list would be checked the wrong way round: refuse to describe it.
+        for (const Port& p : info.inputs)
+            if (!p.is_input()) throw Error(info.name + ": port '" + p.name() + "' is an output listed among the inputs");
+        for (const Port& p : info.outputs)
+            if (p.is_input()) throw Error(info.name + ": port '" + p.name() + "' is an input listed among the outputs");
+        desc.input_count = static_cast<uint32_t>(inputs.size());
+        desc.output_count = static_cast<uint32_t>(outputs.size());
+        desc.inputs = inputs.empty() ? nullptr : inputs.data();
+        desc.outputs = outputs.empty() ? nullptr : outputs.data();
         desc.struct_size = sizeof(chm_component_desc);
         desc.kind = T::kind;
         desc.param_count = static_cast<uint32_t>(params.size());
