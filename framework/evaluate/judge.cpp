@@ -3,6 +3,7 @@
 #include "core/host_error.hpp"
 #include "plugin/component_config.hpp"
 #include "run/model_state.hpp"
+#include "tensor/shape_error.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -102,6 +103,8 @@ std::vector<int32_t> Judge::classify(const Tensor& values) const {
     try {
         out = instance_->forward({{port_in_, values}});
     } catch (const PluginError& e) {
+        throw DataError("judge of " + modality_ + " (" + where_ + "): " + e.what());
+    } catch (const ShapeError& e) {  // what the judge's declared ports refuse
         throw DataError("judge of " + modality_ + " (" + where_ + "): " + e.what());
     }
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.first == port_out_; });

@@ -28,8 +28,9 @@ Tensor compute(Context& ctx, Kind kind, const Tensor& a, const Tensor& b, const 
     case sub_kind: return apply(ctx, a, b, shape, [](float x, float y) { return x - y; });
     case mul_kind: return apply(ctx, a, b, shape, [](float x, float y) { return x * y; });
     case div_kind: return apply(ctx, a, b, shape, [](float x, float y) { return x / y; });
-    case max_kind: return apply(ctx, a, b, shape, [](float x, float y) { return x < y ? y : x; });
-    default: return apply(ctx, a, b, shape, [](float x, float y) { return y < x ? y : x; });
+    // A NaN on either side is the result, as torch.maximum and torch.minimum give it.
+    case max_kind: return apply(ctx, a, b, shape, [](float x, float y) { return (y != y || x < y) ? y : x; });
+    default: return apply(ctx, a, b, shape, [](float x, float y) { return (y != y || y < x) ? y : x; });
     }
 }
 

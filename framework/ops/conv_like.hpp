@@ -57,7 +57,7 @@ inline ConvLikeSaved conv_like_saved(const Tensor& x, const Tensor& w, const Ten
 // The sum of dy [N, C, ...] over everything but C: the bias gradient.
 inline Tensor channel_sums(Context& ctx, const Tensor& dy) {
     Tensor db = ctx.zeros(DType::f32, {dy.dim(1)});
-    const int64_t n = dy.dim(0), c = dy.dim(1), inner = c == 0 ? 0 : dy.numel() / (n * c);
+    const int64_t n = dy.dim(0), c = dy.dim(1), inner = n * c == 0 ? 0 : dy.numel() / (n * c);
     const float* g = dy.data<float>();
     float* out = db.data<float>();
     for (int64_t i = 0; i < n; ++i)

@@ -67,6 +67,8 @@ Fused fused(const Attrs& attrs) {
     Fused f;
     if (!attrs.empty()) f.activation = int_attr(name, attrs, 0, "activation", 0, activation_count - 1);
     const Activation& a = activations[f.activation];
+    if (attrs.size() > 1 && !a.takes_alpha)
+        throw ShapeError(std::string(name) + ": activation " + a.name + " takes no alpha; leave it out");
     f.alpha = static_cast<float>(attrs.size() > 1 && a.takes_alpha ? attrs[1] : a.default_alpha);
     return f;
 }

@@ -108,17 +108,21 @@ int OpAttrs::choice_code(const std::string& attr, const std::string& name) const
     return it == a->choices.end() ? -1 : static_cast<int>(it - a->choices.begin());
 }
 
+// Called for every named op call in the training loop: it allocates little (the result and a
+// small index) and builds strings only to fail.
 std::vector<double> OpAttrs::positional(const std::string& op, const std::vector<NamedAttr>& given) const {
     auto fail = [&](const std::string& why) {
         throw ShapeError(op + ": " + why + "; its attributes: " + (text_.empty() ? "none" : text_));
     };
     std::vector<const NamedAttr*> by_spec(specs_.size(), nullptr);
-    std::vector<std::string> names;
-    for (const AttrSpec& a : specs_) names.push_back(a.name);
     for (const NamedAttr& g : given) {
-        auto it = std::find(names.begin(), names.end(), g.name);
-        if (it == names.end()) fail("has no attribute '" + g.name + "'." + did_you_mean(g.name, names));
-        std::size_t k = static_cast<std::size_t>(it - names.begin());
+        const AttrSpec* a = find(g.name);
+        if (!a) {
+            std::vector<std::string> names;
+            for (const AttrSpec& s : specs_) names.push_back(s.name);
+            fail("has no attribute '" + g.name + "'." + did_you_mean(g.name, names));
+        }
+        const std::size_t k = static_cast<std::size_t>(a - specs_.data());
         if (by_spec[k]) fail("attribute '" + g.name + "' is given twice");
         by_spec[k] = &g;
     }
@@ -126,36 +130,37 @@ std::vector<double> OpAttrs::positional(const std::string& op, const std::vector
     for (std::size_t k = 0; k < specs_.size(); ++k)
         if (by_spec[k]) last = k + 1;
     std::vector<double> out;
-    std::vector<std::vector<double>> values(specs_.size());
+    std::vector<std::size_t> start(specs_.size(), 0);  // where each attribute's numbers begin in out
     for (std::size_t k = 0; k < specs_.size(); ++k) {
         const AttrSpec& a = specs_[k];
         const NamedAttr* g = by_spec[k];
-        std::vector<double>& v = values[k];
+        start[k] = out.size();
         if (g && !a.choices.empty()) {
             int code = g->is_choice ? choice_code(a.name, g->text) : -1;
             if (code < 0)
                 fail("attribute '" + a.name + "' is " + (g->is_choice ? "'" + g->text + "'" : describe(g->values)) +
                      ", not one of " + join(a.choices, "|"));
-            v = {double(code)};
+            out.push_back(double(code));
         } else if (g) {
             if (g->is_choice) fail("attribute '" + a.name + "' takes numbers, not the choice '" + g->text + "'");
-            v = g->values;
-            if (a.count == 2 && v.size() == 1) v.push_back(v[0]);
-            if (a.count && static_cast<int>(v.size()) != a.count)
+            const bool pair_from_one = a.count == 2 && g->values.size() == 1;
+            if (a.count && !pair_from_one && static_cast<int>(g->values.size()) != a.count)
                 fail("attribute '" + a.name + "' takes " + std::to_string(a.count) + " numbers, got " + describe(g->values));
+            out.insert(out.end(), g->values.begin(), g->values.end());
+            if (pair_from_one) out.push_back(g->values[0]);
         } else if (k >= last) {
             if (a.missing == AttrSpec::Missing::required && a.count) fail("attribute '" + a.name + "' is required");
             break;
         } else if (a.missing == AttrSpec::Missing::value) {
-            v = a.value;
+            out.insert(out.end(), a.value.begin(), a.value.end());
         } else if (a.missing == AttrSpec::Missing::other) {
-            std::size_t o = static_cast<std::size_t>(std::find(names.begin(), names.end(), a.other) - names.begin());
-            v = values[o];
+            const std::size_t o = static_cast<std::size_t>(find(a.other) - specs_.data());
+            const std::size_t from = start[o], n = static_cast<std::size_t>(a.count ? a.count : 1);
+            for (std::size_t i = 0; i < n; ++i) out.push_back(out[from + i]);
         } else {
             fail("attribute '" + a.name + "' " +
                  (a.missing == AttrSpec::Missing::required ? "is required" : "must be given when a later one is"));
         }
-        out.insert(out.end(), v.begin(), v.end());
     }
     return out;
 }

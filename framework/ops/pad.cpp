@@ -1,6 +1,7 @@
 // pad(x) with a constant, as PyTorch's F.pad(x, pads, value=value): attributes value, then pads
-// in pairs from the last dimension backwards (before_last, after_last, before_prev, ...), up to
-// two per dimension:  x[..., d_i, ...] -> y[..., before_i + d_i + after_i, ...], y = value outside x.
+// in pairs from the last dimension backwards (before_last, after_last, before_prev, ...), for
+// at most the last four dimensions (a list attribute holds CHM_MAX_RANK = 8 numbers):
+//   x[..., d_i, ...] -> y[..., before_i + d_i + after_i, ...], y = value outside x.
 //   dx = g's interior (the region x was copied to).
 // Negative pads (cropping) are refused: slice does that. Saves only the shapes and pads.
 #include "autograd/graph.hpp"

@@ -209,6 +209,9 @@ private:
         if (d->dtype != CHM_DTYPE_F32 && d->dtype != CHM_DTYPE_I32 && d->dtype != CHM_DTYPE_ANY)
             fail(where + ": unknown dtype code " + std::to_string(d->dtype));
         if (!d->doc) fail(where + ": doc is NULL");
+        // Unknown flags and reserved bits are refused, so a later ABI can give them a meaning.
+        if (d->flags & ~uint32_t(CHM_PORT_OPTIONAL)) fail(where + ": unknown flags " + std::to_string(d->flags));
+        if (d->reserved0 != 0) fail(where + ": reserved0 must be zero");
         p.dtype = d->dtype;
         p.doc = d->doc;
         p.optional = (d->flags & CHM_PORT_OPTIONAL) != 0 || p.form == PortInfo::Form::family;

@@ -125,7 +125,7 @@ int32_t training(const chm_host* host) {
 
 // The op called `name` at `version`: versions 1 up to the host's own are honoured.
 chm_status find_op(HostServices& s, const char* name, uint32_t version, const chm_op** out) {
-    if (!name || !out) return record_host_error("op_find: NULL argument", CHM_ERR_INVALID_ARGUMENT);
+    if (!name || !out) return record_host_error("op_find_version: NULL argument", CHM_ERR_INVALID_ARGUMENT);
     const OpDef* def = s.ops.find(name);
     if (!def) {
         try {
@@ -134,7 +134,10 @@ chm_status find_op(HostServices& s, const char* name, uint32_t version, const ch
             return record_host_error(e.what(), CHM_ERR_NOT_FOUND);
         }
     }
-    if (version < 1 || version > def->version)
+    if (version < 1)
+        return record_host_error("op '" + def->name + "': version 0 does not exist; op versions start at 1",
+                                 CHM_ERR_INVALID_ARGUMENT);
+    if (version > def->version)
         return record_host_error("op '" + def->name + "' version " + std::to_string(version) +
                                      " is not one this host computes (it has versions 1 to " +
                                      std::to_string(def->version) + ", op set " + std::to_string(CHM_OPSET_VERSION) +
@@ -194,6 +197,10 @@ chm_status op_call_named(const chm_host* host, const chm_op* op, const chm_tenso
         for (uint32_t i = 0; i < n_attrs; ++i) {
             const chm_attr& a = *reinterpret_cast<const chm_attr*>(reinterpret_cast<const char*>(attrs) +
                                                                    std::size_t(i) * attrs[0].struct_size);
+            if (a.struct_size != attrs[0].struct_size)
+                return record_host_error(def.name + ": attribute " + std::to_string(i) +
+                                             "'s struct_size differs from the first attribute's",
+                                         CHM_ERR_INVALID_ARGUMENT);
             if (!a.name || (a.count && !a.values))
                 return record_host_error(def.name + ": attribute " + std::to_string(i) + " has a NULL name or values",
                                          CHM_ERR_INVALID_ARGUMENT);

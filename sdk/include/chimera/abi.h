@@ -633,8 +633,8 @@ typedef struct chm_library_desc {
     /* ---- end of ABI 1.0 --------------------------------------------------------------------- */
 
     /* CHM_OPSET_VERSION of <chimera/opset.h> the plugin was built against (ABI 1.4). The host
-     * refuses a library whose op set is newer than its own, naming both. A struct that ends
-     * before this member means op set 1, the ops of ABI 1.3. */
+     * refuses a library whose op set is newer than its own, naming both. 0, or a struct that
+     * ends before this member, means op set 1, the ops of ABI 1.3. */
     uint32_t opset_version;
     uint32_t reserved1; /* zero */
     /* ---- end of ABI 1.4 --------------------------------------------------------------------- */

@@ -4,9 +4,10 @@
  * Plain C (C11 and C++17); it is part of the ABI's contract, not a convenience.
  *
  * Versions
- *   - Each op has a version. It goes up when the op gains an attribute, a choice or a meaning;
- *     the host honours every version from 1 up to its own, so a plugin built against an older
- *     op set computes exactly what it did. A plugin that asks for a newer version than the
+ *   - Each op has a version. It goes up when the op gains an attribute (with a default that
+ *     keeps the old behaviour) or a choice; the host honours every version from 1 up to its
+ *     own, so a plugin built against an older op set computes exactly what it did. Versions
+ *     only ever add: an op whose meaning or defaults would change gets a new name instead. A plugin that asks for a newer version than the
  *     host has is refused with a message naming the op and both versions.
  *   - CHM_OPSET_VERSION is the set's version: it goes up with any op's. Set 1 is the ops of
  *     ABI 1.3 (positional attributes); set 2 came with ABI 1.4.

@@ -48,7 +48,9 @@ BOOST_AUTO_TEST_CASE(a_fused_activation_equals_the_separate_op) {
             // Recording or not (gelu and silu are fused only when not): the same values.
             for (bool record : {false, true}) {
                 for (Tensor* t : {&x, &w, &b}) t->set_requires_grad(record);
-                std::vector<float> fused = values_of(call("linear", {x, w, b}, {code, alpha}));
+                // gelu and silu take no alpha: it is left out, not ignored.
+                const Attrs attrs_of_linear = code >= 6 ? Attrs{code} : Attrs{code, alpha};
+                std::vector<float> fused = values_of(call("linear", {x, w, b}, attrs_of_linear));
                 for (std::size_t i = 0; i < fused.size(); ++i)
                     BOOST_TEST(std::fabs(fused[i] - separate[i]) <= 1e-5f + 1e-5f * std::fabs(separate[i]));
                 ctx.tape().clear();
@@ -64,7 +66,7 @@ BOOST_AUTO_TEST_CASE(fused_activation_gradients_match_finite_differences) {
             Tensor x = random_tensor(ctx, {4, 3}, 4);
             Tensor w = random_tensor(ctx, {5, 3}, 5);
             Tensor b = random_away_from_zero(ctx, {5}, 6, 2.0f);
-            BOOST_TEST(check_gradients(ctx, fn("linear", {code, 0.1}), {x, w, b}, smooth) == "");
+            BOOST_TEST(check_gradients(ctx, fn("linear", code >= 6 ? Attrs{code} : Attrs{code, 0.1}), {x, w, b}, smooth) == "");
         }
     }
 }
@@ -72,6 +74,7 @@ BOOST_AUTO_TEST_CASE(fused_activation_gradients_match_finite_differences) {
 BOOST_AUTO_TEST_CASE(an_unknown_activation_is_refused) {
     Tensor x = ctx.zeros(DType::f32, {2, 3}), w = ctx.zeros(DType::f32, {4, 3});
     BOOST_TEST(error_of("linear", {x, w}, {9}) == "linear: activation must be an integer in [0, 7], got 9");
+    BOOST_TEST(error_of("linear", {x, w}, {6, 0.5}) == "linear: activation gelu takes no alpha; leave it out");
 }
 
 BOOST_AUTO_TEST_CASE(shape_errors_name_the_op_and_shapes) {

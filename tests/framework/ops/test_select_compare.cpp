@@ -6,6 +6,9 @@
 #include "support/op_fixture.hpp"
 
 #include <cmath>
+#include <limits>
+
+#include <cmath>
 
 using namespace chimera;
 using namespace chimera::test;
@@ -23,6 +26,21 @@ BOOST_AUTO_TEST_CASE(maximum_and_minimum_broadcast) {
 }
 
 // torch.maximum's rule: a tie sends half the gradient to each side; a broadcast input sums.
+// As torch.maximum and torch.minimum: a NaN on either side is the result.
+BOOST_AUTO_TEST_CASE(a_nan_on_either_side_is_the_result) {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    Tensor a = tensor_of(ctx, {3}, {nan, 1, 2});
+    Tensor b = tensor_of(ctx, {3}, {0, nan, 1});
+    for (const char* op : {"maximum", "minimum"}) {
+        BOOST_TEST_CONTEXT(op) {
+            std::vector<float> y = values_of(call(op, {a, b}));
+            BOOST_TEST(std::isnan(y[0]));
+            BOOST_TEST(std::isnan(y[1]));
+            BOOST_TEST(y[2] == (std::string(op) == "maximum" ? 2.0f : 1.0f));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_tie_splits_the_gradient_in_half) {
     Tensor a = tensor_of(ctx, {2, 3}, {1, 5, 3, -4, 2, 0});
     Tensor row = tensor_of(ctx, {3}, {2, 2, 3});

@@ -54,13 +54,14 @@ static const chm_param_desc constant_params[] = {
 static const chm_component_desc constant_loss_desc = {
     sizeof(chm_component_desc), CHM_KIND_LOSS, 3, 0, "c_constant", "1.2.3",
     "A constant loss written in plain C", constant_params, constant_create, constant_destroy,
-    NULL};
+    NULL, 0, 0, NULL, NULL}; /* no ports declared: checked as before ABI 1.4 */
 
 static const chm_component_desc* const components[] = {&constant_loss_desc};
 
 static const chm_library_desc library = {
     sizeof(chm_library_desc), CHM_ABI_VERSION_MAJOR, CHM_ABI_VERSION_MINOR, 1, "c_plugin", "1.0.0",
-    "Test plugin in plain C", components, library_shutdown};
+    "Test plugin in plain C", components, library_shutdown,
+    0, 0}; /* op set 0 reads as 1: it calls no op */
 
 CHM_PLUGIN_ENTRY(host) {
     if (host->abi_major != CHM_ABI_VERSION_MAJOR) {

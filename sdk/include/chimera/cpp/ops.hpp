@@ -176,6 +176,35 @@ inline Tensor activate(const Tensor& x, const std::string& activation, double sl
         throw Error("no activation named '" + activation + "' (activations: " CHM_ACTIVATIONS ")", CHM_ERR_INVALID_ARGUMENT);
     return call1(activation.c_str(), {&x});
 }
+
+// The 1.3 SDK's activation codes (indices into CHM_ACTIVATIONS), kept so plugin source written
+// for it still compiles; names are what the op set takes now.
+struct [[deprecated("pass activation names (ops::activation_names()) instead of codes")]] Act {
+    static constexpr int none = 0, relu = 1, leaky_relu = 2, tanh = 3, sigmoid = 4, elu = 5;
+};
+// The name of activation code `code` (an index into CHM_ACTIVATIONS).
+inline const std::string& activation_name(int code) {
+    const auto& names = activation_names();
+    if (code < 0 || code >= static_cast<int>(names.size()))
+        throw Error("no activation with code " + std::to_string(code) + " (activations: " CHM_ACTIVATIONS ")",
+                    CHM_ERR_INVALID_ARGUMENT);
+    return names[static_cast<std::size_t>(code)];
+}
+[[deprecated("pass the activation's name")]] inline Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b,
+                                                                 int activation, double alpha = -1) {
+    return linear(x, w, b, activation_name(activation), alpha);
+}
+[[deprecated("pass the activation's name")]] inline Tensor activate(const Tensor& x, int activation, double slope = 0.01) {
+    return activate(x, activation_name(activation), slope);
+}
+[[deprecated("use the activation's name")]] inline int act_code(const std::string& name) {
+    const auto& names = activation_names();
+    auto it = std::find(names.begin(), names.end(), name);
+    return it == names.end() ? 0 : static_cast<int>(it - names.begin());
+}
+[[deprecated("use activation_alpha")]] inline double slope_alpha(int code, double slope) {
+    return code == 2 ? slope : -1;
+}
 inline Tensor softplus(const Tensor& x) { return call1("softplus", {&x}); }
 inline Tensor exp(const Tensor& x) { return call1("exp", {&x}); }
 inline Tensor log(const Tensor& x) { return call1("log", {&x}); }
