@@ -9,15 +9,29 @@
 
 #include <boost/program_options.hpp>
 
+#include <cstdint>
 #include <memory>
+#include <string>
 
 namespace chimera {
 
 boost::program_options::options_description compute_options();
 
+// The most threads a run may ask for, by --threads or CHIMERA_THREADS. Why: beyond this OpenMP
+// fails to start its team (100000 crashed inside libgomp), and no machine Chimera targets has more.
+constexpr int kMaxThreads = 1024;
+// The most a seed may be, by --seed or train.seed: a YAML integer is int64, and the two agree.
+constexpr uint64_t kMaxSeed = 9223372036854775807ull;
+
 // The thread count a run asks for: --threads, else CHIMERA_THREADS, else 0 (every core).
-// Throws UsageError for a value that is not a positive integer.
+// Throws UsageError for a value that is not a positive integer up to kMaxThreads.
 int resolve_threads(int cli_threads, const char* env);
+
+// The seed `text` (--seed's value) names: decimal digits only, 0 .. kMaxSeed. Throws UsageError
+// naming --seed otherwise (Boost would read "-1" as 2^64 - 1).
+uint64_t parse_seed(const std::string& text);
+// --seed's value in `vm`, parsed by parse_seed (0 when the command has no --seed).
+uint64_t seed_option(const boost::program_options::variables_map& vm);
 
 // A context, the op set and the services plugins reach them through. Attaches itself to the
 // registry on construction and detaches on destruction.

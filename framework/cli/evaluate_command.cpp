@@ -134,7 +134,7 @@ int run(const po::variables_map& vm) {
     if (vm.count("judge") && !sampler.multimodal())
         throw UsageError("--judge: " + run_dir.string() + " is not a multimodal model (its generate section lists no modalities)");
     // The same random numbers as the end of training draws for its test metrics, unless --seed says otherwise.
-    EvalScope numbers(session->context(), vm["seed"].defaulted() ? session->context().device().seed() + 2 : vm["seed"].as<uint64_t>());
+    EvalScope numbers(session->context(), vm["seed"].defaulted() ? session->context().device().seed() + 2 : seed_option(vm));
     Metrics metrics = evaluate_split(p, session->context(), split, p.spec().data.batch_size);
     std::cout << fmt::format("{} ({} examples, mean per example):\n", split_name, split.indices.size()) << metrics_table(metrics);
     nlohmann::json report;

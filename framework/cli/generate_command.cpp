@@ -84,7 +84,7 @@ int run_modalities(const po::variables_map& vm, const GridRequest& r) {
     if (targets.size() > 1 && base.has_extension())
         throw UsageError("--out " + base.string() + ": with several modalities --out names a directory (they go in as image.png, text.txt...)");
     const int64_t n = vm["n"].defaulted() ? 16 : r.n;  // sound and text are looked at one by one: fewer
-    EvalScope numbers(session->context(), vm["seed"].as<uint64_t>());
+    EvalScope numbers(session->context(), seed_option(vm));
     TensorMap made;
     if (given.empty()) made = sampler.sample_prior(n, targets);
     else {
@@ -124,7 +124,7 @@ int run(const po::variables_map& vm) {
     const GridRequest r = grid_request(vm, "generate", walk ? RunOutput::interpolation : RunOutput::generated);
     auto session = PipelineSession::open_run(vm, r.run);
     ImageSampler sampler(session->pipeline(), session->context(), session->ops());
-    const uint64_t seed = vm["seed"].as<uint64_t>();
+    const uint64_t seed = seed_option(vm);
     std::optional<int64_t> label;
     if (vm.count("condition")) label = parse_condition(vm["condition"].as<std::string>(), session->pipeline().spec().generate);
     if (walk) {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 
 namespace po = boost::program_options;
@@ -24,8 +25,10 @@ int run(const po::variables_map& vm) {
     EvalScope eval(session.context());
     TensorMap values;
     const DataSplit& train = p.train_split();
-    p.read_examples(train, std::vector<int64_t>(train.indices.begin(), train.indices.begin() + kTraceBatch), values);
-    p.sample_noise(values, kTraceBatch);
+    // The pipeline holds at least one batch of training examples, which may be a single one.
+    const int64_t batch = std::min<int64_t>(kTraceBatch, static_cast<int64_t>(train.indices.size()));
+    p.read_examples(train, std::vector<int64_t>(train.indices.begin(), train.indices.begin() + batch), values);
+    p.sample_noise(values, batch);
     int64_t total = 0;
     for (std::size_t i : p.dataflow().order()) {
         const NodeSpec& n = spec.nodes[i];
@@ -41,7 +44,7 @@ int run(const po::variables_map& vm) {
             rows = layer_rows(trace, n.name);
         }
         const ComponentInfo& c = p.node_instance(i).component();
-        std::cout << format_layer_table(n.name, kind_name(c.kind) + "/" + c.name, rows, kTraceBatch) << "\n";
+        std::cout << format_layer_table(n.name, kind_name(c.kind) + "/" + c.name, rows, batch) << "\n";
         for (const auto& r : rows) total += r.params;
     }
     std::cout << fmt::format("Pipeline total: {} parameters in {} nodes\n", with_thousands(total), spec.nodes.size());

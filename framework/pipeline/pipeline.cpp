@@ -261,6 +261,9 @@ bool Pipeline::decode_value(const std::string& field, const Tensor& value, Compo
 }
 
 void Pipeline::dry_run(int64_t batch) {
+    // make_data leaves at least one batch of training examples, but a batch may be one example.
+    batch = std::min<int64_t>(batch, static_cast<int64_t>(train_.indices.size()));
+    if (batch < 1) yaml_fail(spec_.data.node, {spec_.file, "data"}, "the training split holds no examples");
     EvalScope quiet(ctx_);
     TensorMap values;
     std::vector<int64_t> indices(train_.indices.begin(), train_.indices.begin() + batch);
@@ -268,6 +271,15 @@ void Pipeline::dry_run(int64_t batch) {
     sample_noise(values, batch);
     run_nodes(values, dataflow_->order());
     for (std::size_t k = 0; k < spec_.losses.size(); ++k) run_loss(values, k);
+}
+
+void Pipeline::restore_optimizer(std::size_t index, const NamedTensors& state, const std::filesystem::path& file) const {
+    try {
+        optimizers_[index]->load_state(state);
+    } catch (const PluginError& e) {
+        if (!refused(e)) throw;
+        throw DataError(file, "the state saved for optimizer '" + spec_.optimizers[index].name + "' does not fit it: " + e.what());
+    }
 }
 
 void Pipeline::load_initial_parameters(std::size_t node) {
@@ -314,7 +326,8 @@ void Pipeline::run_nodes(TensorMap& values, const std::vector<std::size_t>& node
             yaml_fail(n.node, {spec_.file, "nodes." + n.name}, "node '" + n.name + "' failed: " + e.what());
         }
         for (const auto& [port, tensor] : n.out) {
-            auto it = std::find_if(outputs.begin(), outputs.end(), [&](const auto& o) { return o.first == port; });
+            const std::string& wanted = port;  // a structured binding cannot be captured before C++20
+            auto it = std::find_if(outputs.begin(), outputs.end(), [&](const auto& o) { return o.first == wanted; });
             if (it == outputs.end()) {
                 std::vector<std::string> given;
                 for (const auto& o : outputs) given.push_back(o.first);

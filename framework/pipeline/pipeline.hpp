@@ -86,6 +86,10 @@ public:
     // Parameters and buffers a node's instance made, by full name.
     NamedTensors node_parameters(std::size_t node) const;
     const ComponentInstance& optimizer(std::size_t index) const { return *optimizers_[index]; }
+    // Hands optimizer `index` the state read from `file` (a checkpoint). A state the optimizer
+    // refuses (a tensor missing, renamed or misshapen) is bad data in that file: DataError naming
+    // it, the optimizer and the tensor. Other failures stay PluginError.
+    void restore_optimizer(std::size_t index, const NamedTensors& state, const std::filesystem::path& file) const;
     const ComponentInstance& node_instance(std::size_t node) const;
     std::vector<std::size_t> loss_indices(const std::vector<std::string>& names) const;
     // The optimizers' parameter groups are attached after the dry pass has made every parameter.

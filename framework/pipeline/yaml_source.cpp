@@ -39,6 +39,29 @@ YAML::Node without_marks(const YAML::Node& node) {
     return YAML::Node();
 }
 
+// How many times a walk of `tree` reaches `target`: more than once when an alias shares it.
+// The tree is bounded (load_yaml counts aliases expanded), so the walk is too.
+std::size_t times_reached(const YAML::Node& tree, const YAML::Node& target) {
+    std::size_t n = tree.is(target) ? 1 : 0;
+    if (tree.IsSequence())
+        for (const auto& item : tree) n += times_reached(item, target);
+    else if (tree.IsMap())
+        for (const auto& entry : tree) n += times_reached(entry.second, target);
+    return n;
+}
+
+// Makes `map[key]` this map's own: a node an alias shares with other places is replaced here by
+// a copy, so that writing into it changes this place alone (--set data.test.options.images=...
+// must not change data.validation, which names the same options by an alias). Assigning to a
+// shared node would rebind it everywhere, so the key is removed and added again.
+void unshare(const YAML::Node& root, YAML::Node map, const std::string& key) {
+    YAML::Node child = map[key];
+    if (!child.IsDefined() || times_reached(root, child) < 2) return;
+    YAML::Node copy = without_marks(child);
+    map.remove(key);
+    map[key] = copy;
+}
+
 }  // namespace
 
 void apply_override(YAML::Node& root, const std::string& assignment) {
@@ -48,7 +71,7 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     std::string path = assignment.substr(0, eq);
     YAML::Node value;
     try {
-        value = without_marks(YAML::Load(assignment.substr(eq + 1)));
+        value = without_marks(load_yaml(assignment.substr(eq + 1)));
     } catch (const YAML::Exception& e) {
         throw OverrideError(assignment, "the value is not YAML (" + e.msg + ")");
     }
@@ -67,12 +90,14 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
         if (!node.IsMap())
             throw OverrideError(assignment, "'" + (i == 0 ? std::string("the top level") : keys[i - 1]) + "' is not a map");
+        unshare(root, node, keys[i]);
         YAML::Node child = node[keys[i]];
         if (!child.IsDefined() || child.IsNull()) node[keys[i]] = YAML::Node(YAML::NodeType::Map);
         node.reset(node[keys[i]]);
     }
     if (!node.IsMap())
         throw OverrideError(assignment, "'" + (keys.size() > 1 ? keys[keys.size() - 2] : path) + "' is not a map");
+    unshare(root, node, keys.back());
     node[keys.back()] = value;
 }
 

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -63,17 +64,25 @@ IdxArray read_idx(const std::string& path) {
                       std::to_string(header) + " bytes");
     IdxArray out;
     uint64_t count = 1;
+    bool overflows = false;  // the product exceeds 64 bits: 2^31 * 2^16 * 2^17 would wrap to 0
+    std::string sizes;
     for (int d = 0; d < rank; ++d) {
         const uint8_t* p = &bytes[4 + 4 * d];
         uint32_t size = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
         if (size == 0) bad(path, "byte " + std::to_string(4 + 4 * d) + ": dimension " + std::to_string(d) + " is 0");
         out.dims.push_back(size);
-        count *= size;
+        sizes += (d ? " x " : "") + std::to_string(size);
+        overflows = overflows || count > UINT64_MAX / size;
+        if (!overflows) count *= size;
     }
-    if (bytes.size() - header != count)
+    const uint64_t held = bytes.size() - header;
+    if (overflows)
+        bad(path, "byte 4: sizes " + sizes + " promise more than 2^64 bytes of data but the file holds " +
+                      std::to_string(held) + " (corrupt header?)");
+    if (held != count)
         bad(path, "byte " + std::to_string(std::min<uint64_t>(bytes.size(), header + count)) + ": sizes promise " +
-                      std::to_string(count) + " bytes of data but the file holds " + std::to_string(bytes.size() - header) +
-                      (bytes.size() - header < count ? " (truncated?)" : " (trailing bytes)"));
+                      std::to_string(count) + " bytes of data but the file holds " + std::to_string(held) +
+                      (held < count ? " (truncated?)" : " (trailing bytes)"));
     out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
     return out;
 }

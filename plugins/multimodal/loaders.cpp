@@ -46,15 +46,17 @@ void add_audio_params(std::vector<Param>& p) {
     p.push_back(Param::integer("griffin_lim", 32, "Griffin-Lim iterations when a spectrogram is turned into sound").range(0, 1000));
 }
 
-chimera::Error config_error(const chimera::Config& c, const char* key, const std::exception& e) {
-    return chimera::Error(c.where(key) + ": " + e.what(), CHM_ERR_INVALID_ARGUMENT);
+// A data file named by option `key` that cannot be read: CHM_ERR_IO, which the host reports as
+// bad data (exit 5), not as a bad option.
+chimera::Error data_error(const chimera::Config& c, const char* key, const std::string& what) {
+    return chimera::Error(c.where(key) + ": " + what, CHM_ERR_IO);
 }
 
 chimera_mm::Manifest load_manifest(const chimera::Config& c) {
     try {
         return chimera_mm::read_manifest(c.get<std::string>("manifest"));
     } catch (const std::exception& e) {
-        throw config_error(c, "manifest", e);
+        throw data_error(c, "manifest", e.what());
     }
 }
 
@@ -207,7 +209,7 @@ public:
                 try {
                     features_.push_back(mel.features(chimera_mm::read_wav(m.directory + "/" + r->audio, settings_.sample_rate)));
                 } catch (const std::exception& e) {
-                    throw chimera::Error(m.path + ": example " + r->id + ": " + e.what(), CHM_ERR_INVALID_ARGUMENT);
+                    throw chimera::Error(m.path + ": example " + r->id + ": " + e.what(), CHM_ERR_IO);
                 }
             }
             clip_.push_back(static_cast<int64_t>(it->second));
@@ -278,15 +280,13 @@ public:
         try {
             images_ = chimera_idx::read_idx(file);
         } catch (const std::exception& e) {
-            throw config_error(c, "images", e);
+            throw data_error(c, "images", e.what());
         }
-        if (images_.dims.size() != 3)
-            throw chimera::Error(c.where("images") + ": " + file + " does not hold images [N, H, W]", CHM_ERR_INVALID_ARGUMENT);
+        if (images_.dims.size() != 3) throw data_error(c, "images", file + " does not hold images [N, H, W]");
         for (const ManifestRow* r : rows)
             if (r->index >= images_.dims[0])
-                throw chimera::Error(c.where("manifest") + ": example " + r->id + " names image " + std::to_string(r->index) +
-                                         " but " + file + " holds " + std::to_string(images_.dims[0]),
-                                     CHM_ERR_INVALID_ARGUMENT);
+                throw data_error(c, "manifest", "example " + r->id + " names image " + std::to_string(r->index) + " but " +
+                                                    file + " holds " + std::to_string(images_.dims[0]));
     }
     std::vector<chimera::Field> fields() const override {
         return {{"image", CHM_DTYPE_F32, {1, images_.dims[1], images_.dims[2]}}, {"image_mask", CHM_DTYPE_F32, {}}};

@@ -43,7 +43,10 @@ public:
         for (std::size_t i = 0; i < params_.size(); ++i)
             for (std::size_t s = 0; s < suffixes_.size(); ++s) {
                 std::string name = params_[i].first + "." + suffixes_[s];
-                Tensor t = saved[name];  // throws naming the missing tensor
+                // The ABI's word for a state tensor missing or misshapen: the host, which knows
+                // where the state came from, says whose fault that is.
+                if (!saved.has(name)) throw chimera::Error("optimizer state '" + name + "' is missing", CHM_ERR_INVALID_ARGUMENT);
+                Tensor t = saved[name];
                 if (t.shape() != state_[i][s].shape())
                     throw chimera::Error("optimizer state '" + name + "' has the wrong shape", CHM_ERR_INVALID_ARGUMENT);
                 std::copy(t.data(), t.data() + t.numel(), state_[i][s].data());

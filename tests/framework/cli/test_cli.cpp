@@ -7,6 +7,7 @@
 #include "support/run_process.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -18,6 +19,7 @@ namespace {
 
 const int usage_error = 2;
 const int plugin_error = 4;
+const int data_error = 5;
 
 ProcessResult chimera_cli(std::vector<std::string> args, std::vector<std::string> env = {}) {
     args.insert(args.begin(), CHIMERA_BIN);
@@ -341,4 +343,164 @@ BOOST_AUTO_TEST_CASE(a_set_that_cannot_be_applied_names_the_flag_and_what_is_wro
         }
     }
     std::remove(file.c_str());
+}
+
+// --threads and CHIMERA_THREADS share one cap: 100000 threads once crashed inside libgomp.
+BOOST_AUTO_TEST_CASE(thread_counts_are_capped_alike_from_the_flag_and_the_environment) {
+    ProcessResult flag = chimera_cli({"plugins", "--check", "--no-builtin-plugins", "--threads", "100000"});
+    BOOST_TEST(flag.exit_code == usage_error);
+    BOOST_TEST(flag.err == "chimera: error: --threads 100000: at most 1024 threads\n");
+    ProcessResult env = chimera_cli({"plugins", "--check", "--no-builtin-plugins"}, {"CHIMERA_THREADS=5000"});
+    BOOST_TEST(env.exit_code == usage_error);
+    BOOST_TEST(env.err == "chimera: error: CHIMERA_THREADS='5000': at most 1024 threads\n");
+    ProcessResult huge = chimera_cli({"plugins", "--check", "--no-builtin-plugins"}, {"CHIMERA_THREADS=99999999999999999999"});
+    BOOST_TEST(huge.exit_code == usage_error);
+    BOOST_TEST(contains(huge.err, "CHIMERA_THREADS='99999999999999999999' is not a positive thread count"));
+}
+
+// A seed is digits from 0 to 2^63 - 1, what train.seed takes: Boost once read -1 as 2^64 - 1, and
+// 2^63 reached the pipeline as train.seed, blamed on the file.
+BOOST_AUTO_TEST_CASE(a_seed_is_a_whole_number_train_seed_accepts) {
+    const std::string file = "/tmp/chimera-cli-seed-" + std::to_string(::getpid()) + ".yaml";
+    { std::ofstream(file) << "version: 1\n"; }
+    const std::string range = ": expected a whole number from 0 to 9223372036854775807\n";
+    const std::vector<std::vector<std::string>> commands = {
+        {"train", file, "--no-builtin-plugins"},
+        {"generate", "/nonexistent/run", "--no-builtin-plugins"},
+        {"evaluate", "/nonexistent/run", "--no-builtin-plugins"},
+        {"plugins", "--check", "--no-builtin-plugins"},
+    };
+    for (const auto& command : commands)
+        for (const std::string seed : {"-1", "9223372036854775808", "18446744073709551616", "1e3", "+1", ""}) {
+            BOOST_TEST_CONTEXT(command[0] << " --seed '" << seed << "'") {
+                std::vector<std::string> args = command;
+                args.insert(args.end(), {"--seed", seed});
+                ProcessResult r = chimera_cli(args);
+                BOOST_TEST(r.exit_code == usage_error);
+                BOOST_TEST(r.err == "chimera: error: --seed '" + seed + "'" + range);
+            }
+        }
+    ProcessResult most = chimera_cli({"plugins", "--no-builtin-plugins", "--plugin-path", MLP_PLUGIN_FILE, "--seed",
+                                      "9223372036854775807"});
+    BOOST_TEST(most.exit_code == 0, most.err);
+    std::remove(file.c_str());
+}
+
+// The shape pass before training reads two examples, or one when the training split holds only
+// one: it once read past the end of the split's indices (AddressSanitizer's heap-buffer-overflow).
+BOOST_AUTO_TEST_CASE(a_training_split_of_one_example_validates_and_summarises) {
+    const std::string file = std::string(CHIMERA_TEST_CONFIGS) + "/../../configs/vae_mlp_fashion.yaml";
+    for (const std::string command : {"validate", "summary"}) {
+        BOOST_TEST_CONTEXT(command) {
+            ProcessResult r = chimera_cli({command, file, "--threads", "1", "--set", "data.train.options.limit=1", "--set",
+                                           "data.batch_size=1"});
+            BOOST_TEST(r.exit_code == 0, r.err);
+            BOOST_TEST(r.err.empty());
+            if (command == "validate") BOOST_TEST(contains(r.out, "  data       idx             1 train, "));
+            else BOOST_TEST(contains(r.out, "encoder/mlp"));
+        }
+    }
+}
+
+// A directory given where a pipeline file belongs is bad data (exit 5), not a bug in Chimera.
+BOOST_AUTO_TEST_CASE(a_directory_for_the_pipeline_file_is_a_data_error) {
+    const std::string dir = "/tmp/chimera-cli-dir-" + std::to_string(::getpid()) + ".yaml";
+    std::filesystem::create_directories(dir);
+    for (const std::string command : {"validate", "train"}) {
+        BOOST_TEST_CONTEXT(command) {
+            std::vector<std::string> args{command, dir, "--no-builtin-plugins"};
+            if (command == std::string("train")) args.insert(args.end(), {"--out", dir + "-run"});
+            ProcessResult r = chimera_cli(args);
+            BOOST_TEST(r.exit_code == data_error);
+            BOOST_TEST(r.err == "chimera: error: " + dir + ": is a directory, not a pipeline file\n");
+        }
+    }
+    std::filesystem::remove_all(dir);
+    std::filesystem::remove_all(dir + "-run");
+}
+
+namespace {
+
+// A tiny autoencoder trained for two steps into a run directory, for tests that damage its
+// checkpoint; removes both when it goes.
+struct TinyRun {
+    std::string base = "/tmp/chimera-cli-tiny-" + std::to_string(::getpid());
+    std::string file = base + ".yaml", dir = base + "-run";
+    TinyRun() {
+        std::ofstream(file) << "version: 1\n"
+                               "data:\n"
+                               "  loader: idx\n"
+                               "  batch_size: 4\n"
+                               "  options: {limit: 8}\n"
+                               "nodes:\n"
+                               "  encoder: {component: encoder/mlp, in: {x: image}, out: {y: code}, options: {hidden: [4], out_features: 2}}\n"
+                               "  decoder: {component: generator/mlp, in: {z: code}, out: {y: rebuilt},\n"
+                               "            options: {hidden: [4], out_features: 784, output_shape: [1, 28, 28]}}\n"
+                               "losses:\n"
+                               "  reconstruction: {component: mse, in: {x: rebuilt, target: image}}\n"
+                               "optimizers:\n"
+                               "  adam: {component: adam, nodes: [encoder, decoder]}\n"
+                               "train: {steps: 2, samples: 0}\n";
+        ProcessResult r = chimera_cli({"train", file, "--out", dir, "--threads", "1"});
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.out + r.err);
+    }
+    ~TinyRun() {
+        std::remove(file.c_str());
+        std::filesystem::remove_all(dir);
+    }
+    // The checkpoint's tensor file (checkpoint-<step>.safetensors).
+    std::filesystem::path tensors() const {
+        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+            const std::string name = entry.path().filename().string();
+            if (name.rfind("checkpoint-", 0) == 0 && entry.path().extension() == ".safetensors") return entry.path();
+        }
+        BOOST_FAIL("no checkpoint tensors in " + dir);
+        return {};
+    }
+};
+
+}  // namespace
+
+// A checkpoint's tensor file replaced by a directory, or holding a tensor of rank 9, is bad data
+// (exit 5) naming the file (and the tensor), not an internal error or a shape error of the pipeline.
+BOOST_AUTO_TEST_CASE(an_unreadable_checkpoint_tensor_file_is_a_data_error) {
+    TinyRun run;
+    const std::filesystem::path tensors = run.tensors();
+    std::filesystem::remove(tensors);
+    std::filesystem::create_directories(tensors);
+    ProcessResult dir = chimera_cli({"generate", run.dir, "--n", "1", "--out", run.base + ".png"});
+    BOOST_TEST(dir.exit_code == data_error);
+    BOOST_TEST(dir.err == "chimera: error: " + tensors.string() + ": is a directory, not a safetensors file\n");
+    std::filesystem::remove(tensors);
+    const std::string header = R"({"encoder.deep":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,4]}})";
+    std::string bytes(8, '\0');
+    for (std::size_t i = 0, n = header.size(); i < 8; ++i, n >>= 8) bytes[i] = static_cast<char>(n & 0xff);
+    std::ofstream(tensors, std::ios::binary) << bytes << header << std::string(4, '\0');
+    ProcessResult rank = chimera_cli({"generate", run.dir, "--n", "1", "--out", run.base + ".png"});
+    BOOST_TEST(rank.exit_code == data_error);
+    BOOST_TEST(contains(rank.err, "chimera: error: " + tensors.string() +
+                                      ": byte 8: tensor 'encoder.deep' has rank 9, more than the 8 dimensions a tensor may have"));
+    std::remove((run.base + ".png").c_str());
+}
+
+// An optimizer's saved state that does not fit it (a tensor renamed in the checkpoint) is bad
+// data in the checkpoint file (exit 5), not a failure of the optimizer plugin (exit 4).
+BOOST_AUTO_TEST_CASE(optimizer_state_that_does_not_fit_is_a_data_error_naming_the_file) {
+    TinyRun run;
+    const std::filesystem::path tensors = run.tensors();
+    const std::string name = "optimizer/adam/encoder.fc0.weight.exp_avg";
+    // The same length, so the header's offsets stay right; in the state too, for its checksum.
+    for (const std::filesystem::path& file : {tensors, std::filesystem::path(run.dir) / "checkpoint.json"}) {
+        std::ifstream in(file, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        in.close();
+        const std::size_t at = bytes.find('"' + name + '"');
+        BOOST_TEST_REQUIRE(at != std::string::npos, file.string() + " has no " + name);
+        bytes[at + name.size()] = 'X';
+        std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+    }
+    ProcessResult r = chimera_cli({"train", run.file, "--out", run.dir, "--resume", "--set", "train.steps=4", "--threads", "1"});
+    BOOST_TEST(r.exit_code == data_error, r.out + r.err);
+    BOOST_TEST(contains(r.err, "chimera: error: " + tensors.string() + ": the state saved for optimizer 'adam' does not fit it"), r.err);
+    BOOST_TEST(contains(r.err, "optimizer state 'encoder.fc0.weight.exp_avg' is missing"), r.err);
 }

@@ -60,6 +60,62 @@ BOOST_AUTO_TEST_CASE(syntax_errors_name_file_line_and_column) {
                "/nonexistent/pipe.yaml: cannot open the pipeline file");
 }
 
+// Nine levels of nine aliases: yaml-cpp loads them as shared nodes, but a walk over the tree (the
+// variables' expansion, a copy) visits 9^9 leaves, which once took over a minute.
+std::string alias_levels(int levels) {
+    std::string text = "a0: &a0 [x]\n";
+    for (int i = 1; i < levels; ++i) {
+        text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+        for (int k = 0; k < 9; ++k) text += (k ? ", *a" : "*a") + std::to_string(i - 1);
+        text += "]\n";
+    }
+    return text + "version: *a" + std::to_string(levels - 1) + "\n";
+}
+
+BOOST_AUTO_TEST_CASE(aliases_are_bounded_by_the_values_they_expand_to) {
+    std::string path = write_temp(alias_levels(10));
+    std::string m = message_of([&] { load_yaml_file(path); });
+    std::filesystem::remove(path);
+    // The seventh *a4 of line 6 passes 100,000 values (a4 holds 13,942; the lines above, 15,690).
+    BOOST_TEST(m == path + ":6:40: alias *a4 makes the document hold more than 100000 values once aliases are expanded");
+    // A few levels pass and walk as before: aliases stay allowed.
+    YAML::Node small = load_yaml(alias_levels(4));
+    BOOST_TEST(small["version"].size() == 9u);
+    expand_variables_in(small, env, "p.yaml");
+    // A node that contains its own alias is a cycle no walk leaves.
+    try {
+        load_yaml("a: &loop [1, *loop]\n");
+        BOOST_FAIL("a cycle should not load");
+    } catch (const YAML::Exception& e) {
+        BOOST_TEST(e.msg == "alias *loop names a node that contains it");
+        BOOST_TEST(e.mark.line == 0);
+        BOOST_TEST(e.mark.column == 13);
+    }
+    // An override's value is bounded the same way.
+    YAML::Node root = YAML::Load("version: 1\n");
+    std::string flow = "[&a0 [x]";
+    for (int i = 1; i < 10; ++i) {
+        flow += ", &a" + std::to_string(i) + " [";
+        for (int k = 0; k < 9; ++k) flow += (k ? ", *a" : "*a") + std::to_string(i - 1);
+        flow += "]";
+    }
+    BOOST_TEST(override_error([&] { apply_override(root, "x=" + flow + "]"); }).find(
+                   "|the value is not YAML (alias *a4 makes the document hold more than 100000 values") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_directory_is_not_a_pipeline_file) {
+    const std::string dir = (std::filesystem::temp_directory_path() / ("pipe-dir-" + std::to_string(::getpid()) + ".yaml")).string();
+    std::filesystem::create_directories(dir);
+    try {
+        load_yaml_file(dir);
+        BOOST_FAIL("a directory should not load");
+    } catch (const DataError& e) {
+        BOOST_TEST(std::string(e.what()) == dir + ": is a directory, not a pipeline file");
+        BOOST_TEST(e.file() == dir);
+    }
+    std::filesystem::remove(dir);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_keys_suggest_the_nearest_and_list_the_rest) {
     YAML::Node n = YAML::Load("version: 1\ndata: {}\nnodse: {}\n");
     BOOST_TEST(message_of([&] { check_keys(n, {"version", "data", "nodes", "losses"}, "p.yaml", ""); }) ==
@@ -89,6 +145,20 @@ BOOST_AUTO_TEST_CASE(overrides_set_nested_values_parsed_as_yaml) {
                "train..epochs=1|empty key in 'train..epochs'|");
     BOOST_TEST(override_error([&] { apply_override(root, "train.epochs.x=1"); }) == "train.epochs.x=1|'epochs' is not a map|");
     BOOST_TEST(override_error([&] { apply_override(root, "a=[1,"); }).rfind("a=[1,|the value is not YAML", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_override_changes_only_its_own_place_when_an_alias_shares_the_value) {
+    // As configs/vae_mlp_fashion.yaml: validation and test read the same files by an alias.
+    YAML::Node root = load_yaml("data:\n  validation:\n    options: &files {images: a.gz, labels: b.gz}\n"
+                                "  test:\n    options: *files\n  other: &n 3\n  more: *n\n");
+    apply_override(root, "data.test.options.images=c.gz");
+    BOOST_TEST(root["data"]["test"]["options"]["images"].as<std::string>() == "c.gz");
+    BOOST_TEST(root["data"]["test"]["options"]["labels"].as<std::string>() == "b.gz");
+    BOOST_TEST(root["data"]["validation"]["options"]["images"].as<std::string>() == "a.gz");
+    BOOST_TEST(root["data"]["validation"]["options"].Mark().line == 2);  // the file's own node keeps its place
+    apply_override(root, "data.more=4");  // a shared scalar replaced outright
+    BOOST_TEST(root["data"]["more"].as<int>() == 4);
+    BOOST_TEST(root["data"]["other"].as<int>() == 3);
 }
 
 BOOST_AUTO_TEST_CASE(variables_expand_with_defaults_and_unset_ones_are_errors) {

@@ -74,6 +74,16 @@ BOOST_AUTO_TEST_CASE(malformed_files_name_the_byte) {
     BOOST_TEST(error_of(small + "x") == "byte 18: sizes promise 6 bytes of data but the file holds 7 (trailing bytes)");
 }
 
+// 2^31 * 2^16 * 2^17 is 2^64, which wraps to 0 in 64 bits: a 16-byte file claiming it once
+// passed the size check and the loader then asked for a 2^31-entry index.
+BOOST_AUTO_TEST_CASE(sizes_whose_product_overflows_are_refused) {
+    const std::string wraps("\0\0\x08\x03\x80\0\0\0\0\x01\0\0\0\x02\0\0", 16);
+    BOOST_TEST(error_of(wraps) ==
+               "byte 4: sizes 2147483648 x 65536 x 131072 promise more than 2^64 bytes of data but the file holds 0 (corrupt header?)");
+    const std::string most("\0\0\x08\x04\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 20);
+    BOOST_TEST(error_of(most + "x").rfind("byte 4: sizes 4294967295 x 4294967295 x 4294967295 x 4294967295 promise more than 2^64", 0) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(corrupt_compression_is_reported) {
     fs::path p = temp("corrupt.gz");
     write_gz(p, small + std::string(5000, 'x'));

@@ -66,6 +66,16 @@ struct MultimodalSession : chimera::test::PluginSession {
         }
         return "no error";
     }
+    // The status create failed with: CHM_ERR_IO for data that cannot be read (the host's exit 5),
+    // CHM_ERR_INVALID_ARGUMENT for options it refuses (exit 3); CHM_OK when it did not fail.
+    chm_status status_of(const std::string& component, const std::string& yaml) {
+        try {
+            loader(component, yaml);
+        } catch (const PluginError& e) {
+            return e.status().value_or(CHM_ERR_RUNTIME);
+        }
+        return CHM_OK;
+    }
 };
 
 std::vector<std::string> names(const ComponentInstance& l) {
@@ -141,20 +151,26 @@ BOOST_AUTO_TEST_CASE(bad_clips_indices_and_options_are_named) {
     std::string e = s.error_of("audio", "");
     BOOST_TEST(e.find("manifest.tsv: example train/00001: ") != std::string::npos, e);
     BOOST_TEST(e.find("high.wav: not a readable sound file") != std::string::npos, e);
+    BOOST_TEST(s.status_of("audio", "") == CHM_ERR_IO);
     write_sine(s.dir / "audio/high.wav", 3000, 0.5, 8000);
     e = s.error_of("multimodal", "modalities: [audio]");
     BOOST_TEST(e.find("high.wav: sampled at 8000 Hz, expected 16000 Hz") != std::string::npos, e);
+    BOOST_TEST(s.status_of("multimodal", "modalities: [audio]") == CHM_ERR_IO);
     e = s.error_of("multimodal", "modalities: [image, smell]");
     BOOST_TEST(e.find("pipe.yaml") != std::string::npos, e);
     BOOST_TEST(e.find("unknown modality 'smell'") != std::string::npos, e);
+    BOOST_TEST(s.status_of("multimodal", "modalities: [image, smell]") == CHM_ERR_INVALID_ARGUMENT);
     e = s.error_of("audio", "window: 256\nhop: 512");
     BOOST_TEST(e.find("the hop (512) must not exceed the window (256)") != std::string::npos, e);
+    BOOST_TEST(s.status_of("audio", "window: 256\nhop: 512") == CHM_ERR_INVALID_ARGUMENT);
     s.write(std::string("id\tsplit\tindex\tlabel\tcaption\taudio\n") + "train/00000\ttrain\t60000\t9\ta boot\t\n");
     e = s.error_of("multimodal", "modalities: [image]");
     BOOST_TEST(e.find("example train/00000 names image 60000 but") != std::string::npos, e);
+    BOOST_TEST(s.status_of("multimodal", "modalities: [image]") == CHM_ERR_IO);
     s.write(std::string("id\tsplit\tindex\tlabel\tcaption\taudio\n") + "train/00000\ttrain\tx7\t9\ta boot\t\n");
     e = s.error_of("multimodal", "modalities: [text]");
     BOOST_TEST(e.find("manifest.tsv:2: index 'x7' is not a non-negative integer") != std::string::npos, e);
+    BOOST_TEST(s.status_of("multimodal", "modalities: [text]") == CHM_ERR_IO);
 }
 
 namespace {
