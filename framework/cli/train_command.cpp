@@ -1,6 +1,6 @@
 // `chimera train FILE`: checks the pipeline, trains it into a run directory (resolved config,
 // metrics, checkpoints, sample grids) and prints the test split's metrics. --resume continues a
-// run bit for bit; --overwrite starts one over.
+// run bit for bit (one stopped before its first checkpoint starts over); --overwrite starts one over.
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
 #include "cli/terminal.hpp"
@@ -63,20 +63,34 @@ int run(const po::variables_map& vm) {
     const std::string file = vm["file"].as<std::string>();
     if (vm.count("resume") && vm.count("overwrite")) throw UsageError("chimera train: --resume and --overwrite exclude each other");
     std::vector<std::string> extra;
-    if (!vm["seed"].defaulted()) extra.push_back("train.seed=" + std::to_string(vm["seed"].as<uint64_t>()));
+    if (!vm["seed"].defaulted()) extra.push_back("train.seed=" + std::to_string(seed_option(vm)));
     const RunDirectory run(vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("runs") / fs::path(file).stem());
     const fs::path& out = run.path();
     if (vm.count("overwrite") && run.exists()) run.clear();
-    if (vm.count("resume") && !run.has_checkpoint())
+    // A run directory holds a run once training has begun (its config is written then). Without
+    // a checkpoint that run was stopped before its first: a plain train refuses it as it refuses
+    // any run, and --resume, having nothing to continue, starts over from step 0 after clearing
+    // what was written (so no line of the stopped run stays in the log).
+    const bool half_run = run.has_config() && !run.has_checkpoint();
+    const bool restart = vm.count("resume") && !run.has_checkpoint() && run.has_run_files();
+    const bool resume = vm.count("resume") && !restart;
+    if (resume && !run.has_checkpoint())
         throw UsageError("--resume: " + out.string() + " holds no checkpoint to continue (train without --resume first)");
+    if (!vm.count("resume") && half_run)
+        throw UsageError(out.string() + " holds a run stopped before its first checkpoint; start it over with --resume or --overwrite, "
+                         "or choose another --out");
     if (!vm.count("resume") && run.has_checkpoint())
         throw UsageError(out.string() + " already holds a run; continue it with --resume, start over with --overwrite, or choose another --out");
     // What the loaders derived (a vocabulary) is the run's from its start: a resumed run reads its data as before.
-    PipelineSession session(vm, file, extra, vm.count("resume") ? &run : nullptr);
-    if (!vm.count("resume")) session.pipeline().save_data(run.data());
+    PipelineSession session(vm, file, extra, resume ? &run : nullptr);
+    if (restart) {  // once the pipeline is known to be sound
+        std::cout << out.string() << " holds a run stopped before its first checkpoint: starting it over from step 0\n";
+        run.clear();
+    }
+    if (!resume) session.pipeline().save_data(run.data());
     TrainOptions options;
     options.run_dir = out;
-    options.resume = vm.count("resume") != 0;
+    options.resume = resume;
     options.config_hash = pipeline_hash(session.root());
     options.out = &std::cout;
     options.terminal = is_interactive(STDOUT_FILENO);

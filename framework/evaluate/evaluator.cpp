@@ -29,10 +29,10 @@ Metrics evaluate_split(const Pipeline& pipeline, Context& ctx, const DataSplit& 
         for (std::size_t k = 0; k < all_losses.size(); ++k) {
             Pipeline::LossResult r = pipeline.run_loss(values, k);
             sums[k] += static_cast<double>(r.loss.data<float>()[0]) * static_cast<double>(n);
-            for (const auto& [name, v] : r.extras) {
-                auto it = std::find_if(extra_sums.begin(), extra_sums.end(), [&](const auto& e) { return e.first == name; });
-                if (it == extra_sums.end()) it = extra_sums.insert(extra_sums.end(), {name, 0.0});
-                it->second += v * static_cast<double>(n);
+            for (const auto& extra : r.extras) {
+                auto it = std::find_if(extra_sums.begin(), extra_sums.end(), [&](const auto& e) { return e.first == extra.first; });
+                if (it == extra_sums.end()) it = extra_sums.insert(extra_sums.end(), {extra.first, 0.0});
+                it->second += extra.second * static_cast<double>(n);
             }
         }
         seen += n;

@@ -2,64 +2,128 @@
 
 #include "core/host_error.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace chimera {
 
 namespace {
 
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
-    throw DataError(path.string() + ": " + what + ": " + std::strerror(errno));
+constexpr int kMaxLinks = 40;  // as the kernel's own limit on a chain of symbolic links
+const std::string kTemporaryMark = ".tmp-";
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what, int error) {
+    throw DataError(path, what + ": " + std::strerror(error));
+}
+
+const char* kind_of(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISFIFO(mode)) return "a fifo";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+// Removes the temporary file and throws for `error`, which the clean-up must not overwrite.
+[[noreturn]] void abandon(const std::filesystem::path& path, const std::filesystem::path& temp, int fd, const std::string& what,
+                          int error) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(temp.c_str());
+    fail(path, what, error);
 }
 
 }  // namespace
+
+void write_step() {
+    static const long kill_at = [] {
+        const char* n = std::getenv("CHIMERA_TEST_KILL_AT_WRITE");
+        return n ? std::atol(n) : 0L;
+    }();
+    static std::atomic<long> steps{0};
+    if (kill_at > 0 && ++steps == kill_at) std::raise(SIGKILL);
+}
+
+std::filesystem::path write_target(const std::filesystem::path& path) {
+    std::filesystem::path p = path;
+    for (int hops = 0; hops <= kMaxLinks; ++hops) {
+        struct stat st;
+        if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p;  // not there yet, or not a link
+        std::string link(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : PATH_MAX), '\0');
+        const ssize_t n = ::readlink(p.c_str(), link.data(), link.size());
+        if (n < 0) fail(path, "cannot read the symbolic link " + p.string(), errno);
+        link.resize(static_cast<std::size_t>(n));
+        p = std::filesystem::path(link).is_absolute() ? std::filesystem::path(link) : p.parent_path() / link;
+    }
+    fail(path, "cannot write through the symbolic link", ELOOP);
+}
+
+std::filesystem::path temporary_name(const std::filesystem::path& target, long pid) {
+    std::filesystem::path temp = target;
+    temp += kTemporaryMark + std::to_string(pid);
+    return temp;
+}
+
+bool parse_temporary_name(const std::string& name, std::string& target_name, long& pid) {
+    const std::size_t at = name.rfind(kTemporaryMark);
+    if (at == std::string::npos || at == 0) return false;
+    const std::string digits = name.substr(at + kTemporaryMark.size());
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+    target_name = name.substr(0, at);
+    pid = std::atol(digits.c_str());
+    return true;
+}
 
 void write_file_atomically(const std::filesystem::path& path, const std::string& bytes) {
     write_file_atomically(path, std::vector<std::string_view>{bytes});
 }
 
 void write_file_atomically(const std::filesystem::path& path, const std::vector<std::string_view>& pieces) {
-    std::filesystem::path temp = path;
-    temp += ".tmp-" + std::to_string(::getpid());
+    const std::filesystem::path target = write_target(path);
+    struct stat existing;
+    const bool replaces = ::stat(target.c_str(), &existing) == 0;
+    if (replaces && !S_ISREG(existing.st_mode))
+        throw DataError(path, std::string(target == path ? "is " : "points at " + target.string() + ", ") + kind_of(existing.st_mode) +
+                                  ", not a regular file: refusing to replace it");
+    const std::filesystem::path temp = temporary_name(target, ::getpid());
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) fail(temp, "cannot create");
+    if (fd < 0) fail(path, "cannot create " + temp.string(), errno);
+    if (replaces && ::fchmod(fd, existing.st_mode & 07777) != 0) abandon(path, temp, fd, "cannot keep the file's permissions", errno);
     for (std::string_view bytes : pieces) {
         std::size_t written = 0;
         while (written < bytes.size()) {
+            write_step();
             ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                int saved = errno;
-                ::close(fd);
-                ::unlink(temp.c_str());
-                errno = saved;
-                fail(temp, "cannot write");
-            }
+            if (n <= 0) abandon(path, temp, fd, "cannot write", n == 0 ? ENOSPC : errno);
             written += static_cast<std::size_t>(n);
         }
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        int saved = errno;
-        ::unlink(temp.c_str());
-        errno = saved;
-        fail(temp, "cannot flush");
-    }
-    if (::rename(temp.c_str(), path.c_str()) != 0) {
-        int saved = errno;
-        ::unlink(temp.c_str());
-        errno = saved;
-        fail(path, "cannot replace");
-    }
-    // The rename itself must reach the disk: flush the directory entry too.
-    std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+    write_step();
+    if (::fsync(fd) != 0) abandon(path, temp, fd, "cannot flush", errno);
+    const int closed = ::close(fd);
+    if (closed != 0) abandon(path, temp, -1, "cannot write", errno);
+    write_step();
+    if (::rename(temp.c_str(), target.c_str()) != 0) abandon(path, temp, -1, "cannot replace", errno);
+    // The rename itself must reach the disk: flush the directory entry too. A directory that
+    // cannot be opened for reading, or a file system that cannot flush one (EINVAL), is left as is.
+    write_step();
+    const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
     int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd >= 0) {
-        ::fsync(dir_fd);
+    if (dir_fd < 0) return;
+    if (::fsync(dir_fd) != 0 && errno != EINVAL) {
+        const int error = errno;
         ::close(dir_fd);
+        fail(path, "cannot flush its directory", error);
     }
+    ::close(dir_fd);
 }
 
 }  // namespace chimera

@@ -1,5 +1,7 @@
 // Writes a whole file so that readers see either the old content or the new, never half of one:
 // the bytes go to a temporary name beside the target, are flushed to disk, then renamed over it.
+// A symbolic link is written through (the file it points at is replaced, the link stays a link);
+// a target that is not a regular file (a device, a fifo, a directory) is refused, never replaced.
 // For checkpoints, run state and anything a crash must not corrupt. Not a general file API.
 #pragma once
 
@@ -10,10 +12,28 @@
 
 namespace chimera {
 
-// Throws DataError naming the file and the system's reason; the target is untouched on failure.
+// Throws DataError naming the file and the system's reason (a full disk is "No space left on
+// device"); the target is untouched and no temporary file is left on failure.
 void write_file_atomically(const std::filesystem::path& path, const std::string& bytes);
 // The same for a file made of `pieces` in order, written without joining them first (a
 // checkpoint's tensors are written from where they lie).
 void write_file_atomically(const std::filesystem::path& path, const std::vector<std::string_view>& pieces);
+
+// The file a write to `path` replaces: `path` itself, or, for a symbolic link, the file at the
+// end of its chain (which need not exist yet). Throws DataError for a loop or an unreadable link.
+std::filesystem::path write_target(const std::filesystem::path& path);
+
+// The temporary name write_file_atomically uses beside `target` ("<target>.tmp-<pid>"), and
+// whether a file name is one of them and of which process; for removing those a killed writer
+// left behind.
+std::filesystem::path temporary_name(const std::filesystem::path& target, long pid);
+bool parse_temporary_name(const std::string& name, std::string& target_name, long& pid);
+
+// Test hook, not a feature: with CHIMERA_TEST_KILL_AT_WRITE=N in the environment, the process
+// raises SIGKILL on itself at the Nth step of writing files, counted across the process (each
+// write(), fsync(), rename() and directory fsync of write_file_atomically, and each call here by
+// writers outside it, as the metrics log). The crash-consistency test kills a run at every such
+// point in turn. Without the variable it does nothing.
+void write_step();
 
 }  // namespace chimera

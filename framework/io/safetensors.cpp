@@ -4,7 +4,11 @@
 #include "io/atomic_file.hpp"
 
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -62,9 +66,16 @@ void write_safetensors(const std::filesystem::path& path, const NamedTensors& te
 
 SafetensorsContent read_safetensors(const std::filesystem::path& path,
                                     const std::shared_ptr<BufferPool>& pool) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw DataError(path, "is a directory, not a safetensors file");
     std::ifstream file(path, std::ios::binary);
     if (!file) throw DataError(path.string() + ": cannot open: " + std::strerror(errno));
-    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    std::string bytes;
+    try {
+        bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    } catch (const std::ios_base::failure& e) {  // libstdc++ throws when a read fails
+        throw DataError(path, std::string("cannot read: ") + e.what());
+    }
     const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
     if (bytes.size() < 8) bad(path, 0, "file has " + std::to_string(bytes.size()) + " bytes, fewer than the 8-byte header length");
     uint64_t header_size = get_u64_le(data);
@@ -97,10 +108,20 @@ SafetensorsContent read_safetensors(const std::filesystem::path& path,
         const std::string dtype = entry["dtype"].is_string() ? entry["dtype"].get<std::string>() : "?";
         if (dtype != "F32" && dtype != "I32") bad(path, 8, where + " has dtype " + dtype + "; Chimera reads F32 and I32");
         Shape shape;
+        // The element count in 64 bits without wrapping: sizes whose product overflows cannot
+        // describe bytes in a file, and must not reach Tensor's own size arithmetic.
+        uint64_t elements = 1;
+        bool overflows = false;
         for (const auto& d : entry["shape"]) {
             if (!d.is_number_unsigned()) bad(path, 8, where + " has a shape that is not a list of sizes");
-            shape.push_back(d.get<int64_t>());
+            const uint64_t size = d.get<uint64_t>();
+            overflows = overflows || size > static_cast<uint64_t>(INT64_MAX) || __builtin_mul_overflow(elements, size, &elements);
+            shape.push_back(static_cast<int64_t>(size));
         }
+        if (overflows) bad(path, 8, where + " has sizes " + entry["shape"].dump() + " whose product overflows 64 bits");
+        if (shape.size() > CHM_MAX_RANK)
+            bad(path, 8, where + " has rank " + std::to_string(shape.size()) + ", more than the " + std::to_string(CHM_MAX_RANK) +
+                             " dimensions a tensor may have");
         const auto& range = entry["data_offsets"];
         if (!range.is_array() || range.size() != 2 || !range[0].is_number_unsigned() || !range[1].is_number_unsigned())
             bad(path, 8, where + " has malformed data_offsets");
@@ -108,7 +129,7 @@ SafetensorsContent read_safetensors(const std::filesystem::path& path,
         if (begin != expected_offset || end < begin || end > data_size)
             bad(path, data_start + begin, where + " claims bytes " + std::to_string(begin) + ".." + std::to_string(end) +
                                               " of a " + std::to_string(data_size) + "-byte data section");
-        if (end - begin != static_cast<uint64_t>(numel(shape)) * 4)
+        if (elements > data_size / 4 || end - begin != elements * 4)
             bad(path, data_start + begin, where + " has shape " + shape_text(shape) + " but " +
                                               std::to_string(end - begin) + " bytes");
         Tensor t = Tensor::empty(pool, dtype == "F32" ? DType::f32 : DType::i32, shape);
@@ -119,6 +140,45 @@ SafetensorsContent read_safetensors(const std::filesystem::path& path,
     if (expected_offset != data_size)
         bad(path, data_start + expected_offset, std::to_string(data_size - expected_offset) + " bytes follow the last tensor");
     return out;
+}
+
+std::string tensor_checksum(const Tensor& t) {
+    const auto* p = static_cast<const Bytef*>(t.raw());
+    uLong crc = ::crc32(0L, Z_NULL, 0);
+    for (std::size_t left = static_cast<std::size_t>(t.numel()) * 4; left > 0;) {  // zlib takes 32-bit lengths
+        const uInt n = static_cast<uInt>(std::min<std::size_t>(left, 1u << 30));
+        crc = ::crc32(crc, p, n);
+        p += n;
+        left -= n;
+    }
+    char text[16];
+    std::snprintf(text, sizeof text, "crc32:%08lx", static_cast<unsigned long>(crc));
+    return text;
+}
+
+void verify_tensors(const SafetensorsContent& content, const std::map<std::string, std::string>& checksums,
+                    const std::filesystem::path& path, const std::string& recorded_in) {
+    std::set<std::string> seen;
+    for (const auto& [name, t] : content.tensors) {
+        const std::string where = "tensor '" + name + "'";
+        if (!checksums.empty()) {
+            auto it = checksums.find(name);
+            if (it == checksums.end()) throw DataError(path, where + " has no checksum in " + recorded_in + " (was the file replaced?)");
+            const std::string actual = tensor_checksum(t);
+            if (actual != it->second)
+                throw DataError(path, where + " does not match its checksum in " + recorded_in + " (" + actual + ", recorded " +
+                                          it->second + "): the file was damaged or changed after it was written");
+            seen.insert(name);
+        }
+        if (t.dtype() != DType::f32) continue;
+        const float* v = t.data<float>();
+        for (int64_t i = 0, n = t.numel(); i < n; ++i)
+            if (!std::isfinite(v[i]))
+                throw DataError(path, where + " holds " + (std::isnan(v[i]) ? "NaN" : v[i] > 0 ? "+Inf" : "-Inf") + " at element " +
+                                          std::to_string(i) + "; a model with non-finite parameters or state cannot be used");
+    }
+    for (const auto& [name, checksum] : checksums)
+        if (!seen.count(name)) throw DataError(path, "has no tensor '" + name + "', which " + recorded_in + " records");
 }
 
 }  // namespace chimera

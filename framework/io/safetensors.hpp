@@ -29,4 +29,16 @@ void write_safetensors(const std::filesystem::path& path, const NamedTensors& te
 SafetensorsContent read_safetensors(const std::filesystem::path& path,
                                     const std::shared_ptr<BufferPool>& pool);
 
+// A tensor's checksum as Chimera records it beside the file: "crc32:" and eight hex digits of
+// the CRC-32 (zlib's) of its little-endian bytes.
+std::string tensor_checksum(const Tensor& t);
+
+// What read_safetensors gave from `path`, checked before anyone trusts it: each tensor against
+// its checksum in `checksums` (name to tensor_checksum; `recorded_in` names where they were kept,
+// for the message), the same names in both, and every F32 value finite. Empty `checksums` (a
+// file from before Chimera kept them) skips the first two. Throws DataError naming the file and
+// the tensor.
+void verify_tensors(const SafetensorsContent& content, const std::map<std::string, std::string>& checksums,
+                    const std::filesystem::path& path, const std::string& recorded_in);
+
 }  // namespace chimera

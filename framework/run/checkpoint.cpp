@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -18,7 +19,12 @@ namespace {
 
 constexpr int kStateVersion = 1;
 
-nlohmann::json to_json(const RunState& s, const std::string& tensors_file) {
+// JSON numbers are exact up to 2^53, and every count the trainer adds to stays far below
+// overflow from there: a larger step, epoch or batch is a damaged file, not a long run.
+constexpr int64_t kMaxCount = int64_t{1} << 53;
+const char* const kChecksums = "checksums";
+
+nlohmann::json to_json(const RunState& s, const std::string& tensors_file, const std::map<std::string, std::string>& checksums) {
     nlohmann::json j;
     j["version"] = kStateVersion;
     j["tensors"] = tensors_file;
@@ -35,32 +41,77 @@ nlohmann::json to_json(const RunState& s, const std::string& tensors_file) {
     j["finished"] = s.finished;
     j["config_hash"] = s.config_hash;
     j["components"] = s.components;
+    j[kChecksums] = checksums;
     return j;
+}
+
+// `value` (named `name` in messages) as an integer from `low` to `high`: not a fraction, not 1e300.
+int64_t integer(const nlohmann::json& value, const std::string& name, int64_t low, int64_t high = kMaxCount) {
+    bool fits = false;  // low <= 0: a JSON non-negative integer (unsigned) is never below it
+    if (value.is_number_unsigned()) fits = value.get<uint64_t>() <= static_cast<uint64_t>(high);
+    else if (value.is_number_integer()) fits = value.get<int64_t>() >= low && value.get<int64_t>() <= high;
+    if (!fits)
+        throw std::runtime_error("'" + name + "' must be an integer from " + std::to_string(low) + " to " + std::to_string(high) +
+                                 ", got " + value.dump());
+    return value.get<int64_t>();
+}
+
+uint64_t unsigned_integer(const nlohmann::json& value, const std::string& name) {
+    if (!value.is_number_unsigned() && !(value.is_number_integer() && value.get<int64_t>() >= 0))
+        throw std::runtime_error("'" + name + "' must be an integer from 0 to " + std::to_string(UINT64_MAX) + ", got " + value.dump());
+    return value.get<uint64_t>();
+}
+
+double finite(const nlohmann::json& value, const std::string& name) {
+    if (!value.is_number() || !std::isfinite(value.get<double>()))
+        throw std::runtime_error("'" + name + "' must be a finite number, got " + value.dump());
+    return value.get<double>();
 }
 
 RunState from_json(const nlohmann::json& j) {
     RunState s;
-    if (j.at("version").get<int>() != kStateVersion)
+    if (j.at("version") != kStateVersion)
         throw std::runtime_error("run state version " + j.at("version").dump() + ", this Chimera reads " + std::to_string(kStateVersion));
-    s.epoch = j.at("epoch").get<int64_t>();
-    s.batch = j.at("batch").get<int64_t>();
-    s.step = j.at("step").get<int64_t>();
-    s.seed = j.at("random").at("seed").get<uint64_t>();
-    s.streams_used = j.at("random").at("streams_used").get<uint64_t>();
-    s.optimizer_steps = j.at("optimizer_steps").get<std::vector<int64_t>>();
-    s.epoch_sums = j.at("epoch_sums").get<std::map<std::string, double>>();
-    s.epoch_steps = j.at("epoch_steps").get<int64_t>();
+    s.epoch = integer(j.at("epoch"), "epoch", 0);
+    s.batch = integer(j.at("batch"), "batch", 0);
+    s.step = integer(j.at("step"), "step", 0);
+    const auto& random = j.at("random");
+    s.seed = unsigned_integer(random.at("seed"), "random.seed");
+    s.streams_used = static_cast<uint64_t>(integer(random.at("streams_used"), "random.streams_used", 0));
+    const auto& optimizer_steps = j.at("optimizer_steps");
+    if (!optimizer_steps.is_array()) throw std::runtime_error("'optimizer_steps' must be a list, got " + optimizer_steps.dump());
+    for (std::size_t k = 0; k < optimizer_steps.size(); ++k)
+        s.optimizer_steps.push_back(integer(optimizer_steps[k], "optimizer_steps[" + std::to_string(k) + "]", 0));
+    const auto& sums = j.at("epoch_sums");
+    if (!sums.is_object()) throw std::runtime_error("'epoch_sums' must be an object, got " + sums.dump());
+    for (const auto& [name, sum] : sums.items()) s.epoch_sums[name] = finite(sum, "epoch_sums." + name);
+    s.epoch_steps = integer(j.at("epoch_steps"), "epoch_steps", 0);
     const auto& e = j.at("early_stopping");
-    s.best_epoch = e.at("best_epoch").get<int64_t>();
-    if (s.best_epoch >= 0) s.best = e.at("best").get<double>();
-    s.bad_epochs = e.at("bad_epochs").get<int64_t>();
+    s.best_epoch = integer(e.at("best_epoch"), "early_stopping.best_epoch", -1);
+    if (s.best_epoch >= 0) s.best = finite(e.at("best"), "early_stopping.best");
+    s.bad_epochs = integer(e.at("bad_epochs"), "early_stopping.bad_epochs", 0);
     s.finished = j.at("finished").get<bool>();
     s.config_hash = j.at("config_hash").get<std::string>();
     s.components = j.at("components").get<std::vector<std::string>>();
-    if (s.epoch < 0 || s.batch < 0 || s.step < 0 || s.epoch_steps < 0)
-        throw std::runtime_error("negative epoch, batch or step");
     return s;
 }
+
+// The tensors' checksums a state records; none in a checkpoint from before they were kept.
+std::map<std::string, std::string> checksums_of(const nlohmann::json& j) {
+    if (!j.contains(kChecksums)) return {};
+    const auto& c = j.at(kChecksums);
+    if (!c.is_object() || c.empty()) throw std::runtime_error("'checksums' must map each tensor to its checksum, got " + c.dump());
+    return c.get<std::map<std::string, std::string>>();
+}
+
+std::map<std::string, std::string> checksums(const NamedTensors& tensors) {
+    std::map<std::string, std::string> out;
+    for (const auto& [name, t] : tensors) out[name] = tensor_checksum(t);
+    return out;
+}
+
+// best.safetensors has no state beside it: its checksums travel in its own header.
+const std::string kChecksumKey = "checksum/";
 
 }  // namespace
 
@@ -69,7 +120,7 @@ void save_checkpoint(const RunDirectory& run, const RunState& state, const Named
     const fs::path file = run.tensors(state.step);
     const std::string name = file.filename().string();
     write_safetensors(file, tensors, {{"format", "chimera-checkpoint"}});
-    write_file_atomically(run.state(), to_json(state, name).dump(2) + "\n");
+    write_file_atomically(run.state(), to_json(state, name, checksums(tensors)).dump(2) + "\n");
     // Older tensor files are no longer named by the state: remove them.
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(run.path(), ec)) {
@@ -84,23 +135,36 @@ Checkpoint load_checkpoint(const RunDirectory& run, const std::shared_ptr<Buffer
     std::ifstream in(c.file);
     if (!in) throw DataError(c.file, "no checkpoint here (train first, or check the run directory)");
     std::string tensors_file;
+    std::map<std::string, std::string> recorded;
     try {
         nlohmann::json j = nlohmann::json::parse(in);
         c.state = from_json(j);
         tensors_file = j.at("tensors").get<std::string>();
+        recorded = checksums_of(j);
     } catch (const std::exception& e) {
         throw DataError(c.file, std::string("not a readable checkpoint state: ") + e.what());
     }
     if (tensors_file.find('/') != std::string::npos)
         throw DataError(c.file, "'tensors' must name a file in the run directory");
-    c.tensors = read_safetensors(run.path() / tensors_file, pool);
+    const fs::path file = run.path() / tensors_file;
+    c.tensors = read_safetensors(file, pool);
+    verify_tensors(c.tensors, recorded, file, c.file.filename().string());
     return c;
 }
 
-void save_best(const RunDirectory& run, const NamedTensors& tensors) { write_safetensors(run.best(), tensors); }
+void save_best(const RunDirectory& run, const NamedTensors& tensors) {
+    std::map<std::string, std::string> metadata = {{"format", "chimera-best"}};
+    for (const auto& [name, checksum] : checksums(tensors)) metadata[kChecksumKey + name] = checksum;
+    write_safetensors(run.best(), tensors, metadata);
+}
 
 void restore_best(const RunDirectory& run, const NamedTensors& targets, const std::shared_ptr<BufferPool>& pool) {
-    restore_tensors(read_safetensors(run.best(), pool).tensors, targets, run.best());
+    const SafetensorsContent best = read_safetensors(run.best(), pool);
+    std::map<std::string, std::string> recorded;
+    for (const auto& [key, value] : best.metadata)
+        if (key.rfind(kChecksumKey, 0) == 0) recorded[key.substr(kChecksumKey.size())] = value;
+    verify_tensors(best, recorded, run.best(), "its header");
+    restore_tensors(best.tensors, targets, run.best());
 }
 
 void restore_tensors(const NamedTensors& source, const NamedTensors& targets, const std::filesystem::path& file) {

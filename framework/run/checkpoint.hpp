@@ -2,6 +2,7 @@
 // run state (where training is, the random state, early-stopping bookkeeping, what config and
 // plugins made it) in JSON. The tensors go to a file named by step, then the JSON naming them
 // replaces the old JSON atomically, so a crash at any moment leaves one complete checkpoint.
+// The JSON records each tensor's checksum and nothing is loaded that fails it or is not finite.
 // Not deciding when to checkpoint (the trainer) nor what the tensors mean (model_state.hpp).
 #pragma once
 
@@ -32,8 +33,8 @@ struct RunState {
     std::vector<std::string> components;  // plugin components in use, with versions
 };
 
-// Writes `tensors` and `state` into `run` (made if missing), then removes the tensor files of
-// older checkpoints. Throws DataError.
+// Writes `tensors` and `state` (with each tensor's checksum, "checksums" in the JSON) into `run`
+// (made if missing), then removes the tensor files of older checkpoints. Throws DataError.
 void save_checkpoint(const RunDirectory& run, const RunState& state, const NamedTensors& tensors);
 
 struct Checkpoint {
@@ -42,11 +43,15 @@ struct Checkpoint {
     std::filesystem::path file;  // the JSON, for messages
 };
 
-// Reads the checkpoint in `run`. Throws DataError naming the file and what is wrong.
+// Reads the checkpoint in `run`. Throws DataError naming the file and what is wrong: a state
+// that is not JSON or has a count that is not an integer from 0 to 2^53, a tensor file that is
+// malformed, a tensor that does not match its recorded checksum (a checkpoint from before
+// checksums were kept is read without them), a parameter or state that is NaN or infinite.
 Checkpoint load_checkpoint(const RunDirectory& run, const std::shared_ptr<BufferPool>& pool);
 
 // The parameters of the best epoch so far (early stopping's restore_best): written over the last
-// ones, and copied back into `targets`. Throw DataError naming the file.
+// ones with their checksums in the file's own header, and checked and copied back into
+// `targets`. Throw DataError naming the file.
 void save_best(const RunDirectory& run, const NamedTensors& tensors);
 void restore_best(const RunDirectory& run, const NamedTensors& targets, const std::shared_ptr<BufferPool>& pool);
 

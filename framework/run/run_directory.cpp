@@ -1,8 +1,12 @@
 #include "run/run_directory.hpp"
 
 #include "core/host_error.hpp"
+#include "io/atomic_file.hpp"
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <unistd.h>
 
 namespace chimera {
 
@@ -27,10 +31,26 @@ bool starts_ends(const std::string& name, const std::string& prefix, const std::
            name.compare(name.size() - extension.size(), extension.size(), extension) == 0;
 }
 
-// What `clear` removes: every file above but the outputs commands write on request.
+// What `clear` removes: every file above but the outputs commands write on request, and the
+// temporary files of any of them.
 bool owned(const std::string& name) {
     return name == kConfig || name == kState || name == kBest || name == kMetrics || name == kSamples || name == kData || name == kPlugins ||
            RunDirectory::is_tensors_file(name) || starts_ends(name, kEvaluationPrefix, kEvaluationExtension);
+}
+
+bool is_output(const std::string& name) {
+    for (RunOutput o : {RunOutput::generated, RunOutput::interpolation, RunOutput::reconstructions})
+        if (name == RunDirectory::output_name(o)) return true;
+    return false;
+}
+
+// A temporary file of one of `is_ours`'s names whose writer is no longer running.
+template <typename Ours>
+bool stale_temporary(const std::string& name, Ours is_ours) {
+    std::string target;
+    long pid = 0;
+    if (!parse_temporary_name(name, target, pid) || !is_ours(target)) return false;
+    return pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
 }  // namespace
@@ -72,6 +92,13 @@ bool RunDirectory::exists() const { return fs::is_directory(path_); }
 bool RunDirectory::has_config() const { return fs::exists(config()); }
 bool RunDirectory::has_checkpoint() const { return fs::exists(state()); }
 
+bool RunDirectory::has_run_files() const {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(path_, ec))
+        if (owned(entry.path().filename().string())) return true;
+    return false;
+}
+
 bool RunDirectory::is_tensors_file(const std::string& name) { return starts_ends(name, kTensorsPrefix, kTensorsExtension); }
 
 void RunDirectory::create() const {
@@ -84,11 +111,27 @@ bool RunDirectory::clear() const {
     std::error_code ec;
     bool any = false;
     for (const auto& entry : fs::directory_iterator(path_, ec)) {
-        if (!owned(entry.path().filename().string())) continue;
+        const std::string name = entry.path().filename().string();
+        std::string target;
+        long pid = 0;
+        if (!owned(name) && !(parse_temporary_name(name, target, pid) && owned(target))) continue;
         fs::remove_all(entry.path(), ec);
         any = true;
     }
     return any;
+}
+
+int RunDirectory::remove_stale_temporaries() const {
+    int removed = 0;
+    std::error_code ec;
+    auto sweep = [&](const fs::path& dir, auto is_ours) {
+        for (const auto& entry : fs::directory_iterator(dir, ec))
+            if (entry.is_regular_file(ec) && stale_temporary(entry.path().filename().string(), is_ours))
+                removed += fs::remove(entry.path(), ec) ? 1 : 0;
+    };
+    sweep(path_, [](const std::string& name) { return (owned(name) && name != kSamples && name != kData) || is_output(name); });
+    sweep(path_ / kSamples, [](const std::string& name) { return starts_ends(name, "epoch-", ".png"); });
+    return removed;
 }
 
 }  // namespace chimera

@@ -40,6 +40,9 @@ public:
     bool exists() const;          // the directory is there
     bool has_config() const;
     bool has_checkpoint() const;
+    // Whether any file a run writes is here (the files `clear` removes): with no checkpoint, a
+    // run stopped before its first.
+    bool has_run_files() const;
     // Whether `name` (a file name in the directory) is a checkpoint's tensor file.
     static bool is_tensors_file(const std::string& name);
 
@@ -48,6 +51,12 @@ public:
     // Removes what Chimera wrote here (the files above, not a user's own); true when the
     // directory held any of it.
     bool clear() const;
+    // Removes the temporary files (io/atomic_file.hpp) that writers of this directory's files
+    // left when they were killed: "<name>.tmp-<pid>" beside a file named above (here or in the
+    // sample grids' directory) whose process <pid> no longer runs. A run directory has one
+    // writer at a time, so a live process's temporary file is never taken from under it; a
+    // user's own files are never touched. Returns how many went.
+    int remove_stale_temporaries() const;
 
 private:
     std::filesystem::path path_;

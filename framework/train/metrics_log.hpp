@@ -14,8 +14,11 @@ namespace chimera {
 
 class MetricsLog {
 public:
-    // Opens `path` for appending. Throws DataError naming the file.
-    explicit MetricsLog(const std::filesystem::path& path);
+    // How to open the log: after the lines there (a resumed run, its log cut back with
+    // `truncate` first), or empty (a run starting, which must never follow another's lines).
+    enum Mode { append, restart };
+    // Opens `path`. Throws DataError naming the file.
+    MetricsLog(const std::filesystem::path& path, Mode mode);
     ~MetricsLog();
     MetricsLog(const MetricsLog&) = delete;
     MetricsLog& operator=(const MetricsLog&) = delete;

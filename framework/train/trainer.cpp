@@ -24,6 +24,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kSampleColumns = 8;
+// The most steps a run may take: checkpoints refuse larger counts (run/checkpoint.hpp), and
+// every count the loop adds to stays far from overflow below it.
+constexpr int64_t kMaxSteps = int64_t{1} << 53;
 
 }  // namespace
 
@@ -45,16 +48,22 @@ Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainO
     plan_phases();
     batches_ = std::make_unique<BatchStream>(ctx_, *pipeline_.train_split().loader, pipeline_.train_split().indices,
                                              BatchOptions{spec_.data.batch_size, spec_.data.shuffle, true});
-    total_steps_ = spec_.train.steps > 0 ? spec_.train.steps : spec_.train.epochs * batches_->batches_per_epoch();
+    const int64_t per_epoch = batches_->batches_per_epoch();
+    if (spec_.train.steps > kMaxSteps || (spec_.train.steps == 0 && spec_.train.epochs > kMaxSteps / std::max<int64_t>(1, per_epoch)))
+        yaml_fail(spec_.train.node, {spec_.file, spec_.train.steps > 0 ? "train.steps" : "train.epochs"},
+                  fmt::format("a run takes at most {} steps (here {} per epoch)", kMaxSteps, per_epoch));
+    total_steps_ = spec_.train.steps > 0 ? spec_.train.steps : spec_.train.epochs * per_epoch;
     sampler_ = std::make_unique<ImageSampler>(pipeline_, ctx_, ops_);
     state_.seed = ctx_.device().seed();
     state_.optimizer_steps.assign(spec_.optimizers.size(), 0);
     state_.config_hash = options_.config_hash;
     state_.components = pipeline_.components_used();
     run_.create();
+    run_.remove_stale_temporaries();  // of a writer killed here before
     if (options_.resume) resume();
     else if (run_.has_checkpoint()) throw UsageError(run_.path().string() + " already holds a run");
-    log_ = std::make_unique<MetricsLog>(run_.metrics());
+    // A resumed run continues its log (cut back to the checkpoint); a new one starts it empty.
+    log_ = std::make_unique<MetricsLog>(run_.metrics(), options_.resume ? MetricsLog::append : MetricsLog::restart);
 }
 
 Trainer::~Trainer() = default;
@@ -119,7 +128,10 @@ void Trainer::resume() {
                         std::to_string(spec_.optimizers.size()));
     restore_tensors(c.tensors.tensors, model_tensors(ctx_.parameters()), c.file);
     for (std::size_t k = 0; k < spec_.optimizers.size(); ++k)
-        pipeline_.optimizer(k).load_state(optimizer_state(c.tensors.tensors, spec_.optimizers[k].name));
+        pipeline_.restore_optimizer(k, optimizer_state(c.tensors.tensors, spec_.optimizers[k].name), run_.tensors(c.state.step));
+    const int64_t per_epoch = batches_->batches_per_epoch();
+    if (c.state.batch > per_epoch)
+        throw DataError(c.file, fmt::format("'batch' is {}, but an epoch of this pipeline has {} batches", c.state.batch, per_epoch));
     RunState saved = c.state;
     saved.components = state_.components;
     saved.finished = false;
