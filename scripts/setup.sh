@@ -14,21 +14,7 @@ packages=(
   zlib1g-dev dataset-fashion-mnist python3 espeak-ng libsndfile1-dev libfftw3-dev
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if ((EUID != 0)); then
-    echo "setup: missing Debian packages: ${missing[*]}" >&2
-    echo "setup: run this as root, or install them with: sudo apt-get install ${missing[*]}" >&2
-    exit 1
-  fi
-  echo "setup: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash "$here/scripts/install_packages.sh" "${packages[@]}"
 
 jobs=${CHIMERA_JOBS:-$(nproc)}
 cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-Release}" >/dev/null

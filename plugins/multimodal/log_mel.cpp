@@ -28,6 +28,13 @@ struct SndFile {
     }
 };
 
+// FFTW keeps its planner's tables until fftwf_cleanup. This code is unloaded with its plugin, so
+// they are released when it is (after every LogMel, made later, is gone); otherwise each load
+// of the plugin would leave them behind, unreachable.
+struct FftwAtUnload {
+    ~FftwAtUnload() { fftwf_cleanup(); }
+} fftw_at_unload;
+
 }  // namespace
 
 std::vector<float> read_wav(const std::string& path, int64_t rate) {
@@ -47,7 +54,13 @@ std::vector<float> read_wav(const std::string& path, int64_t rate) {
     std::vector<float> mono(static_cast<std::size_t>(info.frames));
     for (sf_count_t i = 0; i < info.frames; ++i) {
         float sum = 0;
-        for (int c = 0; c < info.channels; ++c) sum += interleaved[static_cast<std::size_t>(i * info.channels + c)];
+        for (int c = 0; c < info.channels; ++c) {
+            const float v = interleaved[static_cast<std::size_t>(i * info.channels + c)];
+            // A float WAV can hold anything; NaN or infinity would turn every feature into NaN.
+            if (!std::isfinite(v))
+                throw std::runtime_error(path + ": sample " + std::to_string(i) + " is not a finite number (a damaged float WAV?)");
+            sum += std::clamp(v, -1.0f, 1.0f);  // beyond full scale clips, as in wav_bytes and any PCM file
+        }
         mono[static_cast<std::size_t>(i)] = sum / static_cast<float>(info.channels);
     }
     return mono;

@@ -22,8 +22,9 @@ struct MelSettings {
     double trim_db = 40;      // frames quieter than the loudest by this much are cut from both ends; 0: none
 };
 
-// Mono samples in [-1, 1]; a multi-channel file is averaged. Throws std::runtime_error naming the
-// file for anything libsndfile cannot read, or a sample rate other than `rate`.
+// Mono samples in [-1, 1]; a multi-channel file is averaged, and a float file's samples beyond
+// full scale are clipped to it. Throws std::runtime_error naming the file for anything libsndfile
+// cannot read, a sample that is not a finite number, or a sample rate other than `rate`.
 std::vector<float> read_wav(const std::string& path, int64_t rate);
 // The bytes of a mono 16-bit PCM WAV file of `samples` (clipped to [-1, 1]).
 std::string wav_bytes(const std::vector<float>& samples, int64_t rate);

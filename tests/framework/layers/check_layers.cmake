@@ -11,8 +11,9 @@ foreach(probe IN LISTS PROBES)
   if(result EQUAL 0)
     message(FATAL_ERROR "${target}: an include of ${header} from the layer below built")
   endif()
-  string(FIND "${out}${err}" "${header}: No such file or directory" at)
-  if(at EQUAL -1)
+  string(FIND "${out}${err}" "${header}: No such file or directory" at)  # gcc
+  string(FIND "${out}${err}" "'${header}' file not found" at_clang)        # clang
+  if(at EQUAL -1 AND at_clang EQUAL -1)
     message(FATAL_ERROR "${target} failed, but not because ${header} is out of reach:\n${out}${err}")
   endif()
   message(STATUS "${target}: ${header} is out of reach, as it should be")
