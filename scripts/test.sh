@@ -2,7 +2,7 @@
 # The README's second command: set up (install what is missing, configure, build), then run
 # the whole test suite through CTest; then the sanitizer pass (scripts/sanitize.sh: the unit
 # suites and short end-to-end runs under ASan + UBSan, the fuzz corpora, bounded fuzzing).
-# CI runs exactly this (.ci/run). CHIMERA_SANITIZE=0 skips the sanitizer pass.
+# CI runs exactly this (.ci/run). CHIMERA_SKIP_SANITIZERS=1 skips the sanitizer pass.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$here/scripts/setup.sh"
@@ -10,6 +10,6 @@ bash "$here/scripts/setup.sh"
 # OpenMP threads then starve each other (a conv VAE step was 10x slower), so they sleep instead.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 ctest --test-dir "${CHIMERA_BUILD_DIR:-$here/build}" --output-on-failure -j "${CHIMERA_JOBS:-$(nproc)}"
-if [[ ${CHIMERA_SANITIZE:-1} != 0 ]]; then
+if [[ ${CHIMERA_SKIP_SANITIZERS:-0} != 1 ]]; then
   bash "$here/scripts/sanitize.sh"
 fi

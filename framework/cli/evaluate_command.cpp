@@ -114,6 +114,8 @@ nlohmann::json coherence_json(const CoherenceReport& r, const std::vector<std::u
 
 int run(const po::variables_map& vm) {
     const std::string split_name = vm["split"].as<std::string>();
+    // Checked before any work, written through its links (the run's own report is replaced).
+    const fs::path json_out = vm.count("json") ? output_file(vm["json"].as<std::string>()) : fs::path();
     const fs::path run_dir = vm["run"].as<std::string>();
     auto session = PipelineSession::open_run(vm, run_dir);
     const Pipeline& p = session->pipeline();
@@ -162,9 +164,9 @@ int run(const po::variables_map& vm) {
             report["coherence"]["decoding"] = decode;
         }
     }
-    const fs::path json = vm.count("json") ? fs::path(vm["json"].as<std::string>()) : RunDirectory(run_dir).evaluation(split_name);
+    const fs::path json = vm.count("json") ? json_out : RunDirectory(run_dir).evaluation(split_name);
     write_file_atomically(json, report.dump(2) + "\n");
-    std::cout << "\nWrote " << json.string() << "\n";
+    std::cout << "\nWrote " << (vm.count("json") ? vm["json"].as<std::string>() : json.string()) << "\n";
     return 0;
 }
 

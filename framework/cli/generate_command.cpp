@@ -7,6 +7,7 @@
 #include "core/host_error.hpp"
 #include "generate/image_sampler.hpp"
 #include "generate/modal_sampler.hpp"
+#include "io/atomic_file.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -79,10 +80,11 @@ int run_modalities(const po::variables_map& vm, const GridRequest& r) {
     std::string label;
     for (const auto& g : given) label += (label.empty() ? "" : "+") + g.first;
     label = given.empty() ? "prior" : label + "-to";
-    const fs::path base = vm.count("out") ? fs::path(vm["out"].as<std::string>())
+    fs::path base = vm.count("out") ? fs::path(vm["out"].as<std::string>())
                                           : RunDirectory(r.run).generated(label + "-" + fmt::format("{}", fmt::join(targets, "+")));
     if (targets.size() > 1 && base.has_extension())
         throw UsageError("--out " + base.string() + ": with several modalities --out names a directory (they go in as image.png, text.txt...)");
+    if (vm.count("out") && targets.size() == 1 && base.has_extension()) base = output_file(base);  // one file the user named
     const int64_t n = vm["n"].defaulted() ? 16 : r.n;  // sound and text are looked at one by one: fewer
     EvalScope numbers(session->context(), seed_option(vm));
     TensorMap made;

@@ -1,6 +1,7 @@
 #include "cli/pipeline_session.hpp"
 
 #include "core/host_error.hpp"
+#include "io/atomic_file.hpp"
 #include "pipeline/yaml_source.hpp"
 #include "run/model_state.hpp"
 
@@ -38,7 +39,8 @@ GridRequest grid_request(const po::variables_map& vm, const std::string& command
     if (r.n < 1 || r.n > 4096) throw UsageError("chimera " + command + ": --n must be between 1 and 4096, got " + std::to_string(r.n));
     if (r.columns < 1 || r.columns > 256)
         throw UsageError("chimera " + command + ": --columns must be between 1 and 256, got " + std::to_string(r.columns));
-    r.out = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : RunDirectory(r.run).output(output);
+    // A path the user names is written through its links and checked now; the run's own is replaced.
+    r.out = vm.count("out") ? output_file(vm["out"].as<std::string>()) : RunDirectory(r.run).output(output);
     return r;
 }
 

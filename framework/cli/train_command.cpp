@@ -5,6 +5,7 @@
 #include "cli/pipeline_session.hpp"
 #include "cli/terminal.hpp"
 #include "core/host_error.hpp"
+#include "core/suggest.hpp"
 #include "io/atomic_file.hpp"
 #include "run/run_directory.hpp"
 #include "train/trainer.hpp"
@@ -64,6 +65,8 @@ int run(const po::variables_map& vm) {
     if (vm.count("resume") && vm.count("overwrite")) throw UsageError("chimera train: --resume and --overwrite exclude each other");
     std::vector<std::string> extra;
     if (!vm["seed"].defaulted()) extra.push_back("train.seed=" + std::to_string(seed_option(vm)));
+    // Checked before any work: a run must not end days later unable to write its timings.
+    const fs::path timing = vm.count("timing") ? output_file(vm["timing"].as<std::string>()) : fs::path();
     const RunDirectory run(vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("runs") / fs::path(file).stem());
     const fs::path& out = run.path();
     if (vm.count("overwrite") && run.exists()) run.clear();
@@ -83,9 +86,10 @@ int run(const po::variables_map& vm) {
         throw UsageError(out.string() + " already holds a run; continue it with --resume, start over with --overwrite, or choose another --out");
     // What the loaders derived (a vocabulary) is the run's from its start: a resumed run reads its data as before.
     PipelineSession session(vm, file, extra, resume ? &run : nullptr);
-    if (restart) {  // once the pipeline is known to be sound
-        std::cout << out.string() << " holds a run stopped before its first checkpoint: starting it over from step 0\n";
-        run.clear();
+    if (restart) {  // once the pipeline is known to be sound; saying what goes
+        const std::vector<std::string> removed = run.clear();
+        std::cout << out.string() << " holds a run stopped before its first checkpoint: starting it over from step 0 (removed "
+                  << join(removed) << ")\n";
     }
     if (!resume) session.pipeline().save_data(run.data());
     TrainOptions options;
@@ -101,7 +105,7 @@ int run(const po::variables_map& vm) {
     save_plugin_record(run, session.pipeline().libraries_used());
     TrainResult result = trainer.run();
     if (vm.count("timing"))
-        write_timing(vm["timing"].as<std::string>(), result.timing, session.pipeline().spec().data.batch_size,
+        write_timing(timing, result.timing, session.pipeline().spec().data.batch_size,
                      session.context().device().threads());
     return 0;
 }

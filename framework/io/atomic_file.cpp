@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,17 +86,36 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
     write_file_atomically(path, std::vector<std::string_view>{bytes});
 }
 
+std::filesystem::path output_file(const std::filesystem::path& given) {
+    struct stat st;
+    // Following every link at once first: a link the kernel resolves by itself (/dev/stdout,
+    // /proc/self/fd/N) names no path that could be written beside.
+    if (::stat(given.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw DataError(given, std::string("is ") + kind_of(st.st_mode) + ", not a regular file: refusing to replace it");
+    const std::filesystem::path target = write_target(given);
+    const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw DataError(given, (target == given ? std::string() : "points at " + target.string() + ", but ") + "there is no directory " +
+                                   dir.string() + " to write it in");
+    return target;
+}
+
 void write_file_atomically(const std::filesystem::path& path, const std::vector<std::string_view>& pieces) {
-    const std::filesystem::path target = write_target(path);
+    // `path` itself is replaced: a symbolic link there is replaced by the file, never written
+    // through (a run directory from elsewhere must not redirect Chimera's writes); output paths
+    // a user names are resolved by output_file first.
     struct stat existing;
-    const bool replaces = ::stat(target.c_str(), &existing) == 0;
-    if (replaces && !S_ISREG(existing.st_mode))
-        throw DataError(path, std::string(target == path ? "is " : "points at " + target.string() + ", ") + kind_of(existing.st_mode) +
-                                  ", not a regular file: refusing to replace it");
-    const std::filesystem::path temp = temporary_name(target, ::getpid());
+    const bool exists = ::lstat(path.c_str(), &existing) == 0;
+    if (exists && !S_ISREG(existing.st_mode) && !S_ISLNK(existing.st_mode))
+        throw DataError(path, std::string("is ") + kind_of(existing.st_mode) + ", not a regular file: refusing to replace it");
+    const bool keeps_mode = exists && S_ISREG(existing.st_mode);
+    const std::filesystem::path temp = temporary_name(path, ::getpid());
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) fail(path, "cannot create " + temp.string(), errno);
-    if (replaces && ::fchmod(fd, existing.st_mode & 07777) != 0) abandon(path, temp, fd, "cannot keep the file's permissions", errno);
+    // Held until the file is closed (or its writer dies): remove_stale_temporaries leaves a
+    // temporary file alone while anyone holds it, on this machine or another sharing the disk.
+    if (::flock(fd, LOCK_EX) != 0) abandon(path, temp, fd, "cannot lock " + temp.string(), errno);
+    if (keeps_mode && ::fchmod(fd, existing.st_mode & 07777) != 0) abandon(path, temp, fd, "cannot keep the file's permissions", errno);
     for (std::string_view bytes : pieces) {
         std::size_t written = 0;
         while (written < bytes.size()) {
@@ -111,11 +131,11 @@ void write_file_atomically(const std::filesystem::path& path, const std::vector<
     const int closed = ::close(fd);
     if (closed != 0) abandon(path, temp, -1, "cannot write", errno);
     write_step();
-    if (::rename(temp.c_str(), target.c_str()) != 0) abandon(path, temp, -1, "cannot replace", errno);
+    if (::rename(temp.c_str(), path.c_str()) != 0) abandon(path, temp, -1, "cannot replace", errno);
     // The rename itself must reach the disk: flush the directory entry too. A directory that
     // cannot be opened for reading, or a file system that cannot flush one (EINVAL), is left as is.
     write_step();
-    const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
     int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0) return;
     if (::fsync(dir_fd) != 0 && errno != EINVAL) {

@@ -1,7 +1,9 @@
 // Writes a whole file so that readers see either the old content or the new, never half of one:
 // the bytes go to a temporary name beside the target, are flushed to disk, then renamed over it.
-// A symbolic link is written through (the file it points at is replaced, the link stays a link);
-// a target that is not a regular file (a device, a fifo, a directory) is refused, never replaced.
+// The path itself is replaced: a symbolic link there becomes the file (as rename does), so files
+// in a run directory from elsewhere cannot redirect a write; a path that is a device, a fifo or a
+// directory is refused, never replaced. Outputs a user names go through output_file first, which
+// writes through their links. The writer holds an exclusive flock on its temporary file.
 // For checkpoints, run state and anything a crash must not corrupt. Not a general file API.
 #pragma once
 
@@ -18,6 +20,11 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 // The same for a file made of `pieces` in order, written without joining them first (a
 // checkpoint's tensors are written from where they lie).
 void write_file_atomically(const std::filesystem::path& path, const std::vector<std::string_view>& pieces);
+
+// Where an output the user named (--out, --json, --timing) is written, checked before any work:
+// through symbolic links to the file at the end of the chain (the links stay links), refusing a
+// device, fifo or directory and a directory that is not there. Throws DataError naming `given`.
+std::filesystem::path output_file(const std::filesystem::path& given);
 
 // The file a write to `path` replaces: `path` itself, or, for a symbolic link, the file at the
 // end of its chain (which need not exist yet). Throws DataError for a loop or an unreadable link.

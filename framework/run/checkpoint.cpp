@@ -56,12 +56,6 @@ int64_t integer(const nlohmann::json& value, const std::string& name, int64_t lo
     return value.get<int64_t>();
 }
 
-uint64_t unsigned_integer(const nlohmann::json& value, const std::string& name) {
-    if (!value.is_number_unsigned() && !(value.is_number_integer() && value.get<int64_t>() >= 0))
-        throw std::runtime_error("'" + name + "' must be an integer from 0 to " + std::to_string(UINT64_MAX) + ", got " + value.dump());
-    return value.get<uint64_t>();
-}
-
 double finite(const nlohmann::json& value, const std::string& name) {
     if (!value.is_number() || !std::isfinite(value.get<double>()))
         throw std::runtime_error("'" + name + "' must be a finite number, got " + value.dump());
@@ -76,7 +70,7 @@ RunState from_json(const nlohmann::json& j) {
     s.batch = integer(j.at("batch"), "batch", 0);
     s.step = integer(j.at("step"), "step", 0);
     const auto& random = j.at("random");
-    s.seed = unsigned_integer(random.at("seed"), "random.seed");
+    s.seed = static_cast<uint64_t>(integer(random.at("seed"), "random.seed", 0, INT64_MAX));  // as train.seed and --seed
     s.streams_used = static_cast<uint64_t>(integer(random.at("streams_used"), "random.streams_used", 0));
     const auto& optimizer_steps = j.at("optimizer_steps");
     if (!optimizer_steps.is_array()) throw std::runtime_error("'optimizer_steps' must be a list, got " + optimizer_steps.dump());
@@ -119,10 +113,18 @@ void save_checkpoint(const RunDirectory& run, const RunState& state, const Named
     run.create();
     const fs::path file = run.tensors(state.step);
     const std::string name = file.filename().string();
-    write_safetensors(file, tensors, {{"format", "chimera-checkpoint"}});
-    write_file_atomically(run.state(), to_json(state, name, checksums(tensors)).dump(2) + "\n");
-    // Older tensor files are no longer named by the state: remove them.
     std::error_code ec;
+    const bool existed = fs::exists(file, ec);
+    write_safetensors(file, tensors, {{"format", "chimera-checkpoint"}});
+    try {
+        write_file_atomically(run.state(), to_json(state, name, checksums(tensors)).dump(2) + "\n");
+    } catch (const DataError&) {
+        // The state still names the previous tensor file; a new one no state names would only
+        // take the space (on a full disk, the very space that was missing).
+        if (!existed) fs::remove(file, ec);
+        throw;
+    }
+    // Older tensor files are no longer named by the state: remove them.
     for (const auto& entry : fs::directory_iterator(run.path(), ec)) {
         const std::string f = entry.path().filename().string();
         if (f != name && RunDirectory::is_tensors_file(f)) fs::remove(entry.path(), ec);
@@ -147,6 +149,7 @@ Checkpoint load_checkpoint(const RunDirectory& run, const std::shared_ptr<Buffer
     if (tensors_file.find('/') != std::string::npos)
         throw DataError(c.file, "'tensors' must name a file in the run directory");
     const fs::path file = run.path() / tensors_file;
+    c.tensors_file = file;
     c.tensors = read_safetensors(file, pool);
     verify_tensors(c.tensors, recorded, file, c.file.filename().string());
     return c;

@@ -40,7 +40,8 @@ void save_checkpoint(const RunDirectory& run, const RunState& state, const Named
 struct Checkpoint {
     RunState state;
     SafetensorsContent tensors;
-    std::filesystem::path file;  // the JSON, for messages
+    std::filesystem::path file;          // the JSON, for messages
+    std::filesystem::path tensors_file;  // the tensors it names
 };
 
 // Reads the checkpoint in `run`. Throws DataError naming the file and what is wrong: a state

@@ -3,9 +3,12 @@
 #include "core/host_error.hpp"
 #include "io/atomic_file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace chimera {
@@ -44,13 +47,20 @@ bool is_output(const std::string& name) {
     return false;
 }
 
-// A temporary file of one of `is_ours`'s names whose writer is no longer running.
+// A temporary file of one of `is_ours`'s names that no writer holds: its writer locks it while
+// writing (io/atomic_file.cpp), and the lock goes with the writer when it is killed. A lock, not
+// the writer's process id: the directory may be shared by machines or containers whose
+// processes this one cannot see.
 template <typename Ours>
-bool stale_temporary(const std::string& name, Ours is_ours) {
+bool stale_temporary(const fs::path& file, Ours is_ours) {
     std::string target;
     long pid = 0;
-    if (!parse_temporary_name(name, target, pid) || !is_ours(target)) return false;
-    return pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+    if (!parse_temporary_name(file.filename().string(), target, pid) || !is_ours(target) || pid == ::getpid()) return false;
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return false;
+    const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+    ::close(fd);
+    return !held;
 }
 
 }  // namespace
@@ -107,18 +117,19 @@ void RunDirectory::create() const {
     if (ec) throw DataError(path_, "cannot create the run directory: " + ec.message());
 }
 
-bool RunDirectory::clear() const {
+std::vector<std::string> RunDirectory::clear() const {
     std::error_code ec;
-    bool any = false;
+    std::vector<std::string> removed;
     for (const auto& entry : fs::directory_iterator(path_, ec)) {
         const std::string name = entry.path().filename().string();
         std::string target;
         long pid = 0;
         if (!owned(name) && !(parse_temporary_name(name, target, pid) && owned(target))) continue;
         fs::remove_all(entry.path(), ec);
-        any = true;
+        removed.push_back(name);
     }
-    return any;
+    std::sort(removed.begin(), removed.end());
+    return removed;
 }
 
 int RunDirectory::remove_stale_temporaries() const {
@@ -126,7 +137,7 @@ int RunDirectory::remove_stale_temporaries() const {
     std::error_code ec;
     auto sweep = [&](const fs::path& dir, auto is_ours) {
         for (const auto& entry : fs::directory_iterator(dir, ec))
-            if (entry.is_regular_file(ec) && stale_temporary(entry.path().filename().string(), is_ours))
+            if (entry.is_regular_file(ec) && stale_temporary(entry.path(), is_ours))
                 removed += fs::remove(entry.path(), ec) ? 1 : 0;
     };
     sweep(path_, [](const std::string& name) { return (owned(name) && name != kSamples && name != kData) || is_output(name); });

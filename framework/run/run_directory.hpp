@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace chimera {
 
@@ -48,14 +49,15 @@ public:
 
     // Makes the directory (and its parents). Throws DataError.
     void create() const;
-    // Removes what Chimera wrote here (the files above, not a user's own); true when the
-    // directory held any of it.
-    bool clear() const;
+    // Removes what Chimera wrote here (the files above, not a user's own); returns their names,
+    // sorted (none when the directory held nothing of Chimera's).
+    std::vector<std::string> clear() const;
     // Removes the temporary files (io/atomic_file.hpp) that writers of this directory's files
     // left when they were killed: "<name>.tmp-<pid>" beside a file named above (here or in the
-    // sample grids' directory) whose process <pid> no longer runs. A run directory has one
-    // writer at a time, so a live process's temporary file is never taken from under it; a
-    // user's own files are never touched. Returns how many went.
+    // sample grids' directory) that no writer holds locked. A live writer's temporary file, on
+    // this machine or another sharing the directory, is never taken from under it (but for the
+    // instant between its creation and its lock); a user's own files are never touched.
+    // Returns how many went.
     int remove_stale_temporaries() const;
 
 private:

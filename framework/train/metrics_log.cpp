@@ -9,13 +9,29 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace chimera {
 
-MetricsLog::MetricsLog(const std::filesystem::path& path, Mode mode)
-    : path_(path), file_(std::fopen(path.c_str(), mode == append ? "a" : "w")) {
-    if (!file_) throw DataError(path.string() + ": cannot open for " + (mode == append ? "appending" : "writing") + ": " + std::strerror(errno));
+namespace {
+
+// Never through a symbolic link: a run directory from elsewhere must not redirect the log.
+std::FILE* open_log(const std::filesystem::path& path, MetricsLog::Mode mode) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | (mode == MetricsLog::restart ? O_TRUNC : 0), 0644);
+    std::FILE* file = fd < 0 ? nullptr : ::fdopen(fd, "a");
+    if (!file) {
+        const int error = errno;
+        if (fd >= 0) ::close(fd);
+        throw DataError(path.string() + ": cannot open for " + (mode == MetricsLog::append ? "appending" : "writing") + ": " +
+                        std::strerror(error));
+    }
+    return file;
 }
+
+}  // namespace
+
+MetricsLog::MetricsLog(const std::filesystem::path& path, Mode mode) : path_(path), file_(open_log(path, mode)) {}
 
 MetricsLog::~MetricsLog() { std::fclose(file_); }
 
@@ -26,6 +42,11 @@ void MetricsLog::write(int64_t step, int64_t epoch, const std::string& split, co
     write_step();  // a point the crash test kills at (io/atomic_file.hpp)
     if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
         throw DataError(path_.string() + ": cannot write metrics: " + std::strerror(errno));
+}
+
+void MetricsLog::sync() {
+    if (std::fflush(file_) != 0 || ::fdatasync(::fileno(file_)) != 0)
+        throw DataError(path_.string() + ": cannot flush metrics: " + std::strerror(errno));
 }
 
 void MetricsLog::truncate(const std::filesystem::path& path, int64_t step) {

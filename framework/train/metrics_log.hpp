@@ -26,6 +26,9 @@ public:
     // Writes one line. Non-finite values are written as null (JSON has no NaN).
     void write(int64_t step, int64_t epoch, const std::string& split, const Metrics& metrics);
 
+    // Flushes the lines written so far to the disk (not only to the system). Throws DataError.
+    void sync();
+
     // Keeps the lines of the log at `path` up to `step`, for a run resumed there to write what
     // came after anew; the test metrics of the interrupted run at `step` go too. No file: nothing.
     static void truncate(const std::filesystem::path& path, int64_t step);

@@ -50,7 +50,7 @@ Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainO
                                              BatchOptions{spec_.data.batch_size, spec_.data.shuffle, true});
     const int64_t per_epoch = batches_->batches_per_epoch();
     if (spec_.train.steps > kMaxSteps || (spec_.train.steps == 0 && spec_.train.epochs > kMaxSteps / std::max<int64_t>(1, per_epoch)))
-        yaml_fail(spec_.train.node, {spec_.file, spec_.train.steps > 0 ? "train.steps" : "train.epochs"},
+        yaml_fail(spec_.train.node[spec_.train.steps > 0 ? "steps" : "epochs"], {spec_.file, spec_.train.steps > 0 ? "train.steps" : "train.epochs"},
                   fmt::format("a run takes at most {} steps (here {} per epoch)", kMaxSteps, per_epoch));
     total_steps_ = spec_.train.steps > 0 ? spec_.train.steps : spec_.train.epochs * per_epoch;
     sampler_ = std::make_unique<ImageSampler>(pipeline_, ctx_, ops_);
@@ -115,7 +115,26 @@ NamedTensors Trainer::checkpoint_tensors() const {
 
 void Trainer::save() {
     state_.streams_used = ctx_.device().streams_used();
-    save_checkpoint(run_, state_, checkpoint_tensors());
+    const NamedTensors tensors = checkpoint_tensors();
+    // A parameter or state that went NaN or infinite while every loss stayed finite would make a
+    // checkpoint that every later command refuses: the run stops here, keeping the last good one.
+    for (const auto& [name, t] : tensors) {
+        if (t.dtype() != DType::f32) continue;
+        const float* v = t.data<float>();
+        for (int64_t i = 0; i < t.numel(); ++i)
+            if (!std::isfinite(v[i])) {
+                const Divergence d{name, "", static_cast<double>(v[i]), state_.step, state_.epoch + 1};
+                throw DivergedError(d, fmt::format("training stopped: '{}' is {} at element {} at step {} (epoch {}), though every loss was finite. "
+                                                   "The last good checkpoint is kept in {}. Try a lower learning rate or gradient clipping "
+                                                   "(optimizers.NAME.clip_norm).",
+                                                   name, std::isnan(v[i]) ? "NaN" : v[i] > 0 ? "+Inf" : "-Inf", i, d.step, d.epoch,
+                                                   run_.has_checkpoint() ? run_.state().string() : "(none yet: it failed before the first)"));
+            }
+    }
+    // The log's lines up to this step reach the disk before the checkpoint that says they are
+    // there: a resumed run writes only what came after.
+    log_->sync();
+    save_checkpoint(run_, state_, tensors);
 }
 
 void Trainer::resume() {
@@ -128,7 +147,7 @@ void Trainer::resume() {
                         std::to_string(spec_.optimizers.size()));
     restore_tensors(c.tensors.tensors, model_tensors(ctx_.parameters()), c.file);
     for (std::size_t k = 0; k < spec_.optimizers.size(); ++k)
-        pipeline_.restore_optimizer(k, optimizer_state(c.tensors.tensors, spec_.optimizers[k].name), run_.tensors(c.state.step));
+        pipeline_.restore_optimizer(k, optimizer_state(c.tensors.tensors, spec_.optimizers[k].name), c.tensors_file);
     const int64_t per_epoch = batches_->batches_per_epoch();
     if (c.state.batch > per_epoch)
         throw DataError(c.file, fmt::format("'batch' is {}, but an epoch of this pipeline has {} batches", c.state.batch, per_epoch));

@@ -17,6 +17,22 @@ namespace {
 }
 
 // The whole (decompressed) content. gzread passes non-gzip files through unchanged.
+// The bytes the header at the start of `bytes` promises in all (header and data), once the
+// header is there; 0 while it is not; UINT64_MAX when it promises more than can be counted.
+uint64_t promised(const std::vector<uint8_t>& bytes) {
+    if (bytes.size() < 4 || bytes[3] < 1 || bytes[3] > 4 || bytes.size() < 4 + 4 * std::size_t{bytes[3]}) return 0;
+    uint64_t total = 1;
+    for (int d = 0; d < bytes[3]; ++d) {
+        const uint8_t* p = &bytes[4 + 4 * static_cast<std::size_t>(d)];
+        const uint64_t size = (uint64_t{p[0]} << 24) | (uint64_t{p[1]} << 16) | (uint64_t{p[2]} << 8) | p[3];
+        if (size != 0 && total > UINT64_MAX / size) return UINT64_MAX;
+        total *= size;
+    }
+    return total > UINT64_MAX - 20 ? UINT64_MAX : total + 4 + 4 * uint64_t{bytes[3]};
+}
+
+// The file's bytes, decompressed, but no further than a little past what its header promises:
+// a small compressed file that expands without end (a "zip bomb") costs no more than that.
 std::vector<uint8_t> slurp(const std::string& path) {
     gzFile f = gzopen(path.c_str(), "rb");
     if (!f) bad(path, std::string("cannot open: ") + std::strerror(errno));
@@ -32,6 +48,8 @@ std::vector<uint8_t> slurp(const std::string& path) {
         }
         if (n == 0) break;
         out.insert(out.end(), buf, buf + n);
+        const uint64_t limit = promised(out);
+        if (limit != 0 && out.size() > limit) break;  // trailing bytes, or sizes past counting: read_idx says so
     }
     int code = Z_OK;
     gzerror(f, &code);

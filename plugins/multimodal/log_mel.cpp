@@ -46,23 +46,31 @@ std::vector<float> read_wav(const std::string& path, int64_t rate) {
         throw std::runtime_error(path + ": sampled at " + std::to_string(info.samplerate) + " Hz, expected " +
                                  std::to_string(rate) + " Hz");
     if (info.frames <= 0 || info.channels <= 0) throw std::runtime_error(path + ": holds no samples");
-    std::vector<float> interleaved(static_cast<std::size_t>(info.frames * info.channels));
-    const sf_count_t got = sf_readf_float(file.f, interleaved.data(), info.frames);
-    if (got != info.frames)
-        throw std::runtime_error(path + ": truncated: " + std::to_string(got) + " of " +
-                                 std::to_string(info.frames) + " frames readable");
-    std::vector<float> mono(static_cast<std::size_t>(info.frames));
-    for (sf_count_t i = 0; i < info.frames; ++i) {
-        float sum = 0;
-        for (int c = 0; c < info.channels; ++c) {
-            const float v = interleaved[static_cast<std::size_t>(i * info.channels + c)];
-            // A float WAV can hold anything; NaN or infinity would turn every feature into NaN.
-            if (!std::isfinite(v))
-                throw std::runtime_error(path + ": sample " + std::to_string(i) + " is not a finite number (a damaged float WAV?)");
-            sum += std::clamp(v, -1.0f, 1.0f);  // beyond full scale clips, as in wav_bytes and any PCM file
+    if (info.channels > 1024) throw std::runtime_error(path + ": has " + std::to_string(info.channels) + " channels");
+    // The header's frame count is only a claim: read in blocks, so that a file claiming more than
+    // it holds costs what it holds, not what it claims.
+    constexpr sf_count_t block = 4096;
+    std::vector<float> interleaved(static_cast<std::size_t>(block * info.channels));
+    std::vector<float> mono;
+    sf_count_t got = 0;
+    while (got < info.frames) {
+        const sf_count_t n = sf_readf_float(file.f, interleaved.data(), std::min(block, info.frames - got));
+        if (n <= 0) break;
+        for (sf_count_t i = 0; i < n; ++i) {
+            float sum = 0;
+            for (int c = 0; c < info.channels; ++c) {
+                const float v = interleaved[static_cast<std::size_t>(i * info.channels + c)];
+                // A float WAV can hold anything; NaN or infinity would turn every feature into NaN.
+                if (!std::isfinite(v))
+                    throw std::runtime_error(path + ": sample " + std::to_string(got + i) + " is not a finite number (a damaged float WAV?)");
+                sum += std::clamp(v, -1.0f, 1.0f);  // beyond full scale clips, as in wav_bytes and any PCM file
+            }
+            mono.push_back(sum / static_cast<float>(info.channels));
         }
-        mono[static_cast<std::size_t>(i)] = sum / static_cast<float>(info.channels);
+        got += n;
     }
+    if (got != info.frames)
+        throw std::runtime_error(path + ": truncated: " + std::to_string(got) + " of " + std::to_string(info.frames) + " frames readable");
     return mono;
 }
 

@@ -14,6 +14,8 @@
 #include <cmath>
 #include <fstream>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -153,7 +155,14 @@ BOOST_AUTO_TEST_CASE(a_killed_writers_temporary_files_go_and_no_one_elses) {
                                         c.run.path() / "checkpoint.json.tmp-old"};
     for (const auto& p : stale) touch(p);
     for (const auto& p : kept) touch(p);
+    // The writer of the first kept file holds its lock, as write_file_atomically does while
+    // writing; which process it is does not matter (it may be on another machine).
+    const int writer = ::open(kept[0].c_str(), O_RDONLY);
+    BOOST_TEST_REQUIRE(::flock(writer, LOCK_EX) == 0);
     BOOST_TEST(c.run.remove_stale_temporaries() == 5);
     for (const auto& p : stale) BOOST_TEST(!fs::exists(p), p);
     for (const auto& p : kept) BOOST_TEST(fs::exists(p), p);
+    ::close(writer);  // its writer gone, the file is stale
+    BOOST_TEST(c.run.remove_stale_temporaries() == 1);
+    BOOST_TEST(!fs::exists(kept[0]));
 }

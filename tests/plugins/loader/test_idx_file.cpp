@@ -74,6 +74,24 @@ BOOST_AUTO_TEST_CASE(malformed_files_name_the_byte) {
     BOOST_TEST(error_of(small + "x") == "byte 18: sizes promise 6 bytes of data but the file holds 7 (trailing bytes)");
 }
 
+// A small gzipped file that expands far beyond what its header promises (64 MB of zeros after a
+// one-byte image): reading stops a block past the promise instead of holding it all.
+BOOST_AUTO_TEST_CASE(a_compressed_file_is_read_no_further_than_its_header_promises) {
+    const fs::path p = temp("bomb");
+    std::string bytes("\0\0\x08\x02\0\0\0\x01\0\0\0\x01", 12);
+    bytes.append(std::size_t{64} << 20, '\0');
+    write_gz(p, bytes);
+    BOOST_TEST(fs::file_size(p) < bytes.size() / 500);  // a bomb indeed
+    std::string message;
+    try {
+        read_idx(p.string());
+    } catch (const std::runtime_error& e) {
+        message = e.what();
+    }
+    fs::remove(p);
+    BOOST_TEST(message == p.string() + ": byte 13: sizes promise 1 bytes of data but the file holds 65524 (trailing bytes)");
+}
+
 // 2^31 * 2^16 * 2^17 is 2^64, which wraps to 0 in 64 bits: a 16-byte file claiming it once
 // passed the size check and the loader then asked for a 2^31-entry index.
 BOOST_AUTO_TEST_CASE(sizes_whose_product_overflows_are_refused) {
