@@ -87,6 +87,8 @@ SafetensorsContent read_safetensors(const std::filesystem::path& path,
         header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(header_size));
     } catch (const json::parse_error& e) {
         bad(path, 8 + (e.byte > 0 ? e.byte - 1 : 0), "header is not JSON");
+    } catch (const json::exception& e) {  // a number too large for a double (found by fuzzing)
+        bad(path, 8, std::string("header is not JSON Chimera can read: ") + e.what());
     }
     if (!header.is_object()) bad(path, 8, "header is not a JSON object");
 

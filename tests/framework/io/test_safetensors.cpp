@@ -111,6 +111,8 @@ BOOST_AUTO_TEST_CASE(corruption_is_reported_with_the_byte_offset) {
                    .rfind("byte 62: tensor 't' has shape [3] but 8 bytes", 0) == 0u);
     BOOST_TEST(read_error(dir, with_header("{" + ok_entry + "}", "12345678XY")).rfind(
                    "byte 70: 2 bytes follow the last tensor", 0) == 0u);
+    BOOST_TEST(read_error(dir, with_header(R"({"t":{"dtype":"F32","shape":[1e400],"data_offsets":[0,0]}})", ""))
+                   .rfind("byte 8: header is not JSON Chimera can read: [json.exception.out_of_range.406] number overflow", 0) == 0u);
     // Sizes whose product wraps (to 0 here) or exceeds the int64 a Tensor counts in.
     BOOST_TEST(read_error(dir, with_header(R"({"t":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})", ""))
                    .rfind("byte 8: tensor 't' has sizes [4294967296,4294967296] whose product overflows 64 bits", 0) == 0u);

@@ -7,7 +7,9 @@
 #define BOOST_TEST_MODULE framework_crash
 #include <boost/test/unit_test.hpp>
 
+#include "framework/run/tiny_vae.hpp"
 #include "support/run_process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -32,28 +34,12 @@ using chimera::test::ProcessResult;
 
 namespace {
 
-const std::string vae = std::string(CHIMERA_CONFIGS) + "/vae_mlp_fashion.yaml";
-
-// Tiny and quick: 256 examples of 64 (4 steps an epoch), 2 epochs, a checkpoint mid-epoch at
-// step 3 and 7 besides the epoch ends, a metric line every step, narrow layers, one thread.
-const std::vector<std::string> tiny = {"--set", "data.options.limit=256", "--set", "data.batch_size=64", "--set", "train.epochs=2",
-                                       "--set", "train.checkpoint_every=3", "--set", "train.log_every=1", "--set", "train.samples=8",
-                                       "--set", "nodes.encoder.options.hidden=[32]", "--set", "nodes.decoder.options.hidden=[32]",
-                                       "--threads", "1"};
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("chimera-crash-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-    static int& counter() {
-        static int n = 0;
-        return n;
-    }
+struct TempDir : chimera::test::TempDir {
+    TempDir() : chimera::test::TempDir("chimera-crash") {}
 };
+
+const std::string& vae = chimera::test::tiny_vae_config;
+const std::vector<std::string>& tiny = chimera::test::tiny_vae_settings;
 
 std::vector<std::string> train_argv(const fs::path& out, const std::vector<std::string>& extra) {
     std::vector<std::string> argv = {CHIMERA_BIN, "train", vae, "--out", out.string()};

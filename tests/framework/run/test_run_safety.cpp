@@ -6,7 +6,9 @@
 #define BOOST_TEST_MODULE framework_run_safety
 #include <boost/test/unit_test.hpp>
 
+#include "framework/run/tiny_vae.hpp"
 #include "support/run_process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -23,24 +25,12 @@ using chimera::test::ProcessResult;
 
 namespace {
 
-const std::string vae = std::string(CHIMERA_CONFIGS) + "/vae_mlp_fashion.yaml";
-const std::vector<std::string> tiny = {"--set", "data.options.limit=256", "--set", "data.batch_size=64", "--set", "train.epochs=2",
-                                       "--set", "train.checkpoint_every=3", "--set", "train.log_every=1", "--set", "train.samples=8",
-                                       "--set", "nodes.encoder.options.hidden=[32]", "--set", "nodes.decoder.options.hidden=[32]",
-                                       "--threads", "1"};
-
-struct RunDir {
-    fs::path path = fs::temp_directory_path() / ("chimera-safety-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    RunDir() {
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~RunDir() { fs::remove_all(path); }
-    static int& counter() {
-        static int n = 0;
-        return n;
-    }
+struct RunDir : chimera::test::TempDir {
+    RunDir() : chimera::test::TempDir("chimera-safety") {}
 };
+
+const std::string& vae = chimera::test::tiny_vae_config;
+const std::vector<std::string>& tiny = chimera::test::tiny_vae_settings;
 
 ProcessResult train(const fs::path& out, std::vector<std::string> extra = {}, const std::vector<std::string>& env = {}) {
     std::vector<std::string> argv = {CHIMERA_BIN, "train", vae, "--out", out.string()};
