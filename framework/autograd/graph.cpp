@@ -63,19 +63,29 @@ void deliver(Context& ctx, const TapeInput& target, const Tensor& g, PendingMap&
 
 }  // namespace
 
-void backward(Context& ctx, const std::vector<Tensor>& roots, const std::vector<double>& weights) {
+void backward(Context& ctx, const std::vector<Tensor>& roots, const std::vector<double>& weights, const BackwardHooks& hooks) {
     if (roots.size() != weights.size())
         throw std::logic_error("backward: roots and weights differ in number");
     std::vector<Tensor> seeds;
     for (std::size_t i = 0; i < roots.size(); ++i)
         seeds.push_back(filled(ctx, roots[i].shape(), static_cast<float>(weights[i])));
-    backward_seeded(ctx, roots, seeds);
+    backward_seeded(ctx, roots, seeds, hooks);
 }
 
-void backward_seeded(Context& ctx, const std::vector<Tensor>& roots,
-                           const std::vector<Tensor>& seeds) {
+void backward_seeded(Context& ctx, const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds,
+                     const BackwardHooks& hooks) {
     NoGradGuard no_grad(ctx);
     std::vector<TapeEntry> entries = ctx.tape().take();
+    // A leaf's gradient is whole once the earliest entry using it has run (the walk is in reverse).
+    std::vector<std::vector<const TensorImpl*>> leaves_done_at;
+    if (hooks.leaf_done) {
+        std::unordered_map<const TensorImpl*, std::size_t> first_use;
+        for (std::size_t e = 0; e < entries.size(); ++e)
+            for (const TapeInput& in : entries[e].inputs)
+                if (in.leaf) first_use.emplace(in.leaf.get(), e);
+        leaves_done_at.resize(entries.size());
+        for (const auto& [leaf, e] : first_use) leaves_done_at[e].push_back(leaf);
+    }
     PendingMap pending;
     for (std::size_t i = 0; i < roots.size(); ++i) {
         if (roots[i].dtype() != DType::f32)
@@ -103,6 +113,9 @@ void backward_seeded(Context& ctx, const std::vector<Tensor>& roots,
         // Done with this op: what it saved goes back to the pool now, for the gradients still to
         // come (of the same shapes, mostly), not after the whole backward.
         entry->backward = nullptr;
+        if (hooks.leaf_done)
+            for (const TensorImpl* leaf : leaves_done_at[static_cast<std::size_t>(entries.rend() - entry) - 1]) hooks.leaf_done(*leaf);
+        if (hooks.entry_done) hooks.entry_done();
     }
 }
 

@@ -7,6 +7,7 @@
 
 #include "autograd/context.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,12 +20,24 @@ bool needs_grad(const Context& ctx, const std::vector<Tensor>& inputs);
 void record_op(Context& ctx, const std::string& op, std::vector<Tensor> inputs,
                const std::vector<Tensor>& outputs, BackwardFn backward);
 
+// What a caller may watch while backward runs (a data-parallel trainer sends each gradient on as
+// soon as it is whole). Either may be empty.
+struct BackwardHooks {
+    // The leaf's `grad` is complete: no tape entry left to run adds to it. Leaves the tape never
+    // used are not reported.
+    std::function<void(const TensorImpl& leaf)> leaf_done;
+    // After each tape entry.
+    std::function<void()> entry_done;
+};
+
 // Differentiates sum_i weights[i] * sum(roots[i]) and clears the tape. Gradients of leaves
 // that require them accumulate into their `grad`. Runs with recording off.
-void backward(Context& ctx, const std::vector<Tensor>& roots, const std::vector<double>& weights);
+void backward(Context& ctx, const std::vector<Tensor>& roots, const std::vector<double>& weights,
+              const BackwardHooks& hooks = {});
 // The same with an explicit gradient for each root (same shape): differentiates
 // sum_i sum(roots[i] * seeds[i]).
-void backward_seeded(Context& ctx, const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds);
+void backward_seeded(Context& ctx, const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds,
+                     const BackwardHooks& hooks = {});
 
 // acc += g, elementwise (same shape). Used to accumulate gradients.
 void accumulate(Tensor& acc, const Tensor& g);

@@ -2,6 +2,7 @@
 // Boost.Program_options, and prints help and the version. Unknown commands and options are
 // usage errors that list what is valid. Not any command's own work.
 #include "cli/command.hpp"
+#include "comm/communicator.hpp"
 #include "cli/exit_code.hpp"
 #include "core/host_error.hpp"
 #include "core/suggest.hpp"
@@ -127,6 +128,9 @@ int run_cli(const std::vector<std::string>& args) {
     if (!c) unknown_command(first);
     for (const auto& a : rest)
         if (a == "--help" || a == "-h") return help(commands, {c->name});
+    if (c->name != "train" && launched_as_rank())
+        throw UsageError("chimera " + c->name + " runs in one process; only chimera train runs across the ranks mpirun starts "
+                         "(run this command without mpirun)");
     return c->run(parse(*c, rest));
 }
 

@@ -1,10 +1,13 @@
 #include "cli/compute_options.hpp"
 
+#include "comm/communicator.hpp"
 #include "core/host_error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 namespace po = boost::program_options;
 
@@ -28,7 +31,12 @@ int resolve_threads(int cli_threads, const char* env) {
     if (cli_threads > kMaxThreads)
         throw UsageError("--threads " + std::to_string(cli_threads) + ": at most " + most + " threads");
     if (cli_threads > 0) return cli_threads;
-    if (!env || !*env) return 0;
+    if (!env || !*env) {
+        // Ranks sharing a host share its cores: OpenMP threads that outnumber them spin and
+        // slow every rank.
+        const int here = ranks_on_this_host();
+        return here > 1 ? std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / here) : 0;
+    }
     char* end = nullptr;
     errno = 0;
     long v = std::strtol(env, &end, 10);

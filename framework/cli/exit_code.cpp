@@ -7,6 +7,7 @@ namespace chimera {
 
 ExitCode exit_code(const std::exception& error) noexcept {
     const auto* e = &error;
+    if (const auto* peer = dynamic_cast<const PeerError*>(e)) return static_cast<ExitCode>(peer->exit_code());
     if (dynamic_cast<const UsageError*>(e)) return ExitCode::usage;
     if (dynamic_cast<const ConfigError*>(e) || dynamic_cast<const ShapeError*>(e)) return ExitCode::config;
     if (dynamic_cast<const PluginError*>(e)) return ExitCode::plugin;

@@ -4,6 +4,8 @@
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
 #include "cli/terminal.hpp"
+#include "cli/exit_code.hpp"
+#include "comm/communicator.hpp"
 #include "core/host_error.hpp"
 #include "core/suggest.hpp"
 #include "io/atomic_file.hpp"
@@ -39,11 +41,12 @@ double process_age_seconds() {
 }
 
 // The step timing as JSON, for benchmarks; see StepTiming.
-void write_timing(const fs::path& file, const StepTiming& t, int64_t batch_size, int threads) {
+void write_timing(const fs::path& file, const StepTiming& t, int64_t batch_size, int threads, int ranks) {
     using clock = std::chrono::system_clock;
     nlohmann::json j;
     j["batch_size"] = batch_size;
     j["threads"] = threads;
+    j["ranks"] = ranks;
     j["steps"] = t.steps;
     j["warmup_steps"] = StepTiming::warmup_steps;
     if (t.steps > 0) {
@@ -57,8 +60,17 @@ void write_timing(const fs::path& file, const StepTiming& t, int64_t batch_size,
     j["steady_seconds"] = t.steady_seconds;
     j["samples_per_second"] = t.samples_per_second(batch_size);
     j["steady_state"] = {{"buffers_allocated", t.steady_buffers_allocated}, {"primitives_created", t.steady_primitives_created}};
+    if (ranks > 1) {  // summing gradients across ranks, over the steady state
+        const ReduceTiming& r = t.steady_reduce;
+        j["communication"] = {{"gradient_bytes_per_step", t.steady_steps > 0 ? r.bytes / t.steady_steps : 0},
+                              {"exposed_seconds", r.exposed_seconds},
+                              {"seconds_in_calls_during_backward", r.call_seconds},
+                              {"fraction_started_during_backward", r.bytes > 0 ? static_cast<double>(r.bytes_started_in_backward) / static_cast<double>(r.bytes) : 0.0}};
+    }
     write_file_atomically(file, j.dump(2) + "\n");
 }
+
+int decide(const po::variables_map& vm, const RunDirectory& run);
 
 int run(const po::variables_map& vm) {
     const std::string file = vm["file"].as<std::string>();
@@ -68,6 +80,46 @@ int run(const po::variables_map& vm) {
     // Checked before any work: a run must not end days later unable to write its timings.
     const fs::path timing = vm.count("timing") ? output_file(vm["timing"].as<std::string>()) : fs::path();
     const RunDirectory run(vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("runs") / fs::path(file).stem());
+    const fs::path& out = run.path();
+    // Under mpirun every rank trains; rank 0 alone looks after the run directory and the console.
+    Communicator& comm = world();
+    const bool leader = comm.rank() == 0;
+    int mode = 0;  // 0 a new run, 1 resume, 2 restart: rank 0 decides
+    if (leader) mode = decide(vm, run);
+    if (comm.size() > 1) comm.broadcast(&mode, sizeof mode);
+    const bool resume = mode == 1, restart = mode == 2;
+    // What the loaders derived (a vocabulary) is the run's from its start: a resumed run reads its data as before.
+    PipelineSession session(vm, file, extra, resume ? &run : nullptr);
+    if (restart && leader) {  // once the pipeline is known to be sound; saying what goes
+        const std::vector<std::string> removed = run.clear();
+        std::cout << out.string() << " holds a run stopped before its first checkpoint: starting it over from step 0 (removed "
+                  << join(removed) << ")\n";
+    }
+    if (!resume && leader) session.pipeline().save_data(run.data());
+    TrainOptions options;
+    options.run_dir = out;
+    options.resume = resume;
+    options.config_hash = pipeline_hash(session.root());
+    std::ostream nowhere(nullptr);
+    options.out = leader ? &std::cout : &nowhere;
+    options.terminal = leader && is_interactive(STDOUT_FILENO);
+    options.comm = &comm;
+    options.exit_code_of = [](const std::exception& e) { return static_cast<int>(exit_code(e)); };
+    Trainer trainer(session.pipeline(), session.context(), session.ops(), options);
+    if (leader) {
+        YAML::Emitter resolved;
+        resolved << session.root();
+        write_file_atomically(run.config(), std::string(resolved.c_str()) + "\n");
+        save_plugin_record(run, session.pipeline().libraries_used());
+    }
+    TrainResult result = trainer.run();
+    if (vm.count("timing") && leader)
+        write_timing(timing, result.timing, session.pipeline().spec().data.batch_size, session.context().device().threads(), comm.size());
+    return 0;
+}
+
+// Whether `run` starts new (0), resumes (1) or starts over (2), after --overwrite cleared it.
+int decide(const po::variables_map& vm, const RunDirectory& run) {
     const fs::path& out = run.path();
     if (vm.count("overwrite") && run.exists()) run.clear();
     // A run directory holds a run once training has begun (its config is written then). Without
@@ -84,30 +136,7 @@ int run(const po::variables_map& vm) {
                          "or choose another --out");
     if (!vm.count("resume") && run.has_checkpoint())
         throw UsageError(out.string() + " already holds a run; continue it with --resume, start over with --overwrite, or choose another --out");
-    // What the loaders derived (a vocabulary) is the run's from its start: a resumed run reads its data as before.
-    PipelineSession session(vm, file, extra, resume ? &run : nullptr);
-    if (restart) {  // once the pipeline is known to be sound; saying what goes
-        const std::vector<std::string> removed = run.clear();
-        std::cout << out.string() << " holds a run stopped before its first checkpoint: starting it over from step 0 (removed "
-                  << join(removed) << ")\n";
-    }
-    if (!resume) session.pipeline().save_data(run.data());
-    TrainOptions options;
-    options.run_dir = out;
-    options.resume = resume;
-    options.config_hash = pipeline_hash(session.root());
-    options.out = &std::cout;
-    options.terminal = is_interactive(STDOUT_FILENO);
-    Trainer trainer(session.pipeline(), session.context(), session.ops(), options);
-    YAML::Emitter resolved;
-    resolved << session.root();
-    write_file_atomically(run.config(), std::string(resolved.c_str()) + "\n");
-    save_plugin_record(run, session.pipeline().libraries_used());
-    TrainResult result = trainer.run();
-    if (vm.count("timing"))
-        write_timing(timing, result.timing, session.pipeline().spec().data.batch_size,
-                     session.context().device().threads());
-    return 0;
+    return resume ? 1 : restart ? 2 : 0;
 }
 
 }  // namespace

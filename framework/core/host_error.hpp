@@ -98,6 +98,17 @@ private:
     Divergence divergence_;
 };
 
+// Another rank of a data-parallel run failed, with this error (its message) and exit code: this
+// rank stops too, with the same code.
+class PeerError : public HostError {
+public:
+    PeerError(int exit_code, const std::string& message) : HostError(message), exit_code_(exit_code) {}
+    int exit_code() const noexcept { return exit_code_; }
+
+private:
+    int exit_code_;
+};
+
 // The name of a status, as messages show it ("invalid argument").
 std::string status_name(chm_status status);
 

@@ -35,7 +35,7 @@ std::vector<Tensor> forward(Context& ctx, const std::vector<Tensor>& in, const A
     const int64_t n = x.numel();
     Tensor mask = ctx.empty(DType::f32, x.shape());
     float* m = mask.data<float>();
-    philox_uniform(ctx.device().next_random_stream(), m, n);
+    philox_uniform(ctx.device().next_random_stream(), m, n, ctx.device().random_offset(x.shape()));
     // u is a multiple of 2^-24 in (0, 1], exact in double: P(u > p) = 1 - p to within 2^-24.
     // The scale is PyTorch's: the float reciprocal of the float 1 - p.
     const float scale = p < 1.0 ? 1.0f / static_cast<float>(1.0 - p) : 0.0f;

@@ -1,7 +1,8 @@
 // Random tensors, f32:  random_uniform(lo, hi, dims...) -> U[lo, hi) of shape dims;
 // random_normal(mean, std, dims...) -> N(mean, std^2); bernoulli(p f32[...]) -> 1 with
 // probability p[i] else 0, p's shape. Each call takes the context's next Philox stream and draws
-// element i from counter i alone, so results are identical for any thread count. Not
+// element i from counter i alone, so results are identical for any thread count (and a rank
+// computing rows of a batch draws those rows' counters: Device::random_offset). Not
 // differentiable: outputs never require gradients, nothing is saved, nothing is recorded.
 #include "ops/op_registry.hpp"
 #include "ops/op_support.hpp"
@@ -34,7 +35,7 @@ std::vector<Tensor> random_uniform(Context& ctx, const std::vector<Tensor>&, con
     const float top = width > 0 ? std::nextafter(static_cast<float>(attrs[1]), lo) : lo;
     float* p = y.data<float>();
     const int64_t n = y.numel();
-    philox_uniform(ctx.device().next_random_stream(), p, n);
+    philox_uniform(ctx.device().next_random_stream(), p, n, ctx.device().random_offset(y.shape()));
     // 1 - u maps philox's (0, 1] onto [0, 1) exactly (both are multiples of 2^-24).
 #pragma omp parallel for simd schedule(static) if (n > 32768)
     for (int64_t i = 0; i < n; ++i) p[i] = std::min(lo + width * (1.0f - p[i]), top);
@@ -51,7 +52,7 @@ std::vector<Tensor> random_normal(Context& ctx, const std::vector<Tensor>&, cons
     const float mean = static_cast<float>(attrs[0]), sigma = static_cast<float>(attrs[1]);
     float* p = y.data<float>();
     const int64_t n = y.numel();
-    philox_normal(ctx.device().next_random_stream(), p, n);
+    philox_normal(ctx.device().next_random_stream(), p, n, ctx.device().random_offset(y.shape()));
 #pragma omp parallel for simd schedule(static) if (n > 32768)
     for (int64_t i = 0; i < n; ++i) p[i] = mean + sigma * p[i];
     return {y};
@@ -71,7 +72,7 @@ std::vector<Tensor> bernoulli(Context& ctx, const std::vector<Tensor>& in, const
         }
     Tensor y = ctx.empty(DType::f32, prob.shape());
     float* p = y.data<float>();
-    philox_uniform(ctx.device().next_random_stream(), p, n);
+    philox_uniform(ctx.device().next_random_stream(), p, n, ctx.device().random_offset(y.shape()));
     // With u' = 1 - u uniform on [0, 1): P(u' < p) = p, so p = 0 never fires and p = 1 always.
 #pragma omp parallel for simd schedule(static) if (n > 32768)
     for (int64_t i = 0; i < n; ++i) p[i] = 1.0f - p[i] < pp[i] ? 1.0f : 0.0f;

@@ -19,7 +19,14 @@ struct BatchOptions {
     int64_t batch_size = 64;
     bool shuffle = true;
     bool drop_last = true;  // training keeps shapes fixed; evaluation wants every example
+    // Data parallelism: this stream reads rank `rank`'s rows of every batch of `ranks` (see
+    // rows_of); the batches themselves are those of one process.
+    int rank = 0, ranks = 1;
 };
+
+// The rows [begin, begin + count) that rank `rank` of `ranks` computes of a batch of `rows`:
+// consecutive slices, larger first, so rank 0's is never empty.
+RowWindow rows_of(int64_t rows, int rank, int ranks);
 
 class BatchStream {
 public:
@@ -37,8 +44,11 @@ public:
     // Orders the examples for `epoch` and starts reading at batch `first_batch`.
     void start_epoch(int64_t epoch, int64_t first_batch = 0);
     // The next batch as (field name, tensor [n, field shape...]) pairs in the context's memory,
-    // or false at the end of the epoch. Rethrows the loader's failure, naming the plugin.
+    // or false at the end of the epoch. Rethrows the loader's failure, naming the plugin. For a
+    // rank, `n` counts its rows (window()); a batch with no rows for it comes as an empty list.
     bool next(NamedTensors& batch);
+    // Which rows of its batch the last batch `next` gave are.
+    const RowWindow& window() const { return window_; }
 
 private:
     using Slot = std::vector<Tensor>;
@@ -57,6 +67,7 @@ private:
     std::vector<int64_t> order_;
     int64_t next_batch_ = 0;
     int64_t pending_batch_ = -1;
+    RowWindow window_;
     std::future<void> pending_;
 };
 

@@ -21,6 +21,13 @@ void Device::set_random_state(uint64_t seed, uint64_t streams_used) {
     streams_used_ = streams_used;
 }
 
+int64_t Device::random_offset(const Shape& shape) const {
+    if (window_.rows == 0 || shape.empty() || shape[0] != window_.count) return 0;
+    int64_t inner = 1;
+    for (std::size_t d = 1; d < shape.size(); ++d) inner *= shape[d];
+    return window_.begin * inner;
+}
+
 RuntimeCounters Device::counters() const {
     return {primitives_.created(), primitives_.hits(), pool_->allocations()};
 }

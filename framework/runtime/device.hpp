@@ -14,6 +14,14 @@
 
 namespace chimera {
 
+// Under data parallelism each rank computes rows [begin, begin + count) of a batch of `rows`.
+// Random tensors whose first dimension is `count` then hold those rows of the tensor one process
+// would draw for the whole batch, so N ranks see the numbers one process sees. Inactive (rows 0)
+// outside training and evaluation steps, and in a single process.
+struct RowWindow {
+    int64_t rows = 0, begin = 0, count = 0;
+};
+
 struct RuntimeCounters {
     uint64_t primitives_created = 0;
     uint64_t primitive_cache_hits = 0;
@@ -43,6 +51,11 @@ public:
     uint64_t streams_used() const { return streams_used_; }
     void set_random_state(uint64_t seed, uint64_t streams_used);
     PhiloxKey next_random_stream() { return philox_key(seed_, streams_used_++); }
+    void set_row_window(RowWindow window) { window_ = window; }
+    const RowWindow& row_window() const { return window_; }
+    // Where a random tensor of `shape` starts in its stream: the window's first row when the
+    // window is active and the tensor is the rank's part of a batch, else 0.
+    int64_t random_offset(const Shape& shape) const;
 
     RuntimeCounters counters() const;
 
@@ -54,6 +67,22 @@ private:
     PrimitiveCache primitives_;
     uint64_t seed_;
     uint64_t streams_used_ = 0;
+    RowWindow window_;
+};
+
+// Sets a device's row window for a scope and puts back the one it found.
+class RowWindowScope {
+public:
+    RowWindowScope(Device& device, RowWindow window) : device_(device), previous_(device.row_window()) {
+        device.set_row_window(window);
+    }
+    ~RowWindowScope() { device_.set_row_window(previous_); }
+    RowWindowScope(const RowWindowScope&) = delete;
+    RowWindowScope& operator=(const RowWindowScope&) = delete;
+
+private:
+    Device& device_;
+    RowWindow previous_;
 };
 
 }  // namespace chimera

@@ -45,25 +45,31 @@ PhiloxKey philox_key(uint64_t seed, uint64_t stream) {
     return {static_cast<uint32_t>(k), static_cast<uint32_t>(k >> 32)};
 }
 
-void philox_uniform(PhiloxKey key, float* out, int64_t n) {
+void philox_uniform(PhiloxKey key, float* out, int64_t n, int64_t first) {
+    const int64_t end = first + n;
 #pragma omp parallel for schedule(static)
-    for (int64_t block = 0; block < (n + 3) / 4; ++block) {
+    for (int64_t block = first / 4; block < (end + 3) / 4; ++block) {
         auto r = philox4x32(key, static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), 0, 0);
-        for (int j = 0; j < 4 && block * 4 + j < n; ++j) out[block * 4 + j] = uniform_open0(r[j]);
+        for (int j = 0; j < 4; ++j) {
+            const int64_t g = block * 4 + j;
+            if (g >= first && g < end) out[g - first] = uniform_open0(r[j]);
+        }
     }
 }
 
-void philox_normal(PhiloxKey key, float* out, int64_t n) {
+void philox_normal(PhiloxKey key, float* out, int64_t n, int64_t first) {
     const float two_pi = 6.283185307179586f;
+    const int64_t end = first + n;
 #pragma omp parallel for schedule(static)
-    for (int64_t block = 0; block < (n + 3) / 4; ++block) {
+    for (int64_t block = first / 4; block < (end + 3) / 4; ++block) {
         auto r = philox4x32(key, static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), 1, 0);
         for (int pair = 0; pair < 2; ++pair) {
+            const int64_t g = block * 4 + 2 * pair;
+            if (g + 1 < first || g >= end) continue;
             float radius = std::sqrt(-2.0f * std::log(uniform_open0(r[2 * pair])));
             float angle = two_pi * uniform_open0(r[2 * pair + 1]);
-            int64_t i = block * 4 + 2 * pair;
-            if (i < n) out[i] = radius * std::cos(angle);
-            if (i + 1 < n) out[i + 1] = radius * std::sin(angle);
+            if (g >= first) out[g - first] = radius * std::cos(angle);
+            if (g + 1 >= first && g + 1 < end) out[g + 1 - first] = radius * std::sin(angle);
         }
     }
 }

@@ -25,9 +25,10 @@ inline float uniform_open0(uint32_t bits) {
     return (static_cast<float>(bits >> 8) + 1.0f) * (1.0f / 16777216.0f);
 }
 
-// Fills out[0..n) with U(0,1] for stream `key`, element i from counter i (any thread split).
-void philox_uniform(PhiloxKey key, float* out, int64_t n);
-// Fills out[0..n) with N(0,1) by Box-Muller on the pair from counter i/2.
-void philox_normal(PhiloxKey key, float* out, int64_t n);
+// Fills out[0..n) with U(0,1] for stream `key`, element i from counter first + i (any thread
+// split): elements [first, first + n) of the stream, as a rank computing part of a batch needs.
+void philox_uniform(PhiloxKey key, float* out, int64_t n, int64_t first = 0);
+// Fills out[0..n) with N(0,1) by Box-Muller on the pair from counter (first + i)/2.
+void philox_normal(PhiloxKey key, float* out, int64_t n, int64_t first = 0);
 
 }  // namespace chimera

@@ -15,6 +15,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ostream>
 
 namespace chimera {
@@ -24,6 +28,17 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kSampleColumns = 8;
+
+// A test hook (README, "Data-parallel training"): CHIMERA_TEST_FAIL=RANK:STEP:KIND makes rank
+// RANK fail at step STEP as KIND says: nan (a loss reads as NaN), plugin (a plugin error) or kill
+// (the process kills itself).
+bool test_failure_here(const char* kind, int64_t step, int rank) {
+    static const char* spec = std::getenv("CHIMERA_TEST_FAIL");
+    if (!spec) return false;
+    long r = -1, at = -1;
+    char what[16] = {};
+    return std::sscanf(spec, "%ld:%ld:%15s", &r, &at, what) == 3 && r == rank && at == step && std::strcmp(what, kind) == 0;
+}
 // The most steps a run may take: checkpoints refuse larger counts (run/checkpoint.hpp), and
 // every count the loop adds to stays far from overflow below it.
 constexpr int64_t kMaxSteps = int64_t{1} << 53;
@@ -44,10 +59,18 @@ std::string pipeline_hash(const YAML::Node& root) {
 }
 
 Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainOptions options)
-    : pipeline_(pipeline), ctx_(ctx), ops_(ops), options_(std::move(options)), spec_(pipeline.spec()), run_(options_.run_dir) {
+    : pipeline_(pipeline), ctx_(ctx), ops_(ops), options_(std::move(options)), comm_(options_.comm ? *options_.comm : alone_),
+      spec_(pipeline.spec()), run_(options_.run_dir) {
+    if (spec_.data.batch_size < comm_.size()) {
+        mark_failure_shared();
+        yaml_fail(spec_.data.node["batch_size"], {spec_.file, "data.batch_size"},
+                  fmt::format("the batch of {} is shared by {} ranks: every rank needs at least one example of each batch "
+                              "(data.batch_size is the global batch; raise it or start fewer ranks)",
+                              spec_.data.batch_size, comm_.size()));
+    }
     plan_phases();
     batches_ = std::make_unique<BatchStream>(ctx_, *pipeline_.train_split().loader, pipeline_.train_split().indices,
-                                             BatchOptions{spec_.data.batch_size, spec_.data.shuffle, true});
+                                             BatchOptions{spec_.data.batch_size, spec_.data.shuffle, true, comm_.rank(), comm_.size()});
     const int64_t per_epoch = batches_->batches_per_epoch();
     if (spec_.train.steps > kMaxSteps || (spec_.train.steps == 0 && spec_.train.epochs > kMaxSteps / std::max<int64_t>(1, per_epoch)))
         yaml_fail(spec_.train.node[spec_.train.steps > 0 ? "steps" : "epochs"], {spec_.file, spec_.train.steps > 0 ? "train.steps" : "train.epochs"},
@@ -58,12 +81,34 @@ Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainO
     state_.optimizer_steps.assign(spec_.optimizers.size(), 0);
     state_.config_hash = options_.config_hash;
     state_.components = pipeline_.components_used();
-    run_.create();
-    run_.remove_stale_temporaries();  // of a writer killed here before
+    if (writes()) {
+        run_.create();
+        run_.remove_stale_temporaries();  // of a writer killed here before
+    }
     if (options_.resume) resume();
-    else if (run_.has_checkpoint()) throw UsageError(run_.path().string() + " already holds a run");
+    else if (writes() && run_.has_checkpoint()) throw UsageError(run_.path().string() + " already holds a run");
     // A resumed run continues its log (cut back to the checkpoint); a new one starts it empty.
-    log_ = std::make_unique<MetricsLog>(run_.metrics(), options_.resume ? MetricsLog::append : MetricsLog::restart);
+    if (writes()) log_ = std::make_unique<MetricsLog>(run_.metrics(), options_.resume ? MetricsLog::append : MetricsLog::restart);
+    if (comm_.size() > 1) synchronise_start();
+}
+
+// Every rank must train the same pipeline from the same state: the pipelines and the resumed
+// steps are compared, and rank 0's parameters and buffers are copied to every rank (however
+// a plugin initialised them).
+void Trainer::synchronise_start() {
+    const std::vector<std::string> all = comm_.all_gather(fmt::format("config {}, step {}", options_.config_hash, state_.step));
+    for (std::size_t r = 1; r < all.size(); ++r)
+        if (all[r] != all[0]) {
+            mark_failure_shared();
+            throw UsageError(fmt::format("rank {} would train {} but rank 0 {}: every rank must be given the same FILE, --set flags "
+                                         "and run directory (visible to all, to resume)", r, all[r], all[0]));
+        }
+    share_from_rank0(ctx_.parameters().all());
+    share_from_rank0(ctx_.parameters().buffers());
+}
+
+void Trainer::share_from_rank0(const std::vector<Tensor>& tensors) {
+    for (const Tensor& t : tensors) comm_.broadcast(t.raw(), static_cast<std::size_t>(t.numel()) * 4);  // f32 and i32 alike
 }
 
 Trainer::~Trainer() = default;
@@ -98,8 +143,12 @@ void Trainer::plan_phases() {
         std::set<const void*> updated;
         for (std::size_t o : phase.optimizers)
             for (const Tensor& t : groups_[o]) updated.insert(t.raw());
-        for (const Tensor& t : ctx_.parameters().all())
+        std::vector<Tensor> trained_params;  // in creation order
+        for (const Tensor& t : ctx_.parameters().all()) {
             if (t.requires_grad() && !updated.count(t.raw())) phase.frozen.push_back(t);
+            if (updated.count(t.raw())) trained_params.push_back(t);
+        }
+        if (comm_.size() > 1) phase.reducer = std::make_unique<GradReducer>(comm_, trained_params);
         phases_.push_back(std::move(phase));
     }
 }
@@ -123,6 +172,7 @@ void Trainer::save() {
         const float* v = t.data<float>();
         for (int64_t i = 0; i < t.numel(); ++i)
             if (!std::isfinite(v[i])) {
+                if (comm_.size() > 1) mark_failure_shared();  // every rank holds the same parameters
                 const Divergence d{name, "", static_cast<double>(v[i]), state_.step, state_.epoch + 1};
                 throw DivergedError(d, fmt::format("training stopped: '{}' is {} at element {} at step {} (epoch {}), though every loss was finite. "
                                                    "The last good checkpoint is kept in {}. Try a lower learning rate or gradient clipping "
@@ -131,6 +181,7 @@ void Trainer::save() {
                                                    run_.has_checkpoint() ? run_.state().string() : "(none yet: it failed before the first)"));
             }
     }
+    if (!writes()) return;
     // The log's lines up to this step reach the disk before the checkpoint that says they are
     // there: a resumed run writes only what came after.
     log_->sync();
@@ -156,7 +207,7 @@ void Trainer::resume() {
     saved.finished = false;
     state_ = saved;
     ctx_.device().set_random_state(state_.seed, state_.streams_used);
-    MetricsLog::truncate(run_.metrics(), state_.step);
+    if (writes()) MetricsLog::truncate(run_.metrics(), state_.step);
 }
 
 bool Trainer::budget_left() const {
@@ -170,6 +221,15 @@ TrainResult Trainer::run() {
                        spec_.file, spec_.train.steps > 0 ? fmt::format("{} steps", spec_.train.steps) : fmt::format("{} epochs", spec_.train.epochs),
                        pipeline_.train_split().indices.size(), spec_.data.batch_size, batches_->batches_per_epoch(),
                        run_.path().string());
+    if (comm_.size() > 1) {
+        const RowWindow first = rows_of(spec_.data.batch_size, 0, comm_.size()), last = rows_of(spec_.data.batch_size, comm_.size() - 1, comm_.size());
+        std::size_t buckets = 0;
+        for (const Phase& p : phases_) buckets += p.reducer->buckets();
+        out << fmt::format("Data-parallel on {}: each computes {} of the {} examples of a batch; gradients are summed in {} buckets "
+                           "of at least {} KiB while backward runs\n",
+                           comm_.describe(), first.count == last.count ? std::to_string(first.count) : fmt::format("{}-{}", last.count, first.count),
+                           spec_.data.batch_size, buckets, GradReducer::bucket_bytes / 1024);
+    }
     if (options_.resume) out << fmt::format("Resuming at epoch {}, step {}\n", state_.epoch + 1, state_.step);
     while (budget_left())
         if (!train_epoch()) break;
@@ -202,12 +262,16 @@ bool Trainer::train_epoch() {
     };
     NamedTensors batch;
     while ((spec_.train.steps == 0 || state_.step < spec_.train.steps) && batches_->next(batch)) {
-        Metrics metrics = train_step(TensorMap(batch.begin(), batch.end()));
+        Metrics metrics;
+        {
+            RowWindowScope rows(ctx_.device(), batches_->window());  // this rank's rows of the batch
+            metrics = train_step(TensorMap(batch.begin(), batch.end()));
+        }
         ++state_.step;
         ++state_.batch;
         ++state_.epoch_steps;
         for (const auto& [k, v] : metrics) state_.epoch_sums[k] += v;
-        if (state_.step % spec_.train.log_every == 0) log_->write(state_.step, state_.epoch + 1, "train", metrics);
+        if (writes() && state_.step % spec_.train.log_every == 0) log_->write(state_.step, state_.epoch + 1, "train", metrics);
         bar.update(state_.batch, means());
         if (spec_.train.checkpoint_every > 0 && state_.step % spec_.train.checkpoint_every == 0 && state_.batch < per_epoch) save();
         time_step();
@@ -220,11 +284,19 @@ bool Trainer::train_epoch() {
     return end_epoch(means());
 }
 
+ReduceTiming Trainer::reduce_total() const {
+    ReduceTiming total;
+    for (const Phase& p : phases_)
+        if (p.reducer) total = total + p.reducer->timing();
+    return total;
+}
+
 // Counts a finished step into the timing; checkpoints written mid-epoch count as step time.
 void Trainer::time_step() {
     const auto now = std::chrono::steady_clock::now();
     const RuntimeCounters counters = ctx_.device().counters();
     if (++timing_.steps == 1) timing_.first_step_done = std::chrono::system_clock::now();
+    if (timing_.steps == StepTiming::warmup_steps) reduce_at_warmup_ = reduce_total();
     if (timing_.steps > StepTiming::warmup_steps) {
         timing_.steady_seconds += std::chrono::duration<double>(now - last_step_end_).count();
         timing_.steady_buffers_allocated += counters.buffers_allocated - last_counters_.buffers_allocated;
@@ -286,30 +358,60 @@ private:
 void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& metrics) {
     ctx_.parameters().zero_grad();
     Freeze freeze(phase.frozen);
-    TensorMap values = batch;
-    pipeline_.sample_noise(values, batch.begin()->second.dim(0));
-    pipeline_.run_nodes(values, phase.nodes, &phase.recorded);
+    // Each rank's losses are means over its rows: weighted by its share of the batch, the sum
+    // over ranks of their gradients is the gradient of the whole batch's mean (1 alone).
+    const RowWindow& rows = batches_->window();
+    const double share = static_cast<double>(rows.count) / static_cast<double>(rows.rows);
     std::vector<Tensor> losses;
     std::vector<double> weights;
-    for (std::size_t k : phase.losses) {
-        Pipeline::LossResult result = pipeline_.run_loss(values, k);
-        Tensor loss = result.loss;
-        const double value = loss.data<float>()[0];
-        if (!std::isfinite(value)) {
-            ctx_.tape().clear();
-            const Divergence d{spec_.losses[k].name, phase.spec->name, value, state_.step + 1, state_.epoch + 1};
-            throw DivergedError(d, fmt::format(
-                "training stopped: loss '{}' is {} at step {} (epoch {}, phase '{}'). The last good checkpoint is kept in {}. "
-                "Try a lower learning rate or gradient clipping (optimizers.NAME.clip_norm).",
-                d.loss, std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf", d.step, d.epoch, d.phase,
-                run_.has_checkpoint() ? run_.state().string() : "(none yet: it failed before the first)"));
+    Metrics mine;
+    std::exception_ptr failure;
+    int code = 0;
+    std::string message;
+    try {
+        if (test_failure_here("kill", state_.step + 1, comm_.rank())) std::raise(SIGKILL);
+        if (test_failure_here("plugin", state_.step + 1, comm_.rank()))
+            throw PluginError("the plugin failed (CHIMERA_TEST_FAIL asked it to)");
+        TensorMap values = batch;
+        pipeline_.sample_noise(values, batch.begin()->second.dim(0));
+        pipeline_.run_nodes(values, phase.nodes, &phase.recorded);
+        for (std::size_t k : phase.losses) {
+            Pipeline::LossResult result = pipeline_.run_loss(values, k);
+            Tensor loss = result.loss;
+            double value = loss.data<float>()[0];
+            if (test_failure_here("nan", state_.step + 1, comm_.rank())) value = std::nan("");
+            if (!std::isfinite(value)) {
+                const Divergence d{spec_.losses[k].name, phase.spec->name, value, state_.step + 1, state_.epoch + 1};
+                throw DivergedError(d, fmt::format(
+                    "training stopped: loss '{}' is {} at step {} (epoch {}, phase '{}'). The last good checkpoint is kept in {}. "
+                    "Try a lower learning rate or gradient clipping (optimizers.NAME.clip_norm).",
+                    d.loss, std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf", d.step, d.epoch, d.phase,
+                    run_.has_checkpoint() ? run_.state().string() : "(none yet: it failed before the first)"));
+            }
+            mine.emplace_back(spec_.losses[k].name, value);
+            mine.insert(mine.end(), result.extras.begin(), result.extras.end());
+            losses.push_back(loss);
+            weights.push_back(loss_weight(k) * share);
         }
-        metrics.emplace_back(spec_.losses[k].name, value);
-        metrics.insert(metrics.end(), result.extras.begin(), result.extras.end());
-        losses.push_back(loss);
-        weights.push_back(loss_weight(k));
+    } catch (const std::exception& e) {
+        ctx_.tape().clear();
+        if (comm_.size() == 1) throw;
+        failure = std::current_exception();
+        code = options_.exit_code_of ? options_.exit_code_of(e) : 1;
+        message = e.what();
+        if (dynamic_cast<const PluginError*>(&e))  // where training was, as train_step says it
+            message = fmt::format("training stopped at step {} (epoch {}, phase '{}'; the last good checkpoint is kept in {}): {}",
+                                  state_.step + 1, state_.epoch + 1, phase.spec->name,
+                                  run_.has_checkpoint() ? run_.state().string() : "none: it failed before the first", message);
     }
-    backward(ctx_, losses, weights);
+    if (comm_.size() > 1) mine = agree(mine, failure, code, message);  // throws on every rank when one failed
+    metrics.insert(metrics.end(), mine.begin(), mine.end());
+    if (!phase.reducer) {
+        backward(ctx_, losses, weights);
+    } else {
+        backward(ctx_, losses, weights, phase.reducer->hooks());
+        phase.reducer->finish(ctx_);
+    }
     for (std::size_t o : phase.optimizers) {
         const OptimizerSpec& os = spec_.optimizers[o];
         if (os.clip_norm > 0) metrics.emplace_back("grad_norm/" + os.name, clip_grad_norm(groups_[o], os.clip_norm));
@@ -317,15 +419,52 @@ void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& met
     }
 }
 
+// Every rank's losses, combined in rank order as its share of the batch, or the first failure
+// of any rank, thrown on every rank: the failing rank rethrows its own error, the others a
+// PeerError with its message and exit code. Rank 0 alone prints it (cli/main.cpp).
+Metrics Trainer::agree(const Metrics& mine, const std::exception_ptr& failure, int code, const std::string& message) {
+    const RowWindow& rows = batches_->window();
+    std::vector<double> numbers{static_cast<double>(code), static_cast<double>(rows.count)};
+    for (const auto& [name, value] : mine) numbers.push_back(value);
+    const uint64_t count = numbers.size();
+    std::string record(reinterpret_cast<const char*>(&count), sizeof count);
+    record.append(reinterpret_cast<const char*>(numbers.data()), numbers.size() * sizeof(double));
+    record += message;
+    const std::vector<std::string> all = comm_.all_gather(record);
+    std::vector<std::vector<double>> values;
+    for (std::size_t r = 0; r < all.size(); ++r) {
+        uint64_t n = 0;
+        std::memcpy(&n, all[r].data(), sizeof n);
+        std::vector<double> v(n);
+        std::memcpy(v.data(), all[r].data() + sizeof n, n * sizeof(double));
+        if (v[0] != 0) {
+            mark_failure_shared();
+            if (static_cast<int>(r) == comm_.rank()) std::rethrow_exception(failure);
+            throw PeerError(static_cast<int>(v[0]), fmt::format("rank {} of {} failed: {}", r, all.size(), all[r].substr(sizeof n + n * sizeof(double))));
+        }
+        values.push_back(std::move(v));
+    }
+    Metrics combined = mine;
+    for (std::size_t i = 0; i < combined.size(); ++i) {
+        double sum = 0;
+        for (const auto& v : values) sum += v[2 + i] * v[1];
+        combined[i].second = sum / static_cast<double>(rows.rows);
+    }
+    return combined;
+}
+
 // Validation, early stopping, samples and a checkpoint. False when training should stop.
 bool Trainer::end_epoch(const Metrics& train_means) {
     std::ostream& out = *options_.out;
     const int64_t epoch = state_.epoch + 1;
-    log_->write(state_.step, epoch, "train_epoch", train_means);
+    if (writes()) log_->write(state_.step, epoch, "train_epoch", train_means);
+    // Buffers (batch norm's running statistics) follow each rank's rows: rank 0's go to every
+    // rank at each epoch's end, before validation uses them and the checkpoint keeps them.
+    if (comm_.size() > 1) share_from_rank0(ctx_.parameters().buffers());
     bool stop = false;
     if (pipeline_.validation_split().present()) {
-        Metrics validation = evaluate_split(pipeline_, ctx_, pipeline_.validation_split(), spec_.data.batch_size);
-        log_->write(state_.step, epoch, "validation", validation);
+        Metrics validation = evaluate_split(pipeline_, ctx_, pipeline_.validation_split(), spec_.data.batch_size, comm_);
+        if (writes()) log_->write(state_.step, epoch, "validation", validation);
         out << "  validation: " << metrics_line(validation) << "\n";
         stop = early_stopping(validation);
     }
@@ -354,21 +493,25 @@ bool Trainer::early_stopping(const Metrics& validation) {
         state_.best = value;
         state_.best_epoch = state_.epoch + 1;
         state_.bad_epochs = 0;
-        if (e.restore_best) save_best(run_, model_tensors(ctx_.parameters()));
+        if (e.restore_best && writes()) save_best(run_, model_tensors(ctx_.parameters()));
         return false;
     }
     if (++state_.bad_epochs < e.patience) return false;
     *options_.out << fmt::format("  early stopping: {} has not improved for {} epochs (best {:.4g} at epoch {})\n", e.monitor,
                                  state_.bad_epochs, state_.best, state_.best_epoch);
     if (e.restore_best) {
-        restore_best(run_, model_tensors(ctx_.parameters()), ctx_.device().pool());
+        if (writes()) restore_best(run_, model_tensors(ctx_.parameters()), ctx_.device().pool());
+        if (comm_.size() > 1) {
+            share_from_rank0(ctx_.parameters().all());
+            share_from_rank0(ctx_.parameters().buffers());
+        }
         *options_.out << fmt::format("  restored the parameters of epoch {}\n", state_.best_epoch);
     }
     return true;
 }
 
 void Trainer::write_samples() {
-    if (spec_.train.samples == 0 || (!sampler_->can_generate() && !sampler_->can_reconstruct())) return;
+    if (!writes() || spec_.train.samples == 0 || (!sampler_->can_generate() && !sampler_->can_reconstruct())) return;
     const fs::path file = run_.sample_grid(state_.epoch + 1);
     fs::create_directories(file.parent_path());
     // The same prior samples every epoch, so the grids show the model changing.
@@ -383,14 +526,15 @@ void Trainer::finish(TrainResult& result) {
     result.steps = state_.step;
     result.epochs = state_.epoch;
     result.stopped_early = stopped_early_;
+    timing_.steady_reduce = reduce_total() - reduce_at_warmup_;
     result.timing = timing_;
     if (pipeline_.test_split().present()) {
         EvalScope same_numbers(ctx_, state_.seed + 2);  // the test metrics of a run do not depend on when they are asked for
-        result.test = evaluate_split(pipeline_, ctx_, pipeline_.test_split(), spec_.data.batch_size);
+        result.test = evaluate_split(pipeline_, ctx_, pipeline_.test_split(), spec_.data.batch_size, comm_);
     }
     save();
     if (!result.test.empty()) {
-        log_->write(state_.step, state_.epoch, "test", result.test);
+        if (writes()) log_->write(state_.step, state_.epoch, "test", result.test);
         out << "Test (" << pipeline_.test_split().indices.size() << " examples, mean per example):\n" << metrics_table(result.test);
     }
     const double per_second = timing_.samples_per_second(spec_.data.batch_size);

@@ -6,12 +6,16 @@
 // nor the run directory and its files (run/, metrics_log.hpp, generate/).
 #pragma once
 
+#include "comm/communicator.hpp"
 #include "pipeline/pipeline.hpp"
 #include "run/checkpoint.hpp"
 #include "core/metrics.hpp"
+#include "train/grad_reducer.hpp"
 
 #include <chrono>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 
@@ -33,6 +37,7 @@ struct StepTiming {
     int64_t steady_steps = 0;
     uint64_t steady_buffers_allocated = 0;      // by the steady-state steps (the pool's misses)
     uint64_t steady_primitives_created = 0;     // oneDNN primitives the cache had to create
+    ReduceTiming steady_reduce;                 // summing gradients across ranks (none alone)
 
     // Training examples per second over the steady state; 0 before it has begun.
     double samples_per_second(int64_t batch_size) const {
@@ -46,6 +51,11 @@ struct TrainOptions {
     std::string config_hash;   // of the resolved config (pipeline_hash)
     std::ostream* out = nullptr;
     bool terminal = false;     // redraw a progress bar rather than print plain lines
+    // The ranks training together (null: this process alone). Rank 0 alone writes the run
+    // directory and the console; every rank reads the checkpoint it resumes from.
+    Communicator* comm = nullptr;
+    // The exit code an error means, so a rank can tell the others how it failed.
+    std::function<int(const std::exception&)> exit_code_of;
 };
 
 struct TrainResult {
@@ -75,6 +85,7 @@ private:
         std::vector<std::size_t> losses, optimizers, nodes;
         std::set<std::size_t> recorded;  // nodes whose ops are taped: gradients flow through them
         std::vector<Tensor> frozen;      // trainable parameters this phase does not update
+        std::unique_ptr<GradReducer> reducer;  // with several ranks: sums the updated ones' gradients
     };
     void plan_phases();
     void resume();
@@ -83,6 +94,11 @@ private:
     Metrics train_step(const TensorMap& batch);
     double loss_weight(std::size_t k) const;
     void run_phase(const Phase& phase, const TensorMap& batch, Metrics& metrics);
+    Metrics agree(const Metrics& mine, const std::exception_ptr& failure, int code, const std::string& message);
+    void synchronise_start();
+    void share_from_rank0(const std::vector<Tensor>& tensors);
+    ReduceTiming reduce_total() const;
+    bool writes() const { return comm_.rank() == 0; }
     bool end_epoch(const Metrics& train_means);
     bool early_stopping(const Metrics& validation);
     void write_samples();
@@ -95,6 +111,8 @@ private:
     Context& ctx_;
     const OpRegistry& ops_;
     TrainOptions options_;
+    LocalCommunicator alone_;
+    Communicator& comm_;
     const PipelineSpec& spec_;
     RunDirectory run_;
     std::vector<Phase> phases_;
@@ -108,6 +126,7 @@ private:
     StepTiming timing_;
     std::chrono::steady_clock::time_point last_step_end_;  // or the epoch's start
     RuntimeCounters last_counters_;                        // at the same moment
+    ReduceTiming reduce_at_warmup_;
 };
 
 // A short hash of a resolved pipeline, leaving out train.epochs and train.steps (which a resumed

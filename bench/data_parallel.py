@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Data-parallel training speed: 2 ranks x 1 thread against 1 process x 2 threads and x 1.
+
+For each reference model and batch it runs `chimera train CONFIG --timing` as one process on 1
+and on 2 threads and under `mpirun -np 2` with 1 thread a rank, in alternation, and reports the
+medians: samples/s (steady state, after two warm-up steps), scaling efficiency (2 ranks against
+twice one rank), the gradient bytes summed per step, the communication left exposed after
+backward and the share of the gradient bytes whose sum started while backward still ran. With
+--loopback it also runs 2-4 ranks over TCP on loopback (more ranks than cores: their compute is
+shared, their communication is what is measured). Writes bench/data_parallel.json; docs/SCALING.md
+explains the figures.
+
+    python3 bench/data_parallel.py                       # 4 models x batch 64, 256; ~6 minutes
+    python3 bench/data_parallel.py --models vae_mlp --batches 64 --repeats 1
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = ["gan_mlp", "vae_mlp", "conv_ae", "dcgan"]
+SAMPLES = {"gan_mlp": 24000, "vae_mlp": 48000, "conv_ae": 6400, "dcgan": 4096}
+MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "--mca", "btl_vader_single_copy_mechanism", "none"]
+
+
+def train(prefix, chimera, config, batch, steps, threads, tmp):
+    timing = os.path.join(tmp, "timing.json")
+    if os.path.exists(timing):
+        os.remove(timing)
+    argv = prefix + [chimera, "train", config, "--out", os.path.join(tmp, "run"), "--overwrite", "--threads", str(threads),
+                     "--set", f"data.batch_size={batch}", "--set", f"train.steps={steps}", "--set", "train.samples=0",
+                     "--timing", timing]
+    r = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+    if r.returncode != 0:
+        sys.exit(f"data_parallel: {' '.join(argv)} failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+    return json.load(open(timing))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--models", default=",".join(MODELS))
+    p.add_argument("--batches", default="64,256")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--loopback", action="store_true", help="also 2-4 ranks over TCP on loopback")
+    p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--json", default=os.path.join(ROOT, "bench", "data_parallel.json"))
+    args = p.parse_args()
+    chimera = os.path.join(args.build, "bin", "chimera")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="chimera-dp-") as tmp:
+        for model in args.models.split(","):
+            config = os.path.join(ROOT, "configs", f"{model}_fashion.yaml")
+            for batch in [int(b) for b in args.batches.split(",")]:
+                steps = max(12, SAMPLES[model] // batch)
+                sides = {"1x1": ([], 1), "1x2": ([], 2), "2x1": (MPIRUN + ["--mca", "btl", "self,vader", "-np", "2"], 1)}
+                if args.loopback:
+                    for n in (2, 3, 4):
+                        sides[f"{n}x1 tcp"] = (MPIRUN + ["--mca", "btl", "self,tcp", "-np", str(n)], 1)
+                raw = {s: [] for s in sides}
+                for _ in range(args.repeats):
+                    for side, (prefix, threads) in sides.items():
+                        raw[side].append(train(prefix, chimera, config, batch, steps, threads, tmp))
+                row = {"model": model, "batch": batch, "steps": steps}
+                for side, runs in raw.items():
+                    row[side] = {"samples_per_second": statistics.median(r["samples_per_second"] for r in runs)}
+                    comm = [r["communication"] for r in runs if "communication" in r]
+                    if comm:
+                        steady = statistics.median(r["steady_steps"] for r in runs)
+                        row[side]["gradient_bytes_per_step"] = comm[0]["gradient_bytes_per_step"]
+                        row[side]["exposed_ms_per_step"] = 1000 * statistics.median(c["exposed_seconds"] for c in comm) / steady
+                        row[side]["calls_ms_per_step"] = 1000 * statistics.median(c["seconds_in_calls_during_backward"] for c in comm) / steady
+                        row[side]["started_during_backward"] = statistics.median(c["fraction_started_during_backward"] for c in comm)
+                one, two, ranks = row["1x1"]["samples_per_second"], row["1x2"]["samples_per_second"], row["2x1"]["samples_per_second"]
+                row["efficiency"] = ranks / (2 * one)
+                row["ranks_over_threads"] = ranks / two
+                rows.append(row)
+                c = row["2x1"]
+                print(f"{model:8} {batch:4}  1x1 {one:8.0f}  1x2 {two:8.0f}  2 ranks {ranks:8.0f}  efficiency {row['efficiency']:.2f}  "
+                      f"vs 2 threads {row['ranks_over_threads']:.2f}  {c.get('gradient_bytes_per_step', 0) / 1e6:.2f} MB/step  "
+                      f"exposed {c.get('exposed_ms_per_step', 0):.2f} ms  started in backward {c.get('started_during_backward', 0):.0%}",
+                      flush=True)
+                for side in sides:
+                    if "tcp" in side:
+                        print(f"    {side}: {row[side]['samples_per_second']:.0f}/s, exposed {row[side].get('exposed_ms_per_step', 0):.2f} ms/step")
+    with open(args.json, "w") as f:
+        json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+#include "train/grad_reducer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace chimera {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
+
+}  // namespace
+
+ReduceTiming operator+(const ReduceTiming& a, const ReduceTiming& b) {
+    return {a.exposed_seconds + b.exposed_seconds, a.call_seconds + b.call_seconds, a.bytes + b.bytes,
+            a.bytes_started_in_backward + b.bytes_started_in_backward};
+}
+
+ReduceTiming operator-(const ReduceTiming& a, const ReduceTiming& b) {
+    return {a.exposed_seconds - b.exposed_seconds, a.call_seconds - b.call_seconds, a.bytes - b.bytes,
+            a.bytes_started_in_backward - b.bytes_started_in_backward};
+}
+
+GradReducer::GradReducer(Communicator& comm, const std::vector<Tensor>& params) : comm_(comm), params_(params) {
+    for (std::size_t i = params_.size(); i-- > 0;) {
+        if (buckets_.empty() || buckets_.back().floats * 4 >= bucket_bytes) buckets_.emplace_back();
+        Bucket& b = buckets_.back();
+        b.params.push_back(i);
+        b.floats += params_[i].numel();
+        bucket_of_[params_[i].impl()] = buckets_.size() - 1;
+    }
+    for (Bucket& b : buckets_)
+        if (b.params.size() > 1) b.flat.resize(static_cast<std::size_t>(b.floats));
+}
+
+BackwardHooks GradReducer::hooks() {
+    for (Bucket& b : buckets_) b.waiting = b.params.size();
+    next_ = 0;
+    in_backward_ = true;
+    BackwardHooks h;
+    h.leaf_done = [this](const TensorImpl& leaf) { ready(leaf); };
+    h.entry_done = [this] {
+        if (next_ == 0) return;  // nothing in flight yet
+        const auto t = clock::now();
+        comm_.progress();
+        timing_.call_seconds += seconds_since(t);
+    };
+    return h;
+}
+
+void GradReducer::ready(const TensorImpl& leaf) {
+    auto it = bucket_of_.find(&leaf);
+    if (it == bucket_of_.end()) return;  // not this phase's (an input that requires grad)
+    --buckets_[it->second].waiting;
+    start_ready_buckets();
+}
+
+void GradReducer::start_ready_buckets() {
+    while (next_ < buckets_.size() && buckets_[next_].waiting == 0) start(buckets_[next_++]);
+}
+
+void GradReducer::start(Bucket& b) {
+    const auto t = clock::now();
+    if (b.params.size() == 1) {
+        comm_.start_sum(params_[b.params[0]].grad().data<float>(), b.floats);
+    } else {
+        float* at = b.flat.data();
+        for (std::size_t i : b.params) {
+            const Tensor g = params_[i].grad();
+            std::memcpy(at, g.data<float>(), static_cast<std::size_t>(g.numel()) * 4);
+            at += g.numel();
+        }
+        comm_.start_sum(b.flat.data(), b.floats);
+    }
+    timing_.bytes += b.floats * 4;
+    if (in_backward_) {
+        timing_.bytes_started_in_backward += b.floats * 4;
+        timing_.call_seconds += seconds_since(t);
+    }
+}
+
+void GradReducer::finish(Context& ctx) {
+    in_backward_ = false;
+    const auto t = clock::now();
+    // A parameter backward never reached has no gradient here; another rank's may (a data-
+    // dependent path), so it is summed as zeros and kept only if the sum is not all zero.
+    std::vector<std::size_t> absent;
+    for (std::size_t i = 0; i < params_.size(); ++i)
+        if (!params_[i].grad().defined()) {
+            params_[i].impl()->grad = ctx.zeros(DType::f32, params_[i].shape()).shared();
+            absent.push_back(i);
+        }
+    for (Bucket& b : buckets_) b.waiting = 0;
+    start_ready_buckets();
+    comm_.wait_all();
+    for (Bucket& b : buckets_) {
+        if (b.params.size() == 1) continue;
+        const float* at = b.flat.data();
+        for (std::size_t i : b.params) {
+            Tensor g = params_[i].grad();
+            std::memcpy(g.data<float>(), at, static_cast<std::size_t>(g.numel()) * 4);
+            at += g.numel();
+        }
+    }
+    for (std::size_t i : absent) {
+        const Tensor g = params_[i].grad();
+        const float* v = g.data<float>();
+        if (std::all_of(v, v + g.numel(), [](float x) { return x == 0.0f; })) params_[i].zero_grad();
+    }
+    timing_.exposed_seconds += seconds_since(t);
+}
+
+}  // namespace chimera

@@ -1,0 +1,68 @@
+// Averaging a phase's gradients across ranks while backward still runs, as DDP and Horovod do:
+// the parameters are grouped into buckets of about 1 MiB in the reverse of their creation order
+// (roughly the order backward finishes them), and each bucket's sum is started as soon as its
+// last gradient is whole, so the transfer of the late layers' gradients overlaps the backward of
+// the early ones. Buckets start in plan order on every rank (MPI requires one order). The
+// gradients must be pre-scaled (each rank's loss weighted by its share of the batch), so a sum is
+// the global batch's gradient. Not the transport (comm/) nor the step (the trainer).
+#pragma once
+
+#include "autograd/graph.hpp"
+#include "comm/communicator.hpp"
+
+#include <chrono>
+#include <unordered_map>
+#include <vector>
+
+namespace chimera {
+
+struct ReduceTiming {
+    double exposed_seconds = 0;  // waiting for sums after backward ended
+    double call_seconds = 0;     // in the engine's calls while backward ran (starting, progressing)
+    int64_t bytes = 0;           // gradient bytes summed
+    int64_t bytes_started_in_backward = 0;  // of those, whose sum began before backward ended
+};
+ReduceTiming operator+(const ReduceTiming& a, const ReduceTiming& b);
+ReduceTiming operator-(const ReduceTiming& a, const ReduceTiming& b);
+
+class GradReducer {
+public:
+    // Buckets hold at least this many bytes of gradients (a larger tensor is a bucket of its
+    // own, summed in place). Large enough that a bucket's latency is small beside its transfer,
+    // small enough that the first starts early in backward: DDP's first bucket is 1 MB too.
+    static constexpr int64_t bucket_bytes = int64_t{1} << 20;
+
+    // `params`: the parameters the phase updates, in creation order.
+    GradReducer(Communicator& comm, const std::vector<Tensor>& params);
+    GradReducer(const GradReducer&) = delete;
+    GradReducer& operator=(const GradReducer&) = delete;
+
+    // For one backward: reports each finished gradient and lets the sums move.
+    BackwardHooks hooks();
+    // After backward: starts what is left (a gradient the tape never reached counts as zeros),
+    // waits for every sum and leaves each parameter's `grad` the sum over ranks.
+    void finish(Context& ctx);
+    const ReduceTiming& timing() const { return timing_; }
+    std::size_t buckets() const { return buckets_.size(); }
+
+private:
+    struct Bucket {
+        std::vector<std::size_t> params;
+        int64_t floats = 0;
+        std::vector<float> flat;  // a bucket of several tensors travels as one copy
+        std::size_t waiting = 0;  // gradients not yet whole in this backward
+    };
+    void ready(const TensorImpl& leaf);
+    void start_ready_buckets();
+    void start(Bucket& b);
+
+    Communicator& comm_;
+    std::vector<Tensor> params_;
+    std::unordered_map<const TensorImpl*, std::size_t> bucket_of_;
+    std::vector<Bucket> buckets_;
+    std::size_t next_ = 0;  // the first bucket not started
+    ReduceTiming timing_;
+    bool in_backward_ = false;
+};
+
+}  // namespace chimera
