@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fuzz.sh FUZZ_DIR: fuzzes every libFuzzer target in FUZZ_DIR (built by scripts/sanitize.sh) for
-# CHIMERA_FUZZ_SECONDS each (default 15), as many side by side as there are cores, starting from
+# CHIMERA_FUZZ_SECONDS each (default 10), as many side by side as there are cores, starting from
 # the committed corpus (tests/fuzz/corpus/<target>/, replayed first). Fails on any crash, sanitizer
 # report, leak, timeout or unexpected exception, keeping the input in FUZZ_DIR/findings/. Prints
 # the executions each target reached. Inputs found interesting go to a scratch corpus, not the
@@ -8,7 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 fuzz_dir=$(cd "${1:?usage: fuzz.sh FUZZ_DIR}" && pwd)
-seconds=${CHIMERA_FUZZ_SECONDS:-15}
+seconds=${CHIMERA_FUZZ_SECONDS:-10}
 source "$here/scripts/sanitizer_env.sh"
 
 work=$(mktemp -d)

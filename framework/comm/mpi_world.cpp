@@ -28,6 +28,10 @@ void check(int code, const char* call) {
 class MpiWorld final : public Communicator {
 public:
     MpiWorld() {
+        // OpenMPI's non-blocking sums: reduce-scatter then all-gather moves 2(N-1)/N of the bytes
+        // per rank, the least; libnbc's default picks by size and was slower here (docs/SCALING.md).
+        // The user's own setting wins.
+        ::setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "3", 0);
         int provided = 0;
         // One thread calls MPI (the loaders' prefetch threads never do).
         check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
