@@ -19,4 +19,10 @@ enum class ExitCode : int {
 // The code for `error`: its class's, or `internal` for anything that is not a HostError.
 ExitCode exit_code(const std::exception& error) noexcept;
 
+// Prints `error` on one line on stderr and returns its exit code, leaving the MPI world on the way
+// (cli/main.cpp's catch). Under mpirun, rank 0 alone reports an error every rank met together
+// (and a launcher's other ranks say nothing before the world exists); a rank that failed alone
+// reports it and stops every rank.
+int report_error(const std::exception& error);
+
 }  // namespace chimera

@@ -15,7 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <unistd.h>
 
@@ -72,6 +74,24 @@ void write_timing(const fs::path& file, const StepTiming& t, int64_t batch_size,
 
 int decide(const po::variables_map& vm, const RunDirectory& run);
 
+// Runs `setup` on every rank: a failure on any stops all of them alike, rank 0 alone saying
+// which failed (settle). Alone, errors pass as they are.
+template <class Setup>
+void together(Communicator& comm, Setup setup) {
+    std::exception_ptr failure;
+    int code = 0;
+    std::string message;
+    try {
+        setup();
+    } catch (const std::exception& e) {
+        if (comm.size() == 1) throw;
+        failure = std::current_exception();
+        code = static_cast<int>(exit_code(e));
+        message = e.what();
+    }
+    if (comm.size() > 1) settle(comm, failure, code, message);
+}
+
 int run(const po::variables_map& vm) {
     const std::string file = vm["file"].as<std::string>();
     if (vm.count("resume") && vm.count("overwrite")) throw UsageError("chimera train: --resume and --overwrite exclude each other");
@@ -85,36 +105,43 @@ int run(const po::variables_map& vm) {
     Communicator& comm = world();
     const bool leader = comm.rank() == 0;
     int mode = 0;  // 0 a new run, 1 resume, 2 restart: rank 0 decides
-    if (leader) mode = decide(vm, run);
+    together(comm, [&] {
+        if (leader) mode = decide(vm, run);
+    });
     if (comm.size() > 1) comm.broadcast(&mode, sizeof mode);
     const bool resume = mode == 1, restart = mode == 2;
-    // What the loaders derived (a vocabulary) is the run's from its start: a resumed run reads its data as before.
-    PipelineSession session(vm, file, extra, resume ? &run : nullptr);
-    if (restart && leader) {  // once the pipeline is known to be sound; saying what goes
-        const std::vector<std::string> removed = run.clear();
-        std::cout << out.string() << " holds a run stopped before its first checkpoint: starting it over from step 0 (removed "
-                  << join(removed) << ")\n";
-    }
-    if (!resume && leader) session.pipeline().save_data(run.data());
+    std::unique_ptr<PipelineSession> session;
     TrainOptions options;
-    options.run_dir = out;
-    options.resume = resume;
-    options.config_hash = pipeline_hash(session.root());
     std::ostream nowhere(nullptr);
-    options.out = leader ? &std::cout : &nowhere;
-    options.terminal = leader && is_interactive(STDOUT_FILENO);
-    options.comm = &comm;
-    options.exit_code_of = [](const std::exception& e) { return static_cast<int>(exit_code(e)); };
-    Trainer trainer(session.pipeline(), session.context(), session.ops(), options);
-    if (leader) {
-        YAML::Emitter resolved;
-        resolved << session.root();
-        write_file_atomically(run.config(), std::string(resolved.c_str()) + "\n");
-        save_plugin_record(run, session.pipeline().libraries_used());
-    }
-    TrainResult result = trainer.run();
+    std::unique_ptr<Trainer> trainer;
+    together(comm, [&] {
+        // What the loaders derived (a vocabulary) is the run's from its start: a resumed run reads its data as before.
+        session = std::make_unique<PipelineSession>(vm, file, extra, resume ? &run : nullptr);
+        if (restart && leader) {  // once the pipeline is known to be sound; saying what goes
+            const std::vector<std::string> removed = run.clear();
+            std::cout << out.string() << " holds a run stopped before its first checkpoint: starting it over from step 0 (removed "
+                      << join(removed) << ")\n";
+        }
+        if (!resume && leader) session->pipeline().save_data(run.data());
+        options.run_dir = out;
+        options.resume = resume;
+        options.config_hash = pipeline_hash(session->root());
+        options.out = leader ? &std::cout : &nowhere;
+        options.terminal = leader && is_interactive(STDOUT_FILENO);
+        options.comm = &comm;
+        options.exit_code_of = [](const std::exception& e) { return static_cast<int>(exit_code(e)); };
+        options.fail_now = [](const std::exception& e) { std::_Exit(report_error(e)); };
+        trainer = std::make_unique<Trainer>(session->pipeline(), session->context(), session->ops(), options);
+        if (leader) {
+            YAML::Emitter resolved;
+            resolved << session->root();
+            write_file_atomically(run.config(), std::string(resolved.c_str()) + "\n");
+            save_plugin_record(run, session->pipeline().libraries_used());
+        }
+    });
+    TrainResult result = trainer->run();
     if (vm.count("timing") && leader)
-        write_timing(timing, result.timing, session.pipeline().spec().data.batch_size, session.context().device().threads(), comm.size());
+        write_timing(timing, result.timing, session->pipeline().spec().data.batch_size, session->context().device().threads(), comm.size());
     return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -56,11 +57,18 @@ std::vector<std::vector<double>> all_gather_values(Communicator& comm, const std
 Communicator& world();
 // True when a launcher started this process as one of several ranks (its variables are set).
 bool launched_as_rank();
+// This process's rank as the launcher's variables give it (0 when there are none).
+int launcher_rank();
 // How many ranks the launcher started on this host (1 when not launched as a rank).
 int ranks_on_this_host();
 // The rank and size of the world if it has been made, else 0 and 1.
 int world_rank();
 int world_size();
+
+// Every rank says whether it failed (`failure`, with its exit code and message); when any did,
+// every rank throws, marked shared: the first failing rank its own error, the others a PeerError
+// with that rank's code and message, naming it. Every rank must call it at the same point.
+void settle(Communicator& comm, const std::exception_ptr& failure, int code, const std::string& message);
 
 // Marks the error being thrown as one every rank of the world throws alike (they learned of it
 // together): rank 0 alone reports it, and the world closes normally.

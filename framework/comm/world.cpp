@@ -37,6 +37,12 @@ int ranks_on_this_host() {
     return 1;
 }
 
+int launcher_rank() {
+    for (const char* rank : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
+        if (std::getenv(rank)) return env_int(rank);
+    return 0;
+}
+
 Communicator& world() {
     auto& w = the_world();
     if (!w) {
@@ -44,7 +50,14 @@ Communicator& world() {
         else if (!mpi_available())
             throw UsageError("this process was started by mpirun as one of several ranks, but this chimera was built without MPI: "
                              "install libopenmpi-dev and openmpi-bin (scripts/setup.sh does) and build again");
-        else w = make_mpi_world();
+        else {
+            w = make_mpi_world();
+            if (w->size() == 1) {  // every process would think itself rank 0 and write the run
+                w.reset();
+                throw UsageError("the launcher started several processes but MPI sees each alone: this chimera's MPI (OpenMPI) "
+                                 "is not the launcher's; start it with OpenMPI's mpirun");
+            }
+        }
     }
     return *w;
 }
@@ -62,6 +75,20 @@ std::vector<std::vector<double>> all_gather_values(Communicator& comm, const std
 
 namespace {
 bool shared_failure = false;
+}
+
+void settle(Communicator& comm, const std::exception_ptr& failure, int code, const std::string& message) {
+    std::string record(sizeof code, '\0');
+    std::memcpy(record.data(), &code, sizeof code);
+    const std::vector<std::string> all = comm.all_gather(record + message);
+    for (std::size_t r = 0; r < all.size(); ++r) {
+        int theirs = 0;
+        std::memcpy(&theirs, all[r].data(), sizeof theirs);
+        if (theirs == 0) continue;
+        shared_failure = true;
+        if (static_cast<int>(r) == comm.rank()) std::rethrow_exception(failure);
+        throw PeerError(theirs, "rank " + std::to_string(r) + " of " + std::to_string(all.size()) + " failed: " + all[r].substr(sizeof theirs));
+    }
 }
 
 void mark_failure_shared() { shared_failure = true; }

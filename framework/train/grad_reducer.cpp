@@ -23,7 +23,8 @@ ReduceTiming operator-(const ReduceTiming& a, const ReduceTiming& b) {
             a.bytes_started_in_backward - b.bytes_started_in_backward};
 }
 
-GradReducer::GradReducer(Communicator& comm, const std::vector<Tensor>& params) : comm_(comm), params_(params) {
+GradReducer::GradReducer(Context& ctx, Communicator& comm, const std::vector<Tensor>& params)
+    : ctx_(ctx), comm_(comm), params_(params) {
     for (std::size_t i = params_.size(); i-- > 0;) {
         if (buckets_.empty() || buckets_.back().floats * 4 >= bucket_bytes) buckets_.emplace_back();
         Bucket& b = buckets_.back();
@@ -38,7 +39,9 @@ GradReducer::GradReducer(Communicator& comm, const std::vector<Tensor>& params) 
 BackwardHooks GradReducer::hooks() {
     for (Bucket& b : buckets_) b.waiting = b.params.size();
     next_ = 0;
+    absent_.clear();
     in_backward_ = true;
+    finished_ = false;
     BackwardHooks h;
     h.leaf_done = [this](const TensorImpl& leaf) { ready(leaf); };
     h.entry_done = [this] {
@@ -61,14 +64,25 @@ void GradReducer::start_ready_buckets() {
     while (next_ < buckets_.size() && buckets_[next_].waiting == 0) start(buckets_[next_++]);
 }
 
+// The parameter's gradient; zeros when backward gave it none (a branch no loss of the phase
+// reads, or an entry whose gradient was not needed), summed like any other.
+Tensor GradReducer::gradient(std::size_t param) {
+    Tensor& p = params_[param];
+    if (!p.grad().defined()) {
+        p.impl()->grad = ctx_.zeros(DType::f32, p.shape()).shared();
+        absent_.push_back(param);
+    }
+    return p.grad();
+}
+
 void GradReducer::start(Bucket& b) {
     const auto t = clock::now();
     if (b.params.size() == 1) {
-        comm_.start_sum(params_[b.params[0]].grad().data<float>(), b.floats);
+        comm_.start_sum(gradient(b.params[0]).data<float>(), b.floats);
     } else {
         float* at = b.flat.data();
         for (std::size_t i : b.params) {
-            const Tensor g = params_[i].grad();
+            const Tensor g = gradient(i);
             std::memcpy(at, g.data<float>(), static_cast<std::size_t>(g.numel()) * 4);
             at += g.numel();
         }
@@ -81,17 +95,9 @@ void GradReducer::start(Bucket& b) {
     }
 }
 
-void GradReducer::finish(Context& ctx) {
+void GradReducer::finish() {
     in_backward_ = false;
     const auto t = clock::now();
-    // A parameter backward never reached has no gradient here; another rank's may (a data-
-    // dependent path), so it is summed as zeros and kept only if the sum is not all zero.
-    std::vector<std::size_t> absent;
-    for (std::size_t i = 0; i < params_.size(); ++i)
-        if (!params_[i].grad().defined()) {
-            params_[i].impl()->grad = ctx.zeros(DType::f32, params_[i].shape()).shared();
-            absent.push_back(i);
-        }
     for (Bucket& b : buckets_) b.waiting = 0;
     start_ready_buckets();
     comm_.wait_all();
@@ -104,11 +110,15 @@ void GradReducer::finish(Context& ctx) {
             at += g.numel();
         }
     }
-    for (std::size_t i : absent) {
+    // A parameter without a gradient here has none on every rank (they run the same tape), and
+    // one process would have left it without: the optimizer skips it. (Were a backward to leave
+    // a gradient out on some ranks only, the sum of the others would be kept.)
+    for (std::size_t i : absent_) {
         const Tensor g = params_[i].grad();
         const float* v = g.data<float>();
         if (std::all_of(v, v + g.numel(), [](float x) { return x == 0.0f; })) params_[i].zero_grad();
     }
+    finished_ = true;
     timing_.exposed_seconds += seconds_since(t);
 }
 

@@ -32,8 +32,9 @@ public:
     // small enough that the first starts early in backward: DDP's first bucket is 1 MB too.
     static constexpr int64_t bucket_bytes = int64_t{1} << 20;
 
-    // `params`: the parameters the phase updates, in creation order.
-    GradReducer(Communicator& comm, const std::vector<Tensor>& params);
+    // `params`: the parameters the phase updates, in creation order (their gradients are made
+    // in `ctx`'s memory when backward leaves one out).
+    GradReducer(Context& ctx, Communicator& comm, const std::vector<Tensor>& params);
     GradReducer(const GradReducer&) = delete;
     GradReducer& operator=(const GradReducer&) = delete;
 
@@ -41,7 +42,9 @@ public:
     BackwardHooks hooks();
     // After backward: starts what is left (a gradient the tape never reached counts as zeros),
     // waits for every sum and leaves each parameter's `grad` the sum over ranks.
-    void finish(Context& ctx);
+    void finish();
+    // True while sums are in flight: their buffers must outlive them.
+    bool pending() const { return next_ > 0 && !finished_; }
     const ReduceTiming& timing() const { return timing_; }
     std::size_t buckets() const { return buckets_.size(); }
 
@@ -55,14 +58,17 @@ private:
     void ready(const TensorImpl& leaf);
     void start_ready_buckets();
     void start(Bucket& b);
+    Tensor gradient(std::size_t param);
 
+    Context& ctx_;
     Communicator& comm_;
     std::vector<Tensor> params_;
     std::unordered_map<const TensorImpl*, std::size_t> bucket_of_;
     std::vector<Bucket> buckets_;
     std::size_t next_ = 0;  // the first bucket not started
+    std::vector<std::size_t> absent_;  // parameters backward gave no gradient, this step
     ReduceTiming timing_;
-    bool in_backward_ = false;
+    bool in_backward_ = false, finished_ = true;
 };
 
 }  // namespace chimera

@@ -89,7 +89,6 @@ Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainO
     else if (writes() && run_.has_checkpoint()) throw UsageError(run_.path().string() + " already holds a run");
     // A resumed run continues its log (cut back to the checkpoint); a new one starts it empty.
     if (writes()) log_ = std::make_unique<MetricsLog>(run_.metrics(), options_.resume ? MetricsLog::append : MetricsLog::restart);
-    if (comm_.size() > 1) synchronise_start();
 }
 
 // Every rank must train the same pipeline from the same state: the pipelines and the resumed
@@ -148,7 +147,7 @@ void Trainer::plan_phases() {
             if (t.requires_grad() && !updated.count(t.raw())) phase.frozen.push_back(t);
             if (updated.count(t.raw())) trained_params.push_back(t);
         }
-        if (comm_.size() > 1) phase.reducer = std::make_unique<GradReducer>(comm_, trained_params);
+        if (comm_.size() > 1) phase.reducer = std::make_unique<GradReducer>(ctx_, comm_, trained_params);
         phases_.push_back(std::move(phase));
     }
 }
@@ -163,6 +162,8 @@ NamedTensors Trainer::checkpoint_tensors() const {
 }
 
 void Trainer::save() {
+    // Buffers (batch norm's running statistics) follow each rank's rows: rank 0's are the run's.
+    if (comm_.size() > 1) share_from_rank0(ctx_.parameters().buffers());
     state_.streams_used = ctx_.device().streams_used();
     const NamedTensors tensors = checkpoint_tensors();
     // A parameter or state that went NaN or infinite while every loss stayed finite would make a
@@ -216,6 +217,7 @@ bool Trainer::budget_left() const {
 }
 
 TrainResult Trainer::run() {
+    if (comm_.size() > 1) synchronise_start();
     std::ostream& out = *options_.out;
     out << fmt::format("Training {} for {} on {} examples ({} per batch, {} steps per epoch); run directory {}\n",
                        spec_.file, spec_.train.steps > 0 ? fmt::format("{} steps", spec_.train.steps) : fmt::format("{} epochs", spec_.train.epochs),
@@ -307,6 +309,14 @@ void Trainer::time_step() {
     last_counters_ = counters;
 }
 
+// True when loss k sums over the batch's rows (the SDK's `reduction: sum`) rather than
+// averaging them: then each rank's part adds up to the whole, unweighted.
+bool Trainer::sums_over_rows(std::size_t k) const {
+    const YAML::Node& options = spec_.losses[k].options;
+    return options && options.IsMap() && options["reduction"] && options["reduction"].IsScalar() &&
+           options["reduction"].Scalar() == "sum";
+}
+
 // Loss k's weight at the current step, warm-up included.
 double Trainer::loss_weight(std::size_t k) const {
     return spec_.losses[k].weight * warmup_factor(spec_.losses[k].warmup, state_.step);
@@ -365,6 +375,7 @@ void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& met
     std::vector<Tensor> losses;
     std::vector<double> weights;
     Metrics mine;
+    std::vector<bool> summed;  // for each of `mine`: a sum over the rows (its loss's), not a mean
     std::exception_ptr failure;
     int code = 0;
     std::string message;
@@ -390,8 +401,9 @@ void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& met
             }
             mine.emplace_back(spec_.losses[k].name, value);
             mine.insert(mine.end(), result.extras.begin(), result.extras.end());
+            summed.resize(mine.size(), sums_over_rows(k));
             losses.push_back(loss);
-            weights.push_back(loss_weight(k) * share);
+            weights.push_back(loss_weight(k) * (sums_over_rows(k) ? 1.0 : share));
         }
     } catch (const std::exception& e) {
         ctx_.tape().clear();
@@ -404,13 +416,19 @@ void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& met
                                   state_.step + 1, state_.epoch + 1, phase.spec->name,
                                   run_.has_checkpoint() ? run_.state().string() : "none: it failed before the first", message);
     }
-    if (comm_.size() > 1) mine = agree(mine, failure, code, message);  // throws on every rank when one failed
+    if (comm_.size() > 1) mine = agree(mine, summed, failure, code, message);  // throws on every rank when one failed
     metrics.insert(metrics.end(), mine.begin(), mine.end());
     if (!phase.reducer) {
         backward(ctx_, losses, weights);
     } else {
-        backward(ctx_, losses, weights, phase.reducer->hooks());
-        phase.reducer->finish(ctx_);
+        try {
+            backward(ctx_, losses, weights, phase.reducer->hooks());
+            phase.reducer->finish();
+        } catch (const std::exception& e) {
+            // Sums in flight write into this rank's buffers: it must stop before freeing them.
+            if (phase.reducer->pending() && options_.fail_now) options_.fail_now(e);
+            throw;
+        }
     }
     for (std::size_t o : phase.optimizers) {
         const OptimizerSpec& os = spec_.optimizers[o];
@@ -422,7 +440,8 @@ void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& met
 // Every rank's losses, combined in rank order as its share of the batch, or the first failure
 // of any rank, thrown on every rank: the failing rank rethrows its own error, the others a
 // PeerError with its message and exit code. Rank 0 alone prints it (cli/main.cpp).
-Metrics Trainer::agree(const Metrics& mine, const std::exception_ptr& failure, int code, const std::string& message) {
+Metrics Trainer::agree(const Metrics& mine, const std::vector<bool>& summed, const std::exception_ptr& failure, int code,
+                       const std::string& message) {
     const RowWindow& rows = batches_->window();
     std::vector<double> numbers{static_cast<double>(code), static_cast<double>(rows.count)};
     for (const auto& [name, value] : mine) numbers.push_back(value);
@@ -447,8 +466,8 @@ Metrics Trainer::agree(const Metrics& mine, const std::exception_ptr& failure, i
     Metrics combined = mine;
     for (std::size_t i = 0; i < combined.size(); ++i) {
         double sum = 0;
-        for (const auto& v : values) sum += v[2 + i] * v[1];
-        combined[i].second = sum / static_cast<double>(rows.rows);
+        for (const auto& v : values) sum += summed[i] ? v[2 + i] : v[2 + i] * v[1];
+        combined[i].second = summed[i] ? sum : sum / static_cast<double>(rows.rows);
     }
     return combined;
 }
@@ -528,6 +547,7 @@ void Trainer::finish(TrainResult& result) {
     result.stopped_early = stopped_early_;
     timing_.steady_reduce = reduce_total() - reduce_at_warmup_;
     result.timing = timing_;
+    if (comm_.size() > 1) share_from_rank0(ctx_.parameters().buffers());
     if (pipeline_.test_split().present()) {
         EvalScope same_numbers(ctx_, state_.seed + 2);  // the test metrics of a run do not depend on when they are asked for
         result.test = evaluate_split(pipeline_, ctx_, pipeline_.test_split(), spec_.data.batch_size, comm_);

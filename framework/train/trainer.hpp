@@ -56,6 +56,9 @@ struct TrainOptions {
     Communicator* comm = nullptr;
     // The exit code an error means, so a rank can tell the others how it failed.
     std::function<int(const std::exception&)> exit_code_of;
+    // Reports an error this rank met alone and stops every rank at once (never returns): for a
+    // failure while gradient sums are in flight.
+    std::function<void(const std::exception&)> fail_now;
 };
 
 struct TrainResult {
@@ -75,7 +78,8 @@ public:
     Trainer(const Trainer&) = delete;
     Trainer& operator=(const Trainer&) = delete;
 
-    // Trains to the end. Throws DivergedError when a loss is not finite (the last checkpoint
+    // Trains to the end (with several ranks, first copying rank 0's parameters to every rank).
+    // Throws DivergedError when a loss is not finite (the last checkpoint
     // is kept as it was).
     TrainResult run();
 
@@ -94,7 +98,9 @@ private:
     Metrics train_step(const TensorMap& batch);
     double loss_weight(std::size_t k) const;
     void run_phase(const Phase& phase, const TensorMap& batch, Metrics& metrics);
-    Metrics agree(const Metrics& mine, const std::exception_ptr& failure, int code, const std::string& message);
+    Metrics agree(const Metrics& mine, const std::vector<bool>& summed, const std::exception_ptr& failure, int code,
+                  const std::string& message);
+    bool sums_over_rows(std::size_t k) const;
     void synchronise_start();
     void share_from_rank0(const std::vector<Tensor>& tensors);
     ReduceTiming reduce_total() const;

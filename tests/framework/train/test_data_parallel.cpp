@@ -17,6 +17,7 @@
 #include <cmath>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 using chimera::test::ProcessResult;
@@ -224,4 +225,19 @@ BOOST_AUTO_TEST_CASE(a_batch_smaller_than_the_ranks_and_other_commands_are_refus
     const ProcessResult validate = run_process({MPIEXEC, "--allow-run-as-root", "--oversubscribe", "-np", "2", CHIMERA_BIN, "validate", vae});
     BOOST_TEST(validate.exit_code == 2, describe(validate));
     BOOST_TEST(validate.err.find("only chimera train runs across") != std::string::npos, describe(validate));
+}
+
+// Ranks sharing a host share its cores: without --threads each takes its share, and rank 0 alone
+// writes the timing.
+BOOST_AUTO_TEST_CASE(without_threads_each_rank_takes_its_share_of_the_cores) {
+    TempDir dir;
+    std::vector<std::string> args = tiny();
+    args.erase(args.begin() + 2, args.begin() + 4);  // "--threads", "1"
+    const fs::path timing = dir.path / "timing.json";
+    const ProcessResult r = mpirun(2, args, dir.path / "run", {"--set", "train.epochs=1", "--timing", timing.string()});
+    BOOST_TEST_REQUIRE(r.exit_code == 0, describe(r));
+    const auto j = nlohmann::json::parse(read_file(timing.string()));
+    BOOST_TEST(j["ranks"].get<int>() == 2);
+    BOOST_TEST(j["threads"].get<int>() == std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2));
+    BOOST_TEST(j["communication"]["gradient_bytes_per_step"].get<int64_t>() > 0);
 }

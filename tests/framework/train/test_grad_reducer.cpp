@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(the_reducer_sums_buckets_in_plan_order_and_puts_the_sums_ba
     TwoRanks comm;
     // Creation order reversed: w1 alone passes 1 MiB (a bucket summed in place); unused, b2 and b1
     // make the second, which travels as one copy.
-    GradReducer reducer(comm, {b1, b2, unused, w1});
+    GradReducer reducer(ctx, comm, {b1, b2, unused, w1});
     BOOST_TEST(reducer.buckets() == 2u);
     Tensor loss = added(ctx, scaled(ctx, b2, 2.0f), scaled(ctx, b1, 3.0f));
     Tensor lw = scaled(ctx, w1, 4.0f);
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(the_reducer_sums_buckets_in_plan_order_and_puts_the_sums_ba
     // reaches, so it starts at the end.
     BOOST_TEST(comm.started == std::vector<int64_t>{big});
     BOOST_TEST(reducer.timing().bytes_started_in_backward == big * 4);
-    reducer.finish(ctx);
+    reducer.finish();
     BOOST_TEST(comm.started == (std::vector<int64_t>{big, 10}));
     BOOST_TEST(b2.grad().data<float>()[0] == 4.0f);
     BOOST_TEST(b1.grad().data<float>()[3] == 6.0f);
