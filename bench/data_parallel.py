@@ -13,6 +13,7 @@ explains the figures.
 
     python3 bench/data_parallel.py                       # 4 models x batch 64, 256; ~6 minutes
     python3 bench/data_parallel.py --models vae_mlp --batches 64 --repeats 1
+    python3 bench/data_parallel.py --allreduce         # the all-reduce alone, 2-4 ranks, TCP loopback
 """
 import argparse
 import json
@@ -41,16 +42,50 @@ def train(prefix, chimera, config, batch, steps, threads, tmp):
     return json.load(open(timing))
 
 
+# Gradient bytes summed per step (bench/data_parallel.json), and a small message for the latency.
+GRADIENT_BYTES = {"latency": 65536, "dcgan": 3620000, "vae_mlp": 4330000, "gan_mlp": 4450000, "conv_ae": 17100000}
+
+
+def allreduce(args):
+    """Times MPI_Allreduce of each size on 2, 3 and 4 ranks over TCP on loopback and compares with
+    T(N) = 2(N-1)/N * S/W + 2(N-1) * a, W and a fitted on 2 ranks."""
+    bench = os.path.join(args.build, "bin", "chimera_allreduce_bench")
+    sizes = sorted(GRADIENT_BYTES.values())
+    measured = {}
+    for n in (2, 3, 4):
+        argv = MPIRUN + ["--mca", "btl", "self,tcp", "--mca", "mpi_yield_when_idle", "1", "-np", str(n), bench] + [str(b) for b in sizes]
+        out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        measured[n] = {int(b): float(t) for b, t in (line.split() for line in out.splitlines())}
+    # On 2 ranks T = S/W + 2a: a least-squares line through every size fixes W and a.
+    xs, ys = sizes, [measured[2][b] for b in sizes]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    w, a = 1 / slope, max(0.0, (my - slope * mx) / 2)
+    rows = []
+    for name, b in GRADIENT_BYTES.items():
+        for n in (2, 3, 4):
+            model = 2 * (n - 1) / n * b / w + 2 * (n - 1) * a
+            rows.append({"what": name, "bytes": b, "ranks": n, "measured_ms": 1000 * measured[n][b], "model_ms": 1000 * model})
+            print(f"{name:8} {b / 1e6:6.2f} MB  {n} ranks  measured {1000 * measured[n][b]:7.2f} ms  model {1000 * model:7.2f} ms", flush=True)
+    print(f"fitted on 2 ranks: W = {w / 1e9:.2f} GB/s, a = {a * 1e6:.1f} us")
+    with open(os.path.join(ROOT, "bench", "allreduce_loopback.json"), "w") as f:
+        json.dump({"bandwidth_bytes_per_second": w, "latency_seconds": a, "rows": rows}, f, indent=1)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--models", default=",".join(MODELS))
     p.add_argument("--batches", default="64,256")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--loopback", action="store_true", help="also 2-4 ranks over TCP on loopback")
+    p.add_argument("--allreduce", action="store_true",
+                   help="time one all-reduce of each model's gradient bytes on 2-4 ranks over TCP loopback against the model")
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     p.add_argument("--json", default=os.path.join(ROOT, "bench", "data_parallel.json"))
     args = p.parse_args()
     chimera = os.path.join(args.build, "bin", "chimera")
+    if args.allreduce:
+        return allreduce(args)
     rows = []
     with tempfile.TemporaryDirectory(prefix="chimera-dp-") as tmp:
         for model in args.models.split(","):
