@@ -42,7 +42,10 @@ void deliver(Context& ctx, const TapeInput& target, const Tensor& g, PendingMap&
                          " (a bug in an op's backward)");
     if (TensorImpl* leaf = target.leaf.get()) {
         if (!leaf->grad) {
-            leaf->grad = copy_of(ctx, g).shared();
+            // The first gradient becomes the leaf's: taken as it is when nothing else holds it or
+            // its memory (the entry's result, about to be dropped), else copied.
+            const bool alone = g.shared().use_count() == 1 && g.impl()->storage.use_count() == 1;
+            leaf->grad = alone ? g.shared() : copy_of(ctx, g).shared();
         } else {
             Tensor acc(leaf->grad);
             accumulate(acc, g);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace chimera {
 
@@ -25,13 +26,22 @@ ReduceTiming operator-(const ReduceTiming& a, const ReduceTiming& b) {
 
 GradReducer::GradReducer(Context& ctx, Communicator& comm, const std::vector<Tensor>& params)
     : ctx_(ctx), comm_(comm), params_(params) {
+    // A tensor of half a bucket or more travels alone, summed where it lies; smaller ones gather
+    // in a shared bucket, copied, placed in the plan where it fills (or at the end).
+    Bucket small;
+    auto emit = [&](Bucket& b) {
+        for (std::size_t i : b.params) bucket_of_[params_[i].impl()] = buckets_.size();
+        buckets_.push_back(std::exchange(b, Bucket{}));
+    };
     for (std::size_t i = params_.size(); i-- > 0;) {
-        if (buckets_.empty() || buckets_.back().floats * 4 >= bucket_bytes) buckets_.emplace_back();
-        Bucket& b = buckets_.back();
+        const int64_t floats = params_[i].numel();
+        Bucket alone;
+        Bucket& b = floats * 4 >= bucket_bytes / 2 ? alone : small;
         b.params.push_back(i);
-        b.floats += params_[i].numel();
-        bucket_of_[params_[i].impl()] = buckets_.size() - 1;
+        b.floats += floats;
+        if (&b == &alone || small.floats * 4 >= bucket_bytes) emit(b);
     }
+    if (!small.params.empty()) emit(small);
     for (Bucket& b : buckets_)
         if (b.params.size() > 1) b.flat.resize(static_cast<std::size_t>(b.floats));
 }

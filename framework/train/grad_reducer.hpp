@@ -1,7 +1,8 @@
 // Averaging a phase's gradients across ranks while backward still runs, as DDP and Horovod do:
-// the parameters are grouped into buckets of about 1 MiB in the reverse of their creation order
-// (roughly the order backward finishes them), and each bucket's sum is started as soon as its
-// last gradient is whole, so the transfer of the late layers' gradients overlaps the backward of
+// the parameters are taken in the reverse of their creation order (roughly the order backward
+// finishes them); a gradient of half a bucket (512 KiB) or more is a bucket of its own, summed in
+// place, and smaller ones share buckets of up to 1 MiB (copied in and out); each bucket's sum is
+// started as soon as its last gradient is whole, so the transfer of the late layers' gradients overlaps the backward of
 // the early ones. Buckets start in plan order on every rank (MPI requires one order). The
 // gradients must be pre-scaled (each rank's loss weighted by its share of the batch), so a sum is
 // the global batch's gradient. Not the transport (comm/) nor the step (the trainer).
@@ -27,9 +28,9 @@ ReduceTiming operator-(const ReduceTiming& a, const ReduceTiming& b);
 
 class GradReducer {
 public:
-    // Buckets hold at least this many bytes of gradients (a larger tensor is a bucket of its
-    // own, summed in place). Large enough that a bucket's latency is small beside its transfer,
-    // small enough that the first starts early in backward: DDP's first bucket is 1 MB too.
+    // A shared bucket closes at this many bytes of gradients; a tensor of half as many or more
+    // travels alone, in place (no copy). Large enough that a bucket's latency is small beside its
+    // transfer, small enough that the first starts early in backward: DDP's first bucket is 1 MB.
     static constexpr int64_t bucket_bytes = int64_t{1} << 20;
 
     // `params`: the parameters the phase updates, in creation order (their gradients are made

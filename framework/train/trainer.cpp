@@ -228,7 +228,7 @@ TrainResult Trainer::run() {
         std::size_t buckets = 0;
         for (const Phase& p : phases_) buckets += p.reducer->buckets();
         out << fmt::format("Data-parallel on {}: each computes {} of the {} examples of a batch; gradients are summed in {} buckets "
-                           "of at least {} KiB while backward runs\n",
+                           "(up to {} KiB, a larger tensor alone) while backward runs\n",
                            comm_.describe(), first.count == last.count ? std::to_string(first.count) : fmt::format("{}-{}", last.count, first.count),
                            spec_.data.batch_size, buckets, GradReducer::bucket_bytes / 1024);
     }

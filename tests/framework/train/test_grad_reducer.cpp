@@ -133,8 +133,8 @@ BOOST_AUTO_TEST_CASE(the_reducer_sums_buckets_in_plan_order_and_puts_the_sums_ba
     Tensor unused = ctx.parameters().create("unused", {2}, CHM_INIT_CONSTANT, 1.0, 0.0);
     Tensor w1 = ctx.parameters().create("w1", {big}, CHM_INIT_CONSTANT, 1.0, 0.0);
     TwoRanks comm;
-    // Creation order reversed: w1 alone passes 1 MiB (a bucket summed in place); unused, b2 and b1
-    // make the second, which travels as one copy.
+    // Creation order reversed: w1 is over half a bucket (a bucket of its own, summed in place);
+    // unused, b2 and b1 share the second, which travels as one copy.
     GradReducer reducer(ctx, comm, {b1, b2, unused, w1});
     BOOST_TEST(reducer.buckets() == 2u);
     Tensor loss = added(ctx, scaled(ctx, b2, 2.0f), scaled(ctx, b1, 3.0f));
