@@ -3,7 +3,8 @@
 // same N twice bit for bit, a rank killed mid-epoch (every rank stops, the checkpoint is intact,
 // --resume gives the uninterrupted run bit for bit, and with another N within the tolerance), a
 // rank whose loss is NaN or whose plugin fails (one message naming it, the code of its error),
-// and evaluation batches with no rows for some ranks. Needs OpenMPI's mpirun.
+// evaluation batches with no rows for some ranks, and batch norm's buffers across a mid-epoch
+// resume. Needs OpenMPI's mpirun.
 #define BOOST_TEST_MODULE framework_data_parallel
 #include <boost/test/unit_test.hpp>
 
@@ -240,4 +241,23 @@ BOOST_AUTO_TEST_CASE(without_threads_each_rank_takes_its_share_of_the_cores) {
     BOOST_TEST(j["ranks"].get<int>() == 2);
     BOOST_TEST(j["threads"].get<int>() == std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2));
     BOOST_TEST(j["communication"]["gradient_bytes_per_step"].get<int64_t>() > 0);
+}
+
+// Batch norm's running statistics follow each rank's rows; rank 0's go to every rank before each
+// checkpoint, so a DCGAN killed mid-epoch resumes to the uninterrupted run bit for bit.
+BOOST_AUTO_TEST_CASE(batch_norm_buffers_resume_bit_for_bit) {
+    TempDir dir;
+    const std::vector<std::string> dcgan = {"train", std::string(CHIMERA_CONFIGS) + "/dcgan_fashion.yaml", "--threads", "1",
+                                            "--set", "data.options.limit=512", "--set", "data.validation.holdout=64",
+                                            "--set", "data.batch_size=32", "--set", "train.epochs=2", "--set", "train.checkpoint_every=3",
+                                            "--set", "train.log_every=1", "--set", "train.samples=4"};
+    const ProcessResult whole = mpirun(2, dcgan, dir.path / "whole");
+    BOOST_TEST_REQUIRE(whole.exit_code == 0, describe(whole));
+    BOOST_TEST(read_file((dir.path / "whole" / "checkpoint.json").string()).find("running_mean") != std::string::npos);
+    const ProcessResult killed = mpirun(2, dcgan, dir.path / "killed", {}, "1:17:kill");  // 14 steps an epoch: after step 15's checkpoint
+    BOOST_TEST(killed.exit_code != 0, describe(killed));
+    const ProcessResult resumed = mpirun(2, dcgan, dir.path / "killed", {"--resume"});
+    BOOST_TEST_REQUIRE(resumed.exit_code == 0, describe(resumed));
+    BOOST_TEST(read_file((dir.path / "killed" / "metrics.jsonl").string()) == read_file((dir.path / "whole" / "metrics.jsonl").string()));
+    BOOST_TEST(checkpoint_tensors(dir.path / "killed") == checkpoint_tensors(dir.path / "whole"));
 }
