@@ -65,10 +65,12 @@ int ranks_on_this_host();
 int world_rank();
 int world_size();
 
-// Every rank says whether it failed (`failure`, with its exit code and message); when any did,
-// every rank throws, marked shared: the first failing rank its own error, the others a PeerError
-// with that rank's code and message, naming it. Every rank must call it at the same point.
-void settle(Communicator& comm, const std::exception_ptr& failure, int code, const std::string& message);
+// Every rank says whether it failed (`failure`, with its exit code and message) and sends
+// `payload`; when any failed, every rank throws, marked shared: the first failing rank its own
+// error, the others a PeerError with that rank's code and message, naming it. Otherwise returns
+// every rank's payload, in rank order. Every rank must call it at the same point.
+std::vector<std::string> settle(Communicator& comm, const std::exception_ptr& failure, int code, const std::string& message,
+                                const std::string& payload = "");
 
 // Marks the error being thrown as one every rank of the world throws alike (they learned of it
 // together): rank 0 alone reports it, and the world closes normally.

@@ -77,18 +77,30 @@ namespace {
 bool shared_failure = false;
 }
 
-void settle(Communicator& comm, const std::exception_ptr& failure, int code, const std::string& message) {
-    std::string record(sizeof code, '\0');
+std::vector<std::string> settle(Communicator& comm, const std::exception_ptr& failure, int code, const std::string& message,
+                                const std::string& payload) {
+    // A record: the exit code (0: no failure), the payload's size, the payload, the message.
+    const uint64_t size = payload.size();
+    std::string record(sizeof code + sizeof size, '\0');
     std::memcpy(record.data(), &code, sizeof code);
-    const std::vector<std::string> all = comm.all_gather(record + message);
-    for (std::size_t r = 0; r < all.size(); ++r) {
-        int theirs = 0;
-        std::memcpy(&theirs, all[r].data(), sizeof theirs);
-        if (theirs == 0) continue;
-        shared_failure = true;
-        if (static_cast<int>(r) == comm.rank()) std::rethrow_exception(failure);
-        throw PeerError(theirs, "rank " + std::to_string(r) + " of " + std::to_string(all.size()) + " failed: " + all[r].substr(sizeof theirs));
+    std::memcpy(record.data() + sizeof code, &size, sizeof size);
+    std::vector<std::string> payloads;
+    for (const std::string& theirs : comm.all_gather(record + payload + message)) {
+        int their_code = 0;
+        uint64_t their_size = 0;
+        std::memcpy(&their_code, theirs.data(), sizeof their_code);
+        std::memcpy(&their_size, theirs.data() + sizeof their_code, sizeof their_size);
+        const std::size_t at = sizeof their_code + sizeof their_size;
+        if (their_code != 0) {
+            const int r = static_cast<int>(payloads.size());
+            shared_failure = true;
+            if (r == comm.rank()) std::rethrow_exception(failure);
+            throw PeerError(their_code, "rank " + std::to_string(r) + " of " + std::to_string(comm.size()) + " failed: " +
+                                            theirs.substr(at + their_size));
+        }
+        payloads.push_back(theirs.substr(at, their_size));
     }
+    return payloads;
 }
 
 void mark_failure_shared() { shared_failure = true; }

@@ -123,7 +123,7 @@ void Trainer::plan_phases() {
         groups_.push_back(group);
     }
     for (const auto& p : spec_.phases) {
-        Phase phase{&p, pipeline_.loss_indices(p.losses), pipeline_.optimizer_indices(p.optimizers), {}, {}, {}};
+        Phase phase{&p, pipeline_.loss_indices(p.losses), pipeline_.optimizer_indices(p.optimizers), {}, {}, {}, nullptr};
         phase.nodes = pipeline_.nodes_for_losses(phase.losses);
         std::set<std::size_t> trained;  // owners of the parameters this phase updates
         for (std::size_t o : phase.optimizers)
@@ -439,36 +439,21 @@ void Trainer::run_phase(const Phase& phase, const TensorMap& batch, Metrics& met
 
 // Every rank's losses, combined in rank order as its share of the batch, or the first failure
 // of any rank, thrown on every rank: the failing rank rethrows its own error, the others a
-// PeerError with its message and exit code. Rank 0 alone prints it (cli/main.cpp).
+// PeerError with its message and exit code (settle). Rank 0 alone prints it (cli/main.cpp).
 Metrics Trainer::agree(const Metrics& mine, const std::vector<bool>& summed, const std::exception_ptr& failure, int code,
                        const std::string& message) {
     const RowWindow& rows = batches_->window();
-    std::vector<double> numbers{static_cast<double>(code), static_cast<double>(rows.count)};
+    std::vector<double> numbers{static_cast<double>(rows.count)};
     for (const auto& [name, value] : mine) numbers.push_back(value);
-    const uint64_t count = numbers.size();
-    std::string record(reinterpret_cast<const char*>(&count), sizeof count);
-    record.append(reinterpret_cast<const char*>(numbers.data()), numbers.size() * sizeof(double));
-    record += message;
-    const std::vector<std::string> all = comm_.all_gather(record);
-    std::vector<std::vector<double>> values;
-    for (std::size_t r = 0; r < all.size(); ++r) {
-        uint64_t n = 0;
-        std::memcpy(&n, all[r].data(), sizeof n);
-        std::vector<double> v(n);
-        std::memcpy(v.data(), all[r].data() + sizeof n, n * sizeof(double));
-        if (v[0] != 0) {
-            mark_failure_shared();
-            if (static_cast<int>(r) == comm_.rank()) std::rethrow_exception(failure);
-            throw PeerError(static_cast<int>(v[0]), fmt::format("rank {} of {} failed: {}", r, all.size(), all[r].substr(sizeof n + n * sizeof(double))));
-        }
-        values.push_back(std::move(v));
-    }
+    const std::string payload(reinterpret_cast<const char*>(numbers.data()), numbers.size() * sizeof(double));
     Metrics combined = mine;
-    for (std::size_t i = 0; i < combined.size(); ++i) {
-        double sum = 0;
-        for (const auto& v : values) sum += summed[i] ? v[2 + i] : v[2 + i] * v[1];
-        combined[i].second = summed[i] ? sum : sum / static_cast<double>(rows.rows);
+    std::vector<double> sums(mine.size(), 0.0);
+    for (const std::string& theirs : settle(comm_, failure, code, message, payload)) {
+        std::vector<double> v(theirs.size() / sizeof(double));
+        std::memcpy(v.data(), theirs.data(), v.size() * sizeof(double));
+        for (std::size_t i = 0; i < sums.size(); ++i) sums[i] += summed[i] ? v[1 + i] : v[1 + i] * v[0];
     }
+    for (std::size_t i = 0; i < combined.size(); ++i) combined[i].second = summed[i] ? sums[i] : sums[i] / static_cast<double>(rows.rows);
     return combined;
 }
 
