@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <set>
 
 namespace chimera {
 
@@ -59,9 +60,7 @@ Tensor ImageSampler::generate(int64_t n, uint64_t seed, std::optional<int64_t> l
 Tensor ImageSampler::reconstruct(int64_t n, int columns) const {
     if (!can_reconstruct())
         throw ConfigError(SourcePlace{pipeline_.spec().file}, "the pipeline's generate section names no data field to reconstruct ('reconstruct')");
-    const DataSplit& split = pipeline_.test_split().present() ? pipeline_.test_split()
-                             : pipeline_.validation_split().present() ? pipeline_.validation_split()
-                                                                      : pipeline_.train_split();
+    const DataSplit& split = example_split();
     n = std::min<int64_t>(n, static_cast<int64_t>(split.indices.size()));
     EvalScope scope(ctx_, ctx_.device().seed());
     TensorMap values;
@@ -116,6 +115,73 @@ Tensor ImageSampler::interpolate(int64_t walks, int64_t steps, uint64_t seed) co
         values[spec().condition] = condition(labels);
     }
     return draw(values, walks * steps, spec().image);
+}
+
+const DataSplit& ImageSampler::example_split() const {
+    return pipeline_.test_split().present() ? pipeline_.test_split()
+           : pipeline_.validation_split().present() ? pipeline_.validation_split()
+                                                    : pipeline_.train_split();
+}
+
+bool ImageSampler::can_measure_kl() const { return can_reconstruct() && !spec().latent.empty() && !spec().latent_logvar.empty(); }
+
+std::vector<double> ImageSampler::latent_kl(int64_t n) const {
+    if (!can_measure_kl())
+        throw ConfigError(SourcePlace{pipeline_.spec().file}, "the KL of each latent dimension needs generate.latent, generate.latent_logvar and generate.reconstruct");
+    const DataSplit& split = example_split();
+    n = std::min<int64_t>(n, static_cast<int64_t>(split.indices.size()));
+    const int64_t batch = std::max<int64_t>(1, pipeline_.spec().data.batch_size);
+    EvalScope scope(ctx_, ctx_.device().seed());
+    std::vector<double> sum;
+    for (int64_t begin = 0; begin < n; begin += batch) {
+        const int64_t count = std::min(batch, n - begin);
+        TensorMap values;
+        pipeline_.read_examples(split, std::vector<int64_t>(split.indices.begin() + begin, split.indices.begin() + begin + count), values);
+        pipeline_.sample_noise(values, count);
+        std::set<std::string> available;
+        for (const auto& v : values) available.insert(v.first);
+        pipeline_.run_nodes(values, pipeline_.dataflow().nodes_for({spec().latent, spec().latent_logvar}, available));
+        const Tensor mu = values.at(spec().latent), logvar = values.at(spec().latent_logvar);
+        if (mu.shape() != logvar.shape() || mu.shape().size() != 2 || mu.dim(0) != count || mu.dtype() != DType::f32)
+            throw ConfigError(SourcePlace{pipeline_.spec().file, 0, 0, "generate.latent_logvar"},
+                              "'" + spec().latent + "' is " + describe(mu) + " and '" + spec().latent_logvar + "' is " + describe(logvar) +
+                                  "; both must be [N, D] f32");
+        const int64_t d = mu.dim(1);
+        sum.resize(static_cast<std::size_t>(d), 0.0);
+        const float* m = mu.data<float>();
+        const float* v = logvar.data<float>();
+        for (int64_t i = 0; i < count * d; ++i)
+            sum[static_cast<std::size_t>(i % d)] += 0.5 * (double(m[i]) * m[i] + std::exp(double(v[i])) - v[i] - 1.0);
+    }
+    for (double& s : sum) s /= static_cast<double>(std::max<int64_t>(1, n));
+    return sum;
+}
+
+Tensor ImageSampler::traverse(const std::vector<int64_t>& dims, int64_t steps, double span) const {
+    if (!can_generate()) throw ConfigError(SourcePlace{pipeline_.spec().file}, "the pipeline's generate section names no prior ('from')");
+    if (steps < 2 || steps > max_walk_steps)
+        throw UsageError("a traversal takes 2 to " + std::to_string(max_walk_steps) + " steps, not " + std::to_string(steps));
+    const int64_t n = static_cast<int64_t>(dims.size()) * steps;
+    EvalScope scope(ctx_, ctx_.device().seed());
+    TensorMap values;
+    pipeline_.sample_noise(values, n);
+    Tensor z = values.at(spec().from);
+    const int64_t d = z.numel() / n;
+    float* p = z.data<float>();
+    std::fill(p, p + z.numel(), 0.0f);
+    for (std::size_t r = 0; r < dims.size(); ++r) {
+        if (dims[r] < 0 || dims[r] >= d)
+            throw UsageError("latent dimension " + std::to_string(dims[r]) + " is not one of the " + std::to_string(d) + " of '" + spec().from + "'");
+        for (int64_t s = 0; s < steps; ++s)
+            p[(static_cast<int64_t>(r) * steps + s) * d + dims[r]] =
+                static_cast<float>(-span + 2.0 * span * static_cast<double>(s) / static_cast<double>(steps - 1));
+    }
+    if (is_conditional()) {  // row r keeps class r % classes
+        std::vector<int32_t> labels;
+        for (int64_t i = 0; i < n; ++i) labels.push_back(static_cast<int32_t>((i / steps) % classes()));
+        values[spec().condition] = condition(labels);
+    }
+    return draw(values, n, spec().image);
 }
 
 void ImageSampler::write(const std::filesystem::path& file, const Tensor& images, int columns) const {

@@ -34,6 +34,17 @@ public:
     static constexpr int64_t max_walk_steps = 64;
     Tensor interpolate(int64_t walks, int64_t steps, uint64_t seed) const;
 
+    // Whether the generate section names the posterior's mean and log-variance (latent,
+    // latent_logvar) and a data field to encode (reconstruct): what latent_kl needs.
+    bool can_measure_kl() const;
+    // KL(q(z|x) || N(0, I)) of each latent dimension, the mean over the first `n` examples of the
+    // split reconstruct() reads: a dimension the model does not use has a KL near 0.
+    std::vector<double> latent_kl(int64_t n) const;
+    // A latent traversal: one row per dimension of `dims`, `steps` images each, that dimension
+    // swept from -span to span while every other stays at the prior's mean (0):
+    // [dims.size() * steps, C, H, W].
+    Tensor traverse(const std::vector<int64_t>& dims, int64_t steps, double span) const;
+
     // Writes images as a grid with the pipeline's value range. Throws DataError.
     void write(const std::filesystem::path& file, const Tensor& images, int columns) const;
 
@@ -43,6 +54,8 @@ private:
     // The condition tensor of a conditional model: `labels` as int32 [n].
     Tensor condition(const std::vector<int32_t>& labels) const;
     const GenerateSpec& spec() const { return pipeline_.spec().generate; }
+    // The split examples are read from: test, else validation, else training.
+    const DataSplit& example_split() const;
 
     const Pipeline& pipeline_;
     Context& ctx_;

@@ -149,6 +149,7 @@ void Dataflow::sort_nodes() {
                       "'" + g.reconstruct + "' is not a field of the data (fields: " + join(names_of(data_fields_)) + ")");
         if (!g.latent.empty()) check_read(g.latent, g.node["latent"], {spec_.file, "generate.latent"});
         if (!g.sample.empty()) check_read(g.sample, g.node["sample"], {spec_.file, "generate.sample"});
+        if (!g.latent_logvar.empty()) check_read(g.latent_logvar, g.node["latent_logvar"], {spec_.file, "generate.latent_logvar"});
         for (const ModalitySpec& m : g.modalities) {
             const std::string at = "generate.modalities." + m.name;
             for (const auto& [key, field] : {std::pair<const char*, std::string>{"field", m.field}, {"mask", m.mask}})
@@ -230,6 +231,7 @@ void Dataflow::check_every_node_used() const {
             for (const std::string& t : {m.posterior, m.prior})
                 if (!t.empty()) drawn.push_back(t);
         if (!g.latent.empty()) drawn.push_back(g.latent);
+        if (!g.latent_logvar.empty()) drawn.push_back(g.latent_logvar);
         for (std::size_t i : nodes_for(drawn, {})) used_set.insert(i);
     }
     for (std::size_t i : std::set<std::size_t>(used_set)) used_set.insert(owner_[i]);  // shared instances

@@ -281,7 +281,7 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
     g.node = root["generate"];
     check_keys(g.node,
                {"from", "image", "reconstruct", "reconstruction", "condition", "classes", "activation", "range", "modalities", "latent",
-                "sample"},
+                "sample", "latent_logvar"},
                file, "generate");
     g.present = true;
     g.from = read_string(g.node, "from", place, std::string());
@@ -309,6 +309,9 @@ GenerateSpec read_generate(const YAML::Node& root, const std::string& file) {
     g.sample = read_string(g.node, "sample", place, std::string());
     if (!g.sample.empty() && g.latent.empty())
         yaml_fail(g.node["sample"], place.child("sample"), "'sample' needs 'latent', the posterior mean decoded in its place");
+    g.latent_logvar = read_string(g.node, "latent_logvar", place, std::string());
+    if (!g.latent_logvar.empty() && g.latent.empty())
+        yaml_fail(g.node["latent_logvar"], place.child("latent_logvar"), "'latent_logvar' needs 'latent', the posterior mean it goes with");
     if (has_key(g.node, "range")) {
         YAML::Node r = g.node["range"];
         double lo = 0, hi = 0;

@@ -136,6 +136,8 @@ struct GenerateSpec {
     std::string latent;               // the posterior mean, for linear probes ("" : none)
     std::string sample;               // the posterior sample decoders read; with `latent`, evaluation
                                       // can decode the mean in its place ("" : it cannot)
+    std::string latent_logvar;        // the posterior's log-variance: with `latent`, the KL of each
+                                      // latent dimension (which are active) ("" : none)
     YAML::Node node;
 
     const ModalitySpec* find_modality(const std::string& name) const;
