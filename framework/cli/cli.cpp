@@ -16,12 +16,12 @@ namespace po = boost::program_options;
 
 namespace chimera {
 
-namespace {
-
 std::string version_text() {
     return "chimera " CHIMERA_VERSION " (plugin ABI " + std::to_string(CHM_ABI_VERSION_MAJOR) +
            "." + std::to_string(CHM_ABI_VERSION_MINOR) + ")";
 }
+
+namespace {
 
 std::vector<std::string> command_names() {
     std::vector<std::string> names{"help"};
@@ -104,10 +104,19 @@ int help(const std::vector<Command>& commands, const std::vector<std::string>& a
 
 std::vector<Command> all_commands() {
     return {train_command(),    validate_command(), summary_command(), generate_command(),
-            reconstruct_command(), evaluate_command(), plugins_command(), ops_command()};
+            reconstruct_command(), evaluate_command(), report_command(), plugins_command(), ops_command()};
 }
 
+namespace {
+std::string typed;  // the command line being run, for run.json
+}
+
+const std::string& command_line() { return typed; }
+
 int run_cli(const std::vector<std::string>& args) {
+    typed = "chimera";
+    for (const std::string& a : args)
+        typed += " " + (a.empty() || a.find_first_of(" \t'\"$\\;&|<>*?()") != std::string::npos ? "'" + a + "'" : a);
     const std::vector<Command> commands = all_commands();
     if (args.empty()) {
         std::cerr << general_help();

@@ -32,8 +32,13 @@ Command summary_command();
 Command generate_command();
 Command reconstruct_command();
 Command evaluate_command();
+Command report_command();
 
 // Runs the whole command line; returns the exit code. Throws HostError subclasses.
 int run_cli(const std::vector<std::string>& args);
+// "chimera 0.9.0 (plugin ABI 1.4)".
+std::string version_text();
+// The command line run_cli is running, quoted as a shell would need it ("chimera train x.yaml").
+const std::string& command_line();
 
 }  // namespace chimera

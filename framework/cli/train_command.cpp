@@ -131,6 +131,10 @@ int run(const po::variables_map& vm) {
         options.comm = &comm;
         options.exit_code_of = [](const std::exception& e) { return static_cast<int>(exit_code(e)); };
         options.fail_now = [](const std::exception& e) { std::_Exit(report_error(e)); };
+        options.record.command = command_line();
+        options.record.pipeline = file;
+        options.record.version = version_text();
+        options.record.threads = session->context().device().threads();
         trainer = std::make_unique<Trainer>(session->pipeline(), session->context(), session->ops(), options);
         if (leader) {
             YAML::Emitter resolved;

@@ -26,6 +26,8 @@ const char* const kMetrics = "metrics.jsonl";
 const char* const kSamples = "samples";
 const char* const kData = "data";
 const char* const kPlugins = "plugins.json";
+const char* const kRecord = "run.json";
+const char* const kReport = "report.html";
 const char* const kEvaluationPrefix = "evaluation-";
 const char* const kEvaluationExtension = ".json";
 
@@ -38,6 +40,7 @@ bool starts_ends(const std::string& name, const std::string& prefix, const std::
 // temporary files of any of them.
 bool owned(const std::string& name) {
     return name == kConfig || name == kState || name == kBest || name == kMetrics || name == kSamples || name == kData || name == kPlugins ||
+           name == kRecord || name == kReport ||
            RunDirectory::is_tensors_file(name) || starts_ends(name, kEvaluationPrefix, kEvaluationExtension);
 }
 
@@ -83,8 +86,12 @@ fs::path RunDirectory::sample_grid(int64_t epoch) const {
     return path_ / kSamples / name;
 }
 
+fs::path RunDirectory::training_figure(const std::string& name) const { return path_ / kSamples / name; }
+
 fs::path RunDirectory::data() const { return path_ / kData; }
 fs::path RunDirectory::plugins() const { return path_ / kPlugins; }
+fs::path RunDirectory::record() const { return path_ / kRecord; }
+fs::path RunDirectory::report() const { return path_ / kReport; }
 fs::path RunDirectory::evaluation(const std::string& split) const { return path_ / (kEvaluationPrefix + split + kEvaluationExtension); }
 fs::path RunDirectory::output(RunOutput output) const { return path_ / output_name(output); }
 fs::path RunDirectory::generated(const std::string& label) const { return path_ / label; }
@@ -141,7 +148,10 @@ int RunDirectory::remove_stale_temporaries() const {
                 removed += fs::remove(entry.path(), ec) ? 1 : 0;
     };
     sweep(path_, [](const std::string& name) { return (owned(name) && name != kSamples && name != kData) || is_output(name); });
-    sweep(path_ / kSamples, [](const std::string& name) { return starts_ends(name, "epoch-", ".png"); });
+    sweep(path_ / kSamples, [](const std::string& name) {
+        return starts_ends(name, "epoch-", ".png") || name == "reconstructions.png" || name == "interpolation.png" ||
+               name == "traversal.png" || name == "traversal.json";
+    });
     return removed;
 }
 

@@ -28,8 +28,13 @@ public:
     std::filesystem::path best() const;                        // the best epoch's parameters
     std::filesystem::path metrics() const;                     // one JSON line per logged step
     std::filesystem::path sample_grid(int64_t epoch) const;    // an epoch's samples (1-based)
+    // What training draws at each epoch's end beside the grid, replaced each time:
+    // "reconstructions.png", "interpolation.png", "traversal.png" and "traversal.json".
+    std::filesystem::path training_figure(const std::string& name) const;
     std::filesystem::path data() const;                        // what the loaders derived
     std::filesystem::path plugins() const;                     // the plugin libraries the run used
+    std::filesystem::path record() const;                      // how the run was started and ended (JSON)
+    std::filesystem::path report() const;                      // the HTML report `chimera train` keeps
     std::filesystem::path evaluation(const std::string& split) const;  // `chimera evaluate`'s report
     std::filesystem::path output(RunOutput output) const;
     // A multimodal generation's default output, named by what it was made from and into

@@ -5,13 +5,16 @@
 #include "core/progress.hpp"
 #include "evaluate/evaluator.hpp"
 #include "generate/image_sampler.hpp"
+#include "io/atomic_file.hpp"
 #include "pipeline/batch_stream.hpp"
+#include "report/report.hpp"
 #include "run/model_state.hpp"
 #include "train/grad_clip.hpp"
 #include "train/metrics_log.hpp"
 #include "train/schedules.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -89,6 +92,13 @@ Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainO
     else if (writes() && run_.has_checkpoint()) throw UsageError(run_.path().string() + " already holds a run");
     // A resumed run continues its log (cut back to the checkpoint); a new one starts it empty.
     if (writes()) log_ = std::make_unique<MetricsLog>(run_.metrics(), options_.resume ? MetricsLog::append : MetricsLog::restart);
+    RunRecord& r = options_.record;
+    if (r.started.empty()) r.started = utc_now();
+    r.seed = state_.seed;
+    r.components = state_.components;
+    r.ranks = comm_.size();
+    r.epochs_planned = spec_.train.steps > 0 ? (spec_.train.steps + per_epoch - 1) / per_epoch : spec_.train.epochs;
+    if (options_.resume) r.resumed_at = state_.step;
 }
 
 // Every rank must train the same pipeline from the same state: the pipelines and the resumed
@@ -233,10 +243,23 @@ TrainResult Trainer::run() {
                            spec_.data.batch_size, buckets, GradReducer::bucket_bytes / 1024);
     }
     if (options_.resume) out << fmt::format("Resuming at epoch {}, step {}\n", state_.epoch + 1, state_.step);
-    while (budget_left())
-        if (!train_epoch()) break;
+    write_record(RunRecord::Status::running);
     TrainResult result;
-    finish(result);
+    try {
+        while (budget_left())
+            if (!train_epoch()) break;
+        finish(result);
+    } catch (const DivergedError& e) {
+        write_record(RunRecord::Status::diverged, e.what());
+        throw;
+    } catch (const std::exception& e) {
+        write_record(RunRecord::Status::failed, e.what());
+        throw;
+    }
+    write_record(stopped_early_ ? RunRecord::Status::early_stopped
+                 : state_.finished ? RunRecord::Status::finished
+                                   : RunRecord::Status::stopped);
+    if (writes() && options_.report && !report_failed_) out << "Report: " << run_.report().string() << "\n";
     return result;
 }
 
@@ -273,7 +296,7 @@ bool Trainer::train_epoch() {
         ++state_.batch;
         ++state_.epoch_steps;
         for (const auto& [k, v] : metrics) state_.epoch_sums[k] += v;
-        if (writes() && state_.step % spec_.train.log_every == 0) log_->write(state_.step, state_.epoch + 1, "train", metrics);
+        if (writes() && state_.step % spec_.train.log_every == 0) log_->write(state_.step, state_.epoch + 1, "train", with_schedules(metrics));
         bar.update(state_.batch, means());
         if (spec_.train.checkpoint_every > 0 && state_.step % spec_.train.checkpoint_every == 0 && state_.batch < per_epoch) save();
         time_step();
@@ -479,8 +502,45 @@ bool Trainer::end_epoch(const Metrics& train_means) {
     state_.epoch_steps = 0;
     stopped_early_ = stop;
     save();
+    write_record(RunRecord::Status::running);
     out.flush();
     return !stop;
+}
+
+// The step's metrics and what the schedules set for it, for the log (not the console): each
+// optimizer's learning rate ("lr/NAME", or "lr_scale/NAME" when its options name no lr) and
+// the weight of each loss that warms up ("weight/NAME").
+Metrics Trainer::with_schedules(Metrics metrics) const {
+    const int64_t step = state_.step - 1;  // the step that ran
+    for (const OptimizerSpec& os : spec_.optimizers) {
+        const double scale = lr_scale(os.schedule, step, total_steps_);
+        const YAML::Node lr = os.options && os.options.IsMap() ? os.options["lr"] : YAML::Node();
+        double base = 0;
+        if (lr && lr.IsScalar() && YAML::convert<double>::decode(lr, base)) metrics.emplace_back("lr/" + os.name, base * scale);
+        else metrics.emplace_back("lr_scale/" + os.name, scale);
+    }
+    for (const LossSpec& loss : spec_.losses)
+        if (loss.warmup.steps > 0) metrics.emplace_back("weight/" + loss.name, loss.weight * warmup_factor(loss.warmup, step));
+    return metrics;
+}
+
+// Updates run.json and RUN/report.html (rank 0). Neither may stop training: a failure to write
+// them is said once, and the run goes on with its checkpoints.
+void Trainer::write_record(RunRecord::Status status, const std::string& message) {
+    if (!writes() || report_failed_) return;
+    RunRecord& r = options_.record;
+    r.status = status;
+    r.message = message;
+    r.steps = state_.step;
+    r.epochs = state_.epoch;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    try {
+        write_run_record(run_, r);
+        if (options_.report) write_report({run_.path()}, run_.report());
+    } catch (const std::exception& e) {
+        report_failed_ = true;
+        *options_.out << "warning: the run's record and report are no longer written (training goes on): " << e.what() << "\n";
+    }
 }
 
 // Updates the best value; true when patience has run out.
@@ -522,6 +582,29 @@ void Trainer::write_samples() {
     Tensor images = sampler_->can_generate() ? sampler_->generate(spec_.train.samples, state_.seed + 1, std::nullopt, kSampleColumns)
                                              : sampler_->reconstruct(spec_.train.samples, kSampleColumns);
     sampler_->write(file, images, kSampleColumns);
+    write_figures();
+}
+
+// The report's figures of the model as it is now, replacing the last epoch's: reconstructions
+// (a model with a prior; without one the grid is already those), walks between prior samples,
+// and for a VAE the KL of each latent dimension and a traversal of the most active ones.
+void Trainer::write_figures() {
+    constexpr int64_t reconstructed = 32, walks = 6, walk_steps = 10, traversed = 8, traversal_steps = 11, kl_examples = 1000;
+    constexpr double span = 3.0;
+    if (!sampler_->can_generate()) return;
+    if (sampler_->can_reconstruct())
+        sampler_->write(run_.training_figure("reconstructions.png"), sampler_->reconstruct(reconstructed, kSampleColumns), kSampleColumns);
+    sampler_->write(run_.training_figure("interpolation.png"), sampler_->interpolate(walks, walk_steps, state_.seed + 3), walk_steps);
+    if (!sampler_->can_measure_kl()) return;
+    const std::vector<double> kl = sampler_->latent_kl(kl_examples);
+    std::vector<int64_t> order(kl.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return kl[a] > kl[b]; });
+    order.resize(std::min<std::size_t>(order.size(), traversed));
+    sampler_->write(run_.training_figure("traversal.png"), sampler_->traverse(order, traversal_steps, span), traversal_steps);
+    const nlohmann::json j = {{"dimensions", order}, {"kl", kl}, {"span", span}, {"steps", traversal_steps},
+                              {"examples", kl_examples}, {"epoch", state_.epoch + 1}};
+    write_file_atomically(run_.training_figure("traversal.json"), j.dump(2) + "\n");
 }
 
 void Trainer::finish(TrainResult& result) {

@@ -9,6 +9,7 @@
 #include "comm/communicator.hpp"
 #include "pipeline/pipeline.hpp"
 #include "run/checkpoint.hpp"
+#include "run/run_record.hpp"
 #include "core/metrics.hpp"
 #include "train/grad_reducer.hpp"
 
@@ -59,6 +60,11 @@ struct TrainOptions {
     // Reports an error this rank met alone and stops every rank at once (never returns): for a
     // failure while gradient sums are in flight.
     std::function<void(const std::exception&)> fail_now;
+    // What run.json says of how the run was started (the command line, pipeline file, version,
+    // threads, ranks); the trainer adds the rest as training goes.
+    RunRecord record;
+    // Write RUN/report.html at each epoch's end and when training ends (rank 0).
+    bool report = true;
 };
 
 struct TrainResult {
@@ -108,10 +114,13 @@ private:
     bool end_epoch(const Metrics& train_means);
     bool early_stopping(const Metrics& validation);
     void write_samples();
+    void write_figures();
     NamedTensors checkpoint_tensors() const;
     void save();
     void finish(TrainResult& result);
     void time_step();
+    Metrics with_schedules(Metrics metrics) const;
+    void write_record(RunRecord::Status status, const std::string& message = "");
 
     Pipeline& pipeline_;
     Context& ctx_;
@@ -133,6 +142,8 @@ private:
     std::chrono::steady_clock::time_point last_step_end_;  // or the epoch's start
     RuntimeCounters last_counters_;                        // at the same moment
     ReduceTiming reduce_at_warmup_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    bool report_failed_ = false;  // said once, then training goes on without it
 };
 
 // A short hash of a resolved pipeline, leaving out train.epochs and train.steps (which a resumed

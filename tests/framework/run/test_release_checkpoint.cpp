@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -39,6 +40,19 @@ ProcessResult train(const fs::path& out, std::vector<std::string> extra = {}) {
     return run_process(argv);
 }
 
+// A metrics log's lines without the schedules' values ("lr/NAME", "lr_scale/NAME", "weight/NAME").
+std::vector<nlohmann::json> losses_only(const fs::path& log) {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(read_file(log));
+    for (std::string line; std::getline(in, line);) {
+        nlohmann::json j = nlohmann::json::parse(line), kept;
+        for (const auto& [k, v] : j.items())
+            if (k.rfind("lr/", 0) != 0 && k.rfind("lr_scale/", 0) != 0 && k.rfind("weight/", 0) != 0) kept[k] = v;
+        lines.push_back(kept);
+    }
+    return lines;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_run_of_release_0_1_0_resumes_bit_for_bit) {
@@ -49,7 +63,9 @@ BOOST_AUTO_TEST_CASE(a_run_of_release_0_1_0_resumes_bit_for_bit) {
     ProcessResult r = train(resumed, {"--resume"});
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
     BOOST_TEST(r.out.find("Resuming at epoch 1, step 5") != std::string::npos, r.out);
-    BOOST_TEST(read_file(resumed / "metrics.jsonl") == read_file(fixture / "uninterrupted-metrics.jsonl"));
+    // Line by line, the same numbers bit for bit; what the schedules set (learning rates, logged
+    // since the training report came) is left out: release 0.1.0 did not log it.
+    BOOST_TEST(losses_only(resumed / "metrics.jsonl") == losses_only(fixture / "uninterrupted-metrics.jsonl"));
     ProcessResult w = train(whole);
     BOOST_REQUIRE_MESSAGE(w.exit_code == 0, w.out << w.err);
     const auto state = nlohmann::json::parse(read_file(resumed / "checkpoint.json"));

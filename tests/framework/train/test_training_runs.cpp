@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -54,6 +55,7 @@ ProcessResult train(const std::string& config, const fs::path& out, std::vector<
 }
 
 nlohmann::json state_of(const fs::path& run) { return nlohmann::json::parse(read_file(run / "checkpoint.json")); }
+nlohmann::json record_of(const fs::path& run) { return nlohmann::json::parse(read_file(run / "run.json")); }
 
 std::vector<nlohmann::json> metric_lines(const fs::path& run) {
     std::vector<nlohmann::json> lines;
@@ -78,6 +80,20 @@ BOOST_AUTO_TEST_CASE(the_same_seed_gives_identical_losses_and_another_seed_does_
     BOOST_TEST(read_file(a.path / "metrics.jsonl") == read_file(b.path / "metrics.jsonl"));
     BOOST_TEST(read_file(a.path / "metrics.jsonl") != read_file(c.path / "metrics.jsonl"));
     BOOST_TEST(fs::exists(a.path / "samples" / "epoch-002.png"));
+    // The record says how it was started and that it finished; the report is beside it.
+    const nlohmann::json record = record_of(c.path);
+    BOOST_TEST(record["status"] == "finished");
+    BOOST_TEST(record["steps"] == 20);
+    BOOST_TEST(record["epochs"] == 2);
+    BOOST_TEST(record["epochs_planned"] == 2);
+    BOOST_TEST(record["seed"] == 7);
+    BOOST_TEST(record["threads"] == 2);
+    BOOST_TEST(record["pipeline"] == vae);
+    BOOST_TEST(record["command"].get<std::string>().find("chimera train " + vae + " --out " + c.path.string()) == 0, record["command"]);
+    BOOST_TEST(record["seconds"].get<double>() > 0);
+    const std::string report = read_file(c.path / "report.html");
+    BOOST_TEST(report.find("<script id=\"chimera-data\" type=\"application/json\">") != std::string::npos);
+    BOOST_TEST(report.find("\"status\":\"finished\"") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_vae_resumed_mid_epoch_equals_the_uninterrupted_run_bit_for_bit) {
@@ -122,6 +138,9 @@ BOOST_AUTO_TEST_CASE(a_non_finite_loss_stops_the_run_naming_it_and_keeps_the_las
     nlohmann::json kept = state_of(run.path);
     BOOST_TEST(kept["step"].get<int>() == 1);
     BOOST_TEST(fs::exists(run.path / kept["tensors"].get<std::string>()));
+    const nlohmann::json record = record_of(run.path);
+    BOOST_TEST(record["status"] == "diverged");
+    BOOST_TEST(record["message"].get<std::string>().find("is NaN at step 2") != std::string::npos, record["message"]);
 }
 
 BOOST_AUTO_TEST_CASE(early_stopping_stops_after_patience_and_restores_the_best_epoch) {
@@ -134,6 +153,8 @@ BOOST_AUTO_TEST_CASE(early_stopping_stops_after_patience_and_restores_the_best_e
     BOOST_TEST(r.out.find("restored the parameters of epoch 1") != std::string::npos);
     nlohmann::json s = state_of(run.path);
     BOOST_TEST(s["epoch"].get<int>() == 3);
+    BOOST_TEST(record_of(run.path)["status"] == "early-stopped");
+    BOOST_TEST(record_of(run.path)["epochs_planned"] == 10);
     BOOST_TEST(s["early_stopping"]["best_epoch"].get<int>() == 1);
     // The checkpoint holds epoch 1's parameters: the same bytes as best.safetensors' for each.
     std::vector<nlohmann::json> lines = metric_lines(run.path);
@@ -230,13 +251,18 @@ BOOST_AUTO_TEST_CASE(a_conditional_model_draws_a_row_per_class_or_the_class_aske
 
 BOOST_AUTO_TEST_CASE(a_warmed_up_loss_enters_the_total_with_its_ramped_weight) {
     TempDir run;
-    REQUIRE_OK(train(vae, run.path, {"--set", "train.steps=4", "--set", "losses.kl.warmup={steps: 4, start: 0.0}"}));
+    REQUIRE_OK(train(vae, run.path, {"--set", "train.steps=4", "--set", "losses.kl.warmup={steps: 4, start: 0.0}", "--set",
+                                     "optimizers.adam.schedule={type: step, step_size: 2, gamma: 0.5}"}));
     int checked = 0;
     for (const auto& l : metric_lines(run.path)) {
         if (l["split"] != "train") continue;
         const int step = l["step"].get<int>();  // logged after the step: its weight was (step - 1) / 4
         const double total = l["reconstruction"].get<double>() + (step - 1) / 4.0 * l["kl"].get<double>();
         BOOST_TEST(l["total"].get<double>() == total, boost::test_tools::tolerance(1e-12));
+        // The log carries what the schedules set: the warmed-up weight and the learning rate.
+        BOOST_TEST(l["weight/kl"].get<double>() == (step - 1) / 4.0, boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(l["lr/adam"].get<double>() == 1e-3 * std::pow(0.5, (step - 1) / 2), boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(!l.contains("weight/reconstruction"));
         ++checked;
     }
     BOOST_TEST(checked == 4);

@@ -1,0 +1,44 @@
+// A run's record (run.json): how `chimera train` was started (command, pipeline file, seed,
+// threads, ranks, versions) and how far it got (steps, epochs, duration, and whether it is
+// running, finished, stopped early, diverged or failed, with the message that ended it). Written
+// by rank 0 at the start, at every epoch's end and when training ends, so a report can say
+// where a run stopped. Not the checkpoint: resuming reads nothing from here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace chimera {
+
+class RunDirectory;
+
+struct RunRecord {
+    // How a run stands. `stopped`: it ended before its budget without failing (a step budget
+    // reached mid-epoch, an interrupted process that got to say so).
+    enum class Status { running, finished, early_stopped, diverged, failed, stopped };
+
+    std::string command;   // the command line, as the user typed it
+    std::string pipeline;  // the pipeline file
+    std::string version;   // "chimera 0.9.0"
+    std::vector<std::string> components;  // "encoder/mlp 1.0.0 (mlp 1.0.0)"
+    uint64_t seed = 0;
+    int threads = 0;
+    int ranks = 1;
+    std::string started;   // ISO 8601, UTC
+    double seconds = 0;    // since `started` (this process's part of it, for a resumed run)
+    Status status = Status::running;
+    std::string message;   // what ended a failed or diverged run
+    int64_t steps = 0, epochs = 0, epochs_planned = 0;
+    int64_t resumed_at = -1;  // the step a resumed run continued from; -1: started afresh
+};
+
+std::string status_name(RunRecord::Status status);  // "early-stopped"
+
+// The current time as ISO 8601 in UTC ("2026-12-04T19:40:00Z").
+std::string utc_now();
+
+// Writes `record` to the run's record, atomically. Throws DataError naming the file.
+void write_run_record(const RunDirectory& run, const RunRecord& record);
+
+}  // namespace chimera
