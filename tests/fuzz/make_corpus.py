@@ -116,3 +116,15 @@ put("fuzz_pipeline_yaml", "aliases.yaml", "version: 1\nsizes: &s [1, 2]\nnodes:\
 put("fuzz_plugin_descriptor", "zeros", bytes(64))
 put("fuzz_plugin_descriptor", "ones", bytes([1]) * 200)
 put("fuzz_plugin_descriptor", "ramp", bytes(range(256)) * 2)
+
+# metrics.jsonl (also fed as run.json and traversal.json): lines of each split, a line cut short,
+# a log that goes back, odd values.
+lines = [{"step": s, "epoch": 1 + s // 4, "split": "train", "loss": 10.0 / s, "lr/adam": 1e-3} for s in range(1, 9)]
+lines += [{"step": 8, "epoch": 2, "split": "train_epoch", "loss": 2.5}, {"step": 8, "epoch": 2, "split": "validation", "loss": 2.7},
+          {"step": 8, "epoch": 2, "split": "test", "loss": 2.6, "total": 2.6}]
+metrics = "".join(json.dumps(l) + "\n" for l in lines)
+put("fuzz_report_metrics", "metrics.jsonl", metrics)
+put("fuzz_report_metrics", "cut_short.jsonl", metrics[: len(metrics) - 17])
+put("fuzz_report_metrics", "back_and_odd.jsonl", '{"step":3,"epoch":1,"split":"train","loss":1}\n'
+    '{"step":2,"epoch":1,"split":"train","loss":null,"x":true}\n{"step":9,"epoch":2,"split":"validation","loss":"7"}\n')
+put("fuzz_report_metrics", "traversal.json", json.dumps({"dimensions": [3, 1], "kl": [0.1, 2.0, 0.0, 3.5], "span": 3, "steps": 11}))

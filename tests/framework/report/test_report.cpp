@@ -99,8 +99,8 @@ BOOST_AUTO_TEST_CASE(metrics_become_curves_by_split_with_nulls_where_a_line_lack
     BOOST_TEST(train["at"] == json({1, 2, 3, 4, 5, 6}));
     BOOST_TEST(train["series"]["reconstruction"] == json({9, 8, 7, 6, 5, 4}));
     BOOST_TEST(train["series"]["kl"] == json({nullptr, nullptr, 3, 4, 5, 6}));  // appeared at step 3
-    BOOST_TEST(r["curves"]["validation"]["at"] == json({1}));
-    BOOST_TEST(r["curves"]["validation"]["series"]["kl"] == json({nullptr}));
+    BOOST_TEST(r["curves"]["validation"]["at"] == json::array({1}));
+    BOOST_TEST(r["curves"]["validation"]["series"]["kl"] == json::array({nullptr}));
     BOOST_TEST(r["test"]["total"] == 6.75);
     BOOST_TEST(r["record"]["status"] == "finished");
 }
