@@ -9,6 +9,9 @@
 
 #include <chimera/abi.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <iostream>
 #include <sstream>
 
@@ -108,15 +111,28 @@ std::vector<Command> all_commands() {
 }
 
 namespace {
-std::string typed;  // the command line being run, for run.json
+
+std::string running_command_line;  // set once by run_cli, for run.json
+
+// `arg` as a POSIX shell reads it back: bare when it holds only safe characters, else in single
+// quotes, each quote inside written '\''.
+std::string shell_quoted(const std::string& arg) {
+    const bool bare = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
+        return std::isalnum(c) || std::strchr("_-./:=,+@%", c) != nullptr;
+    });
+    if (bare) return arg;
+    std::string quoted = "'";
+    for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
 }
 
-const std::string& command_line() { return typed; }
+}  // namespace
+
+const std::string& command_line() { return running_command_line; }
 
 int run_cli(const std::vector<std::string>& args) {
-    typed = "chimera";
-    for (const std::string& a : args)
-        typed += " " + (a.empty() || a.find_first_of(" \t'\"$\\;&|<>*?()") != std::string::npos ? "'" + a + "'" : a);
+    running_command_line = "chimera";
+    for (const std::string& a : args) running_command_line += " " + shell_quoted(a);
     const std::vector<Command> commands = all_commands();
     if (args.empty()) {
         std::cerr << general_help();

@@ -66,6 +66,16 @@ bool stale_temporary(const fs::path& file, Ours is_ours) {
     return !held;
 }
 
+const char* training_figure_name(TrainingFigure figure) {
+    switch (figure) {
+    case TrainingFigure::reconstructions: return "reconstructions.png";
+    case TrainingFigure::interpolation: return "interpolation.png";
+    case TrainingFigure::traversal: return "traversal.png";
+    case TrainingFigure::traversal_about: return "traversal.json";
+    }
+    return "figure";
+}
+
 }  // namespace
 
 fs::path RunDirectory::config() const { return path_ / kConfig; }
@@ -86,7 +96,7 @@ fs::path RunDirectory::sample_grid(int64_t epoch) const {
     return path_ / kSamples / name;
 }
 
-fs::path RunDirectory::training_figure(const std::string& name) const { return path_ / kSamples / name; }
+fs::path RunDirectory::training_figure(TrainingFigure figure) const { return path_ / kSamples / training_figure_name(figure); }
 
 fs::path RunDirectory::data() const { return path_ / kData; }
 fs::path RunDirectory::plugins() const { return path_ / kPlugins; }
@@ -149,8 +159,10 @@ int RunDirectory::remove_stale_temporaries() const {
     };
     sweep(path_, [](const std::string& name) { return (owned(name) && name != kSamples && name != kData) || is_output(name); });
     sweep(path_ / kSamples, [](const std::string& name) {
-        return starts_ends(name, "epoch-", ".png") || name == "reconstructions.png" || name == "interpolation.png" ||
-               name == "traversal.png" || name == "traversal.json";
+        for (TrainingFigure f : {TrainingFigure::reconstructions, TrainingFigure::interpolation, TrainingFigure::traversal,
+                                 TrainingFigure::traversal_about})
+            if (name == training_figure_name(f)) return true;
+        return starts_ends(name, "epoch-", ".png");
     });
     return removed;
 }

@@ -16,6 +16,10 @@ namespace chimera {
 // Files commands write into a run directory unless told otherwise.
 enum class RunOutput { generated, interpolation, reconstructions };
 
+// What training draws beside each epoch's grid, replaced at every epoch's end: reconstructions,
+// walks, and a VAE's traversal with its description (the KL of each dimension, JSON).
+enum class TrainingFigure { reconstructions, interpolation, traversal, traversal_about };
+
 class RunDirectory {
 public:
     explicit RunDirectory(std::filesystem::path path) : path_(std::move(path)) {}
@@ -28,9 +32,7 @@ public:
     std::filesystem::path best() const;                        // the best epoch's parameters
     std::filesystem::path metrics() const;                     // one JSON line per logged step
     std::filesystem::path sample_grid(int64_t epoch) const;    // an epoch's samples (1-based)
-    // What training draws at each epoch's end beside the grid, replaced each time:
-    // "reconstructions.png", "interpolation.png", "traversal.png" and "traversal.json".
-    std::filesystem::path training_figure(const std::string& name) const;
+    std::filesystem::path training_figure(TrainingFigure figure) const;
     std::filesystem::path data() const;                        // what the loaders derived
     std::filesystem::path plugins() const;                     // the plugin libraries the run used
     std::filesystem::path record() const;                      // how the run was started and ended (JSON)

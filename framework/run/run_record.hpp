@@ -2,7 +2,8 @@
 // threads, ranks, versions) and how far it got (steps, epochs, duration, and whether it is
 // running, finished, stopped early, diverged or failed, with the message that ended it). Written
 // by rank 0 at the start, at every epoch's end and when training ends, so a report can say
-// where a run stopped. Not the checkpoint: resuming reads nothing from here.
+// where a run stopped; a run killed on the way still says "running", with how far it had got.
+// Not the checkpoint: resuming takes only the first start and the time spent from here.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +15,8 @@ namespace chimera {
 class RunDirectory;
 
 struct RunRecord {
-    // How a run stands. `stopped`: it ended before its budget without failing (a step budget
-    // reached mid-epoch, an interrupted process that got to say so).
-    enum class Status { running, finished, early_stopped, diverged, failed, stopped };
+    // How a run stands.
+    enum class Status { running, finished, early_stopped, diverged, failed };
 
     std::string command;   // the command line, as the user typed it
     std::string pipeline;  // the pipeline file
@@ -25,8 +25,9 @@ struct RunRecord {
     uint64_t seed = 0;
     int threads = 0;
     int ranks = 1;
-    std::string started;   // ISO 8601, UTC
-    double seconds = 0;    // since `started` (this process's part of it, for a resumed run)
+    std::string started;   // ISO 8601, UTC: when the run's first process started
+    double seconds = 0;    // spent training, every process that trained it together
+    int sessions = 1;      // processes that trained it (a resumed run has more than one)
     Status status = Status::running;
     std::string message;   // what ended a failed or diverged run
     int64_t steps = 0, epochs = 0, epochs_planned = 0;
@@ -37,6 +38,10 @@ std::string status_name(RunRecord::Status status);  // "early-stopped"
 
 // The current time as ISO 8601 in UTC ("2026-12-04T19:40:00Z").
 std::string utc_now();
+
+// For a run resumed: the first start, the time and the sessions of the record there, if any and
+// readable (a run from before records has none: then `record` is left as it is).
+void continue_run_record(const RunDirectory& run, RunRecord& record);
 
 // Writes `record` to the run's record, atomically. Throws DataError naming the file.
 void write_run_record(const RunDirectory& run, const RunRecord& record);

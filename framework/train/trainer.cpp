@@ -98,7 +98,11 @@ Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainO
     r.components = state_.components;
     r.ranks = comm_.size();
     r.epochs_planned = spec_.train.steps > 0 ? (spec_.train.steps + per_epoch - 1) / per_epoch : spec_.train.epochs;
-    if (options_.resume) r.resumed_at = state_.step;
+    if (options_.resume) {
+        r.resumed_at = state_.step;
+        if (writes()) continue_run_record(run_, r);
+    }
+    seconds_before_ = r.seconds;
 }
 
 // Every rank must train the same pipeline from the same state: the pipelines and the resumed
@@ -256,9 +260,7 @@ TrainResult Trainer::run() {
         write_record(RunRecord::Status::failed, e.what());
         throw;
     }
-    write_record(stopped_early_ ? RunRecord::Status::early_stopped
-                 : state_.finished ? RunRecord::Status::finished
-                                   : RunRecord::Status::stopped);
+    write_record(stopped_early_ ? RunRecord::Status::early_stopped : RunRecord::Status::finished);
     if (writes() && options_.report && !report_failed_) out << "Report: " << run_.report().string() << "\n";
     return result;
 }
@@ -525,21 +527,28 @@ Metrics Trainer::with_schedules(Metrics metrics) const {
 }
 
 // Updates run.json and RUN/report.html (rank 0). Neither may stop training: a failure to write
-// them is said once, and the run goes on with its checkpoints.
+// either is said once, and the run goes on with its checkpoints (and the other).
 void Trainer::write_record(RunRecord::Status status, const std::string& message) {
-    if (!writes() || report_failed_) return;
+    if (!writes()) return;
     RunRecord& r = options_.record;
     r.status = status;
     r.message = message;
     r.steps = state_.step;
     r.epochs = state_.epoch;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    r.seconds = seconds_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    if (!record_failed_) besides_training("the run's record (run.json)", record_failed_, [&] { write_run_record(run_, r); });
+    if (options_.report && !report_failed_) besides_training("the report", report_failed_, [&] { write_report({run_.path()}, run_.report()); });
+}
+
+// Runs `work`, done for a person looking at the run rather than for training: if it throws, the
+// failure is said once, `failed` is set so it is not tried again, and training goes on.
+template <class Work>
+void Trainer::besides_training(const char* what, bool& failed, Work work) {
     try {
-        write_run_record(run_, r);
-        if (options_.report) write_report({run_.path()}, run_.report());
+        work();
     } catch (const std::exception& e) {
-        report_failed_ = true;
-        *options_.out << "warning: the run's record and report are no longer written (training goes on): " << e.what() << "\n";
+        failed = true;
+        *options_.out << "warning: " << what << " is no longer written (training goes on): " << e.what() << "\n";
     }
 }
 
@@ -582,7 +591,7 @@ void Trainer::write_samples() {
     Tensor images = sampler_->can_generate() ? sampler_->generate(spec_.train.samples, state_.seed + 1, std::nullopt, kSampleColumns)
                                              : sampler_->reconstruct(spec_.train.samples, kSampleColumns);
     sampler_->write(file, images, kSampleColumns);
-    write_figures();
+    if (!figures_failed_) besides_training("the report's figures", figures_failed_, [&] { write_figures(); });
 }
 
 // The report's figures of the model as it is now, replacing the last epoch's: reconstructions
@@ -593,18 +602,22 @@ void Trainer::write_figures() {
     constexpr double span = 3.0;
     if (!sampler_->can_generate()) return;
     if (sampler_->can_reconstruct())
-        sampler_->write(run_.training_figure("reconstructions.png"), sampler_->reconstruct(reconstructed, kSampleColumns), kSampleColumns);
-    sampler_->write(run_.training_figure("interpolation.png"), sampler_->interpolate(walks, walk_steps, state_.seed + 3), walk_steps);
+        sampler_->write(run_.training_figure(TrainingFigure::reconstructions), sampler_->reconstruct(reconstructed, kSampleColumns),
+                        kSampleColumns);
+    sampler_->write(run_.training_figure(TrainingFigure::interpolation), sampler_->interpolate(walks, walk_steps, state_.seed + 3), walk_steps);
     if (!sampler_->can_measure_kl()) return;
     const std::vector<double> kl = sampler_->latent_kl(kl_examples);
+    if (kl.empty()) return;  // no example to measure on
+    // The most active first; a NaN (a diverging encoder) counts as the least.
+    auto activity = [&](int64_t d) { return std::isnan(kl[d]) ? -1.0 : kl[d]; };
     std::vector<int64_t> order(kl.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return kl[a] > kl[b]; });
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return activity(a) > activity(b); });
     order.resize(std::min<std::size_t>(order.size(), traversed));
-    sampler_->write(run_.training_figure("traversal.png"), sampler_->traverse(order, traversal_steps, span), traversal_steps);
+    sampler_->write(run_.training_figure(TrainingFigure::traversal), sampler_->traverse(order, traversal_steps, span), traversal_steps);
     const nlohmann::json j = {{"dimensions", order}, {"kl", kl}, {"span", span}, {"steps", traversal_steps},
                               {"examples", kl_examples}, {"epoch", state_.epoch + 1}};
-    write_file_atomically(run_.training_figure("traversal.json"), j.dump(2) + "\n");
+    write_file_atomically(run_.training_figure(TrainingFigure::traversal_about), j.dump(2) + "\n");
 }
 
 void Trainer::finish(TrainResult& result) {

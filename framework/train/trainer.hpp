@@ -121,6 +121,8 @@ private:
     void time_step();
     Metrics with_schedules(Metrics metrics) const;
     void write_record(RunRecord::Status status, const std::string& message = "");
+    template <class Work>
+    void besides_training(const char* what, bool& failed, Work work);
 
     Pipeline& pipeline_;
     Context& ctx_;
@@ -143,7 +145,9 @@ private:
     RuntimeCounters last_counters_;                        // at the same moment
     ReduceTiming reduce_at_warmup_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-    bool report_failed_ = false;  // said once, then training goes on without it
+    double seconds_before_ = 0;  // what earlier processes spent training this run (resumed)
+    // Said once, then training goes on without them.
+    bool record_failed_ = false, report_failed_ = false, figures_failed_ = false;
 };
 
 // A short hash of a resolved pipeline, leaving out train.epochs and train.steps (which a resumed

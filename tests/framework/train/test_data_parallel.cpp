@@ -147,7 +147,13 @@ void agrees(const std::string& config, double tolerance) {
         const ProcessResult two = mpirun(2, full(config), dir.path / name);
         BOOST_TEST_REQUIRE(two.exit_code == 0, describe(two));
         BOOST_TEST(count(two.out, "Done: 200 steps") == 1, "rank 0 alone prints: " << two.out);
+        BOOST_TEST(count(two.out, "Report: ") == 1, "rank 0 alone writes the report: " << two.out);
     }
+    // The record says how many ranks trained; the report is rank 0's.
+    const auto record = nlohmann::json::parse(read_file((dir.path / "two" / "run.json").string()));
+    BOOST_TEST(record["ranks"] == 2);
+    BOOST_TEST(record["status"] == "finished");
+    BOOST_TEST(read_file((dir.path / "two" / "report.html").string()).find("\"ranks\":2") != std::string::npos);
     const Difference d10 = compare(dir.path / "one200", dir.path / "two", 10);
     BOOST_TEST(d10.worst <= 1e-5, "2 ranks against one process, the first 10 steps: " << d10.where);
     const Difference d = compare(dir.path / "one200", dir.path / "two");

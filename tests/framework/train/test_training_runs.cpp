@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -94,6 +95,45 @@ BOOST_AUTO_TEST_CASE(the_same_seed_gives_identical_losses_and_another_seed_does_
     const std::string report = read_file(c.path / "report.html");
     BOOST_TEST(report.find("<script id=\"chimera-data\" type=\"application/json\">") != std::string::npos);
     BOOST_TEST(report.find("\"status\":\"finished\"") != std::string::npos);
+    // The KL of each latent dimension, measured for the report over the test split's examples
+    // (640 here), adds up to the test split's KL, which the kl loss computed on its own.
+    const nlohmann::json traversal = nlohmann::json::parse(read_file(c.path / "samples" / "traversal.json"));
+    double kl_sum = 0;
+    for (const auto& v : traversal["kl"]) kl_sum += v.get<double>();
+    double test_kl = 0;
+    for (const auto& l : metric_lines(c.path))
+        if (l["split"] == "test") test_kl = l["kl"].get<double>();
+    BOOST_TEST(traversal["kl"].size() == 20u);
+    BOOST_TEST(kl_sum == test_kl, boost::test_tools::tolerance(1e-4));
+    // The traversal's rows are the 8 dimensions of highest KL, the highest first.
+    const auto& dims = traversal["dimensions"];
+    BOOST_REQUIRE(dims.size() == 8u);
+    std::vector<double> kl;
+    for (const auto& v : traversal["kl"]) kl.push_back(v.get<double>());
+    std::vector<double> sorted = kl;
+    std::sort(sorted.rbegin(), sorted.rend());
+    for (std::size_t i = 0; i < 8; ++i) BOOST_TEST(kl[dims[i].get<std::size_t>()] == sorted[i]);
+    BOOST_TEST(fs::exists(c.path / "samples" / "traversal.png"));
+    BOOST_TEST(fs::exists(c.path / "samples" / "reconstructions.png"));
+    BOOST_TEST(fs::exists(c.path / "samples" / "interpolation.png"));
+}
+
+BOOST_AUTO_TEST_CASE(a_report_that_cannot_be_written_never_stops_training) {
+    TempDir run;
+    fs::create_directories(run.path / "report.html" / "in-the-way");  // a directory where the page goes
+    ProcessResult r = train(vae, run.path, {"--set", "train.steps=4"});
+    REQUIRE_OK(r);
+    BOOST_TEST(r.out.find("warning: the report is no longer written (training goes on): ") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("Report: ") == std::string::npos);  // no page to point at
+    BOOST_TEST(record_of(run.path)["status"] == "finished");  // the record is written all the same
+    BOOST_TEST(fs::exists(run.path / "checkpoint.json"));
+    // And `chimera report` refuses what is no run, naming it.
+    ProcessResult none = run_process({CHIMERA_BIN, "report", (run.path / "absent").string()});
+    BOOST_TEST(none.exit_code == 5);
+    BOOST_TEST(none.err.find("absent: no such run directory") != std::string::npos, none.err);
+    ProcessResult other = run_process({CHIMERA_BIN, "report", (run.path / "report.html").string()});
+    BOOST_TEST(other.exit_code == 5);
+    BOOST_TEST(other.err.find("not a run directory") != std::string::npos, other.err);
 }
 
 BOOST_AUTO_TEST_CASE(a_vae_resumed_mid_epoch_equals_the_uninterrupted_run_bit_for_bit) {
@@ -105,9 +145,20 @@ BOOST_AUTO_TEST_CASE(a_vae_resumed_mid_epoch_equals_the_uninterrupted_run_bit_fo
     BOOST_TEST(stopped["step"].get<int>() == 14);
     BOOST_TEST(stopped["epoch"].get<int>() == 1);
     BOOST_TEST(stopped["batch"].get<int>() == 4);
+    const nlohmann::json first = record_of(parts.path);
+    BOOST_TEST(first["status"] == "finished");  // its budget then was 14 steps
+    BOOST_TEST(first["sessions"] == 1);
     ProcessResult resumed = train(vae, parts.path, {"--set", "train.epochs=3", "--resume"});
     REQUIRE_OK(resumed);
     BOOST_TEST(resumed.out.find("Resuming at epoch 2, step 14") != std::string::npos);
+    // The record keeps the first start and adds the second process's time.
+    const nlohmann::json second = record_of(parts.path);
+    BOOST_TEST(second["resumed_at"] == 14);
+    BOOST_TEST(second["sessions"] == 2);
+    BOOST_TEST(second["started"] == first["started"]);
+    BOOST_TEST(second["seconds"].get<double>() > first["seconds"].get<double>());
+    BOOST_TEST(second["steps"] == 30);
+    BOOST_TEST(second["command"].get<std::string>().find("--resume") != std::string::npos);
     BOOST_TEST(read_file(whole.path / "metrics.jsonl") == read_file(parts.path / "metrics.jsonl"));
     std::string tensors = state_of(whole.path)["tensors"].get<std::string>();
     BOOST_TEST(tensors == state_of(parts.path)["tensors"].get<std::string>());
