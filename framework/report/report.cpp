@@ -7,9 +7,11 @@
 #include "run/run_record.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cinttypes>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -156,8 +158,7 @@ private:
     void read_metrics(json& r) {
         r["curves"] = json::object();
         r["test"] = nullptr;
-        const fs::path file = run_.metrics();
-        std::optional<std::string> text = read_bytes(file);
+        std::optional<std::string> text = read_bytes(run_.metrics());
         if (!text) {
             problem("metrics.jsonl is missing: no curves (the run stopped before its first logged step, or the file was removed)");
             return;
@@ -167,37 +168,8 @@ private:
         int line_number = 0, bad = 0, first_bad = 0;
         for (std::string line; std::getline(in, line);) {
             ++line_number;
-            if (line.empty()) continue;
-            json j = json::parse(line, nullptr, false);
-            const bool usable = !j.is_discarded() && j.is_object() && j.contains("split") && j["split"].is_string() &&
-                                j.contains("step") && j["step"].is_number() && j.contains("epoch") && j["epoch"].is_number();
-            if (!usable) {
-                if (bad++ == 0) first_bad = line_number;
-                continue;
-            }
-            const std::string split = j["split"];
-            if (split == "test") {
-                json test = json::object();
-                for (const auto& [k, v] : j.items())
-                    if (k != "step" && k != "epoch" && k != "split") test[k] = v;
-                r["test"] = test;
-                continue;
-            }
-            Curve& c = curves[split];
-            const double x = split == "train" ? j["step"].get<double>() : j["epoch"].get<double>();
-            // A log that goes back (lines of a run resumed by hand, an older Chimera): the later lines win.
-            std::size_t n = c.at.size();
-            while (n > 0 && c.at[n - 1] >= x) --n;
-            c.at.resize(n);
-            for (auto& [k, values] : c.series) values.resize(n);
-            c.at.push_back(x);
-            for (const auto& [k, v] : j.items()) {
-                if (k == "step" || k == "epoch" || k == "split") continue;
-                auto [it, added] = c.series.try_emplace(k, std::vector<std::optional<double>>(n));
-                if (added) c.order.push_back(k);
-                it->second.push_back(v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt);
-            }
-            for (auto& [k, values] : c.series) values.resize(n + 1);
+            if (line.empty() || add_line(line, curves, r)) continue;
+            if (bad++ == 0) first_bad = line_number;
         }
         if (bad > 0)
             problem(bad == 1 ? fmt::format("metrics.jsonl line {} is not a whole metrics line (cut short?); it is left out", first_bad)
@@ -214,6 +186,40 @@ private:
             }
             r["curves"][split] = {{"x", split == "train" ? "step" : "epoch"}, {"at", c.at}, {"series", series}};
         }
+    }
+
+    // One line of the log into its split's curve (the test line into r["test"]); false when the
+    // line is not a metrics line.
+    static bool add_line(const std::string& line, std::map<std::string, Curve>& curves, json& r) {
+        json j = json::parse(line, nullptr, false);
+        const bool usable = !j.is_discarded() && j.is_object() && j.contains("split") && j["split"].is_string() && j.contains("step") &&
+                            j["step"].is_number() && j.contains("epoch") && j["epoch"].is_number();
+        if (!usable) return false;
+        const std::string split = j["split"];
+        auto is_key = [](const std::string& k) { return k == "step" || k == "epoch" || k == "split"; };
+        if (split == "test") {
+            json test = json::object();
+            for (const auto& [k, v] : j.items())
+                if (!is_key(k)) test[k] = v;
+            r["test"] = test;
+            return true;
+        }
+        Curve& c = curves[split];
+        const double x = split == "train" ? j["step"].get<double>() : j["epoch"].get<double>();
+        // A log that goes back (lines of a run resumed by hand, an older Chimera): the later lines win.
+        std::size_t n = c.at.size();
+        while (n > 0 && c.at[n - 1] >= x) --n;
+        c.at.resize(n);
+        for (auto& [k, values] : c.series) values.resize(n);
+        c.at.push_back(x);
+        for (const auto& [k, v] : j.items()) {
+            if (is_key(k)) continue;
+            auto [it, added] = c.series.try_emplace(k, std::vector<std::optional<double>>(n));
+            if (added) c.order.push_back(k);
+            it->second.push_back(v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt);
+        }
+        for (auto& [k, values] : c.series) values.resize(n + 1);
+        return true;
     }
 
     // Averages consecutive points, each bucket drawn at its last step.
@@ -246,17 +252,37 @@ private:
             const std::string name = entry.path().filename().string();
             int64_t epoch = 0;
             char tail = 0;
-            if (std::sscanf(name.c_str(), "epoch-%ld.pn%c", &epoch, &tail) == 2 && tail == 'g' && run_.sample_grid(epoch) == entry.path())
+            if (std::sscanf(name.c_str(), "epoch-%" SCNd64 ".pn%c", &epoch, &tail) == 2 && tail == 'g' && epoch > 0 &&
+                run_.sample_grid(epoch) == entry.path())
                 epochs.insert(epoch);
         }
         if (epochs.empty()) return samples;
-        for (int64_t e = 1; e < *epochs.rbegin(); ++e)
-            if (!epochs.count(e)) problem(fmt::format("{} is missing (the slider skips epoch {})", relative(run_.sample_grid(e)), e));
+        say_missing_epochs(epochs);
         for (int64_t e : epochs) {
             json src = png(run_.sample_grid(e));
             if (!src.is_null()) samples.push_back({{"epoch", e}, {"src", src}});
         }
         return samples;
+    }
+
+    // The epochs before the last grid that have none, as ranges ("epochs 4-9"), a few at most: a
+    // stray epoch-9999999999.png is one gap, not ten billion lines.
+    void say_missing_epochs(const std::set<int64_t>& epochs) {
+        constexpr int shown = 5;
+        std::vector<std::string> gaps;
+        int64_t expected = 1;
+        std::size_t more = 0;
+        for (int64_t e : epochs) {
+            if (e > expected) {
+                if (gaps.size() < shown) gaps.push_back(e - 1 == expected ? fmt::format("{}", expected) : fmt::format("{}-{}", expected, e - 1));
+                else ++more;
+            }
+            expected = e + 1;
+        }
+        if (gaps.empty()) return;
+        problem(fmt::format("the sample grids of epoch{} {}{} are missing (samples/epoch-NNN.png); the slider skips them",
+                            gaps.size() > 1 || gaps.front().find('-') != std::string::npos ? "s" : "", fmt::format("{}", fmt::join(gaps, ", ")),
+                            more ? fmt::format(" and {} more gaps", more) : ""));
     }
 
     json read_figures() {
@@ -266,21 +292,23 @@ private:
             const char* title;
             const char* caption;
         } known[] = {
-            {RunOutput::generated, "Samples", "Samples from the prior (chimera generate)"},
-            {RunOutput::reconstructions, "Reconstructions", "Each row of test images is followed by its reconstructions (chimera reconstruct)"},
-            {RunOutput::interpolation, "Interpolations", "Walks in latent space between pairs of prior samples, one per row (chimera generate --interpolate)"},
+            {RunOutput::generated, "Samples (chimera generate)", "Samples from the prior"},
+            {RunOutput::reconstructions, "Reconstructions (chimera reconstruct)", "Each row of test images is followed by its reconstructions"},
+            {RunOutput::interpolation, "Interpolations (chimera generate --interpolate)", "Walks in latent space between pairs of prior samples, one per row"},
         };
         // What training drew at its last epoch's end, then what commands wrote on request.
         const struct {
-            const char* name;
+            TrainingFigure figure;
             const char* title;
             const char* caption;
         } drawn[] = {
-            {"reconstructions.png", "Reconstructions", "Test images (odd rows) above their reconstructions (even rows), drawn at the last epoch's end"},
-            {"interpolation.png", "Interpolations", "Straight walks in latent space between pairs of prior samples, one per row, drawn at the last epoch's end"},
+            {TrainingFigure::reconstructions, "Reconstructions (training)",
+             "Test images (odd rows) above their reconstructions (even rows), drawn at the last epoch's end"},
+            {TrainingFigure::interpolation, "Interpolations (training)",
+             "Straight walks in latent space between pairs of prior samples, one per row, drawn at the last epoch's end"},
         };
         for (const auto& k : drawn) {
-            const fs::path file = run_.training_figure(k.name);
+            const fs::path file = run_.training_figure(k.figure);
             if (!fs::exists(file)) continue;
             json src = png(file);
             if (!src.is_null()) figures.push_back({{"title", k.title}, {"caption", k.caption}, {"src", src}});
@@ -296,7 +324,7 @@ private:
 
     // A VAE's latent traversal and the KL of each dimension (train/trainer.cpp writes them).
     json read_traversal() {
-        const fs::path image = run_.training_figure("traversal.png"), about = run_.training_figure("traversal.json");
+        const fs::path image = run_.training_figure(TrainingFigure::traversal), about = run_.training_figure(TrainingFigure::traversal_about);
         if (!fs::exists(image) && !fs::exists(about)) return nullptr;
         json j = json::parse(read_bytes(about).value_or(""), nullptr, false);
         const bool whole = !j.is_discarded() && j.is_object() && j.contains("dimensions") && j["dimensions"].is_array() && j.contains("kl") &&
@@ -328,39 +356,67 @@ private:
         return evaluations;
     }
 
-    // What `chimera generate` wrote into directories of the run (RunDirectory::generated): an
-    // image grid, captions a line each, speech as audio-NN.wav.
+    // What `chimera generate --to` wrote into the run (RunDirectory::generated): a directory per
+    // generation of several modalities (MODALITY.png, MODALITY.txt, MODALITY-NN.wav), or files
+    // beside the run's own for one ("prior-image.png", "text-to-audio-01.wav"). Named by what
+    // they were made from and into; read by their kind, whatever the modalities are called.
     json read_generated() {
-        static constexpr std::size_t max_clips = 16;
-        json generated = json::array();
-        std::vector<fs::path> dirs;
+        std::map<std::string, std::vector<fs::path>> made;  // label -> files
         std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(dir_, ec))
-            if (entry.is_directory(ec) && entry.path() != run_.data() && entry.path() != run_.sample_grid(1).parent_path())
-                dirs.push_back(entry.path());
-        std::sort(dirs.begin(), dirs.end());
-        for (const fs::path& d : dirs) {
-            json g = {{"label", d.filename().string()}, {"image", nullptr}, {"captions", json::array()}, {"audio", json::array()}};
-            bool any = false;
-            if (fs::exists(d / "image.png")) g["image"] = png(d / "image.png"), any = true;
-            if (std::optional<std::string> text = read_bytes(d / "text.txt")) {
-                std::istringstream lines(*text);
-                for (std::string line; std::getline(lines, line);) g["captions"].push_back(line);
-                any = true;
+        for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+            const fs::path& p = entry.path();
+            if (entry.is_directory(ec)) {
+                if (!is_generation_label(p.filename().string())) continue;
+                for (const auto& inner : fs::directory_iterator(p, ec))
+                    if (is_generated_kind(inner.path())) made[p.filename().string()].push_back(inner.path());
+            } else if (is_generated_kind(p)) {
+                std::string label = p.stem().string();
+                if (!is_generation_label(label)) continue;
+                if (p.extension() == ".wav") label = without_clip_number(label);
+                made[label].push_back(p);
             }
-            std::vector<fs::path> clips;
-            for (const auto& entry : fs::directory_iterator(d, ec))
-                if (entry.path().extension() == ".wav") clips.push_back(entry.path());
-            std::sort(clips.begin(), clips.end());
-            if (clips.size() > max_clips) clips.resize(max_clips);
-            for (const fs::path& clip : clips) {
-                json src = wav(clip);
-                if (!src.is_null()) g["audio"].push_back({{"name", clip.filename().string()}, {"src", src}});
-                any = true;
-            }
-            if (any) generated.push_back(g);
         }
+        json generated = json::array();
+        for (auto& [label, files] : made) generated.push_back(read_generation(label, files));
         return generated;
+    }
+
+    static bool is_generated_kind(const fs::path& file) {
+        const fs::path ext = file.extension();
+        return ext == ".png" || ext == ".txt" || ext == ".wav";
+    }
+    // "prior-image", "text-to-image+audio": the labels generate_command gives its outputs.
+    static bool is_generation_label(const std::string& stem) {
+        return (stem.rfind("prior-", 0) == 0 && stem.size() > 6) || stem.find("-to-") != std::string::npos;
+    }
+    static std::string without_clip_number(const std::string& stem) {
+        const std::size_t dash = stem.rfind('-');
+        const bool numbered = dash != std::string::npos && dash + 1 < stem.size() &&
+                              std::all_of(stem.begin() + static_cast<std::ptrdiff_t>(dash) + 1, stem.end(), ::isdigit);
+        return numbered ? stem.substr(0, dash) : stem;
+    }
+
+    // One generation: its image grid, its captions (a line each) and its clips of speech, at most
+    // max_clips of them.
+    json read_generation(const std::string& label, std::vector<fs::path>& files) {
+        static constexpr std::size_t max_clips = 16;
+        std::sort(files.begin(), files.end());
+        json g = {{"label", label}, {"image", nullptr}, {"captions", json::array()}, {"audio", json::array()}};
+        std::size_t clips = 0, left_out = 0;
+        for (const fs::path& f : files) {
+            if (f.extension() == ".png" && g["image"].is_null()) g["image"] = png(f);
+            else if (f.extension() == ".txt" && g["captions"].empty()) {
+                std::istringstream lines(read_bytes(f).value_or(""));
+                for (std::string line; std::getline(lines, line);) g["captions"].push_back(line);
+            } else if (f.extension() == ".wav" && clips++ < max_clips) {
+                json src = wav(f);
+                if (!src.is_null()) g["audio"].push_back({{"name", f.filename().string()}, {"src", src}});
+            } else if (f.extension() == ".wav") {
+                ++left_out;
+            }
+        }
+        if (left_out) problem(fmt::format("{}: {} clips of speech beyond the first {} are left out of the page", label, left_out, max_clips));
+        return g;
     }
 
     fs::path dir_;
@@ -379,13 +435,14 @@ std::string run_name(const fs::path& dir, std::set<std::string>& taken) {
     return name;
 }
 
-// JSON inside <script>: "</" would end the element early; "<\/" means the same to JSON.
+// JSON inside <script>: "</script" would end the element early and "<!--" change how the rest
+// is read. "<" only ever stands inside JSON strings, where "\u003c" means the same.
 std::string script_safe(const std::string& text) {
     std::string out;
     out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        out += text[i];
-        if (text[i] == '<' && i + 1 < text.size() && text[i + 1] == '/') out += '\\';
+    for (char c : text) {
+        if (c == '<') out += "\\u003c";
+        else out += c;
     }
     return out;
 }

@@ -1,7 +1,7 @@
 // The training report: one self-contained HTML page of one or more run directories (their
 // record, curves, sample grids, figures, evaluations and generated captions and speech), to open
 // offline from disk or mail. This layer reads what a run directory holds into the page's data
-// and writes the page; the page draws it with Chart.js and report.js, both inlined
+// and writes the page; the page draws it with Chart.js and its own script (page/*.js), inlined
 // (page/CONTRACT.md is the data's shape and the page's hooks). It never computes a figure: what a
 // run directory lacks, the page says is missing. Not the figures' making (train/, generate/).
 #pragma once

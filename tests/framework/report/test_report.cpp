@@ -12,6 +12,8 @@
 #include "report/report.hpp"
 #include "support/temp_dir.hpp"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -113,7 +115,7 @@ BOOST_AUTO_TEST_CASE(grids_come_inline_as_the_files_bytes_and_a_missing_epoch_is
     BOOST_TEST(r["samples"][0]["epoch"] == 1);
     BOOST_TEST(r["samples"][1]["epoch"] == 3);
     BOOST_TEST(payload(r["samples"][1]["src"], "data:image/png;base64,") == read(d.path / "samples" / "epoch-003.png"));
-    BOOST_TEST(mentions(r["problems"], "samples/epoch-002.png is missing"), r["problems"].dump());
+    BOOST_TEST(mentions(r["problems"], "the sample grids of epoch 2 are missing"), r["problems"].dump());
 }
 
 BOOST_AUTO_TEST_CASE(damaged_files_are_named_in_the_problems_and_left_out) {
@@ -194,11 +196,39 @@ BOOST_AUTO_TEST_CASE(generated_captions_and_speech_are_inline_and_text_cannot_en
     // The page holds the data once, the caption's "</" escaped, and Chart.js and report.js inline.
     write_report({d.path}, d.path / "report.html");
     const std::string page = read(d.path / "report.html");
-    BOOST_TEST(page.find("<\\/script><b>bold<\\/b>") != std::string::npos);
+    BOOST_TEST(page.find("\\u003c/script>\\u003cb>bold\\u003c/b>") != std::string::npos);
     BOOST_TEST(page.find("</script><b>") == std::string::npos);
     BOOST_TEST(page.find("Chart.js v3") != std::string::npos);
     BOOST_TEST(page.find("window.chimeraReport") != std::string::npos);
     BOOST_TEST(page.find("src=\"http") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(one_modality_generated_beside_the_run_files_is_found_and_clips_are_capped) {
+    test::TempDir d("chimera-report");
+    make_run(d.path);
+    const std::string wav = "RIFF" + std::string(4, '\0') + "WAVEfmt " + std::string(28, '\1') + "data" + std::string(5, '\2');
+    write(d.path / "prior-caption.txt", "a shirt\n");
+    for (int i = 1; i <= 20; ++i) write(d.path / fmt::format("caption-to-voice-{:02}.wav", i), wav);
+    write(d.path / "notes.txt", "a user's own file, not a generation\n");
+    const json r = read_run(d.path, "mm");
+    BOOST_REQUIRE(r["generated"].size() == 2u);
+    BOOST_TEST(r["generated"][0]["label"] == "caption-to-voice");
+    BOOST_TEST(r["generated"][0]["audio"].size() == 16u);
+    BOOST_TEST(r["generated"][0]["audio"][15]["name"] == "caption-to-voice-16.wav");
+    BOOST_TEST(mentions(r["problems"], "caption-to-voice: 4 clips of speech beyond the first 16 are left out"), r["problems"].dump());
+    BOOST_TEST(r["generated"][1]["label"] == "prior-caption");
+    BOOST_TEST(r["generated"][1]["captions"] == json::array({"a shirt"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_stray_grid_far_ahead_is_one_gap_not_a_line_per_epoch) {
+    test::TempDir d("chimera-report");
+    make_run(d.path);
+    write_grid(d.path / "samples" / "epoch-9999999999.png", 0.5f);
+    const json r = read_run(d.path, "vae");
+    int gaps = 0;
+    for (const auto& p : r["problems"]) gaps += p.get<std::string>().find("are missing") != std::string::npos;
+    BOOST_TEST(gaps == 1);
+    BOOST_TEST(mentions(r["problems"], "epochs 2, 4-9999999998 are missing"), r["problems"].dump());
 }
 
 BOOST_AUTO_TEST_CASE(several_runs_get_names_that_differ) {
