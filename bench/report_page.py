@@ -9,6 +9,11 @@ the page's own render time (window.chimeraReport.renderMs, from navigation start
 chart drawn) and its weight. Writes bench/report_page.json.
 
     FASHION_MM=build/tests/fashion-mm-subset /usr/bin/python3 bench/report_page.py   # ~2 minutes
+
+With --overhead it measures instead what the report costs training: whole runs of the MLP and
+the convolutional VAE (3 short epochs) with train.samples 64 (the grid, figures, KL, traversal,
+record and page at each epoch's end) against 0 (the record and page only), alternating, medians;
+written under "epoch_end_overhead" in the same file.
 """
 import argparse
 import json
@@ -64,13 +69,41 @@ def render_times(page, repeats):
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def overhead(chimera, repeats):
+    """Seconds per epoch end that the grid and the report's figures add, per model."""
+    result = {}
+    for config, extra in (("vae_mlp_fashion.yaml", []), ("conv_vae_fashion.yaml", ["--set", "data.validation.holdout=500"])):
+        times = {64: [], 0: []}
+        with tempfile.TemporaryDirectory(prefix="chimera-report-overhead-") as work:
+            for _ in range(repeats):
+                for samples in (64, 0):
+                    started = time.time()
+                    run([chimera, "train", os.path.join(ROOT, "configs", config), "--out", os.path.join(work, "run"), "--overwrite",
+                         "--threads", "2", "--set", "train.epochs=3", "--set", "data.options.limit=3000",
+                         "--set", f"train.samples={samples}"] + extra)
+                    times[samples].append(time.time() - started)
+        with_figures, without = statistics.median(times[64]), statistics.median(times[0])
+        result[config] = {"seconds_with_figures": round(with_figures, 3), "seconds_without": round(without, 3),
+                          "per_epoch_end": round((with_figures - without) / 3, 3), "runs_each": repeats}
+    return result
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--chimera", default=os.path.join(ROOT, "build", "bin", "chimera"))
     p.add_argument("--epochs", type=int, default=25)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "report_page.json"))
+    p.add_argument("--overhead", action="store_true", help="measure what the figures cost training instead")
     a = p.parse_args()
+    if a.overhead:
+        result = json.load(open(a.out)) if os.path.exists(a.out) else {}
+        result["epoch_end_overhead"] = overhead(a.chimera, 5)
+        with open(a.out, "w") as f:
+            json.dump(result, f, indent=2)
+            f.write("\n")
+        print(json.dumps(result["epoch_end_overhead"], indent=2))
+        return
     if "FASHION_MM" not in os.environ:
         sys.exit("set FASHION_MM to a Fashion-MNIST-MM directory (ctest makes build/tests/fashion-mm-subset)")
     work = tempfile.mkdtemp(prefix="chimera-report-bench-")
@@ -105,6 +138,10 @@ def main():
             "chimera_report_seconds": round(write_seconds, 3),
             "preparation_seconds": round(prepared, 1),
         }
+        if os.path.exists(a.out):  # keep the overhead figures
+            previous = json.load(open(a.out))
+            if "epoch_end_overhead" in previous:
+                result["epoch_end_overhead"] = previous["epoch_end_overhead"]
         with open(a.out, "w") as f:
             json.dump(result, f, indent=2)
             f.write("\n")

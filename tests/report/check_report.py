@@ -47,6 +47,7 @@ Per-file expectations (--expect FILE:SPEC, SPEC may be a comma-separated list):
                  (or "coherence-RUN-SPLIT" for a further evaluation) that drew one point per matrix cell
                  (the numeric cells, or all cells when null cells are drawn too)
   compare        a .compare-table whose first row names every run, with one column per run (+1 label column)
+  chart=ID       a canvas.chart with data-chart=ID, a Chart.js instance and datasets (e.g. chart=grad-norm)
 
 --screenshot FILE:OUT.png saves a full-page screenshot (width 1280, height = scrollHeight capped at 8000).
 
@@ -302,6 +303,9 @@ def parse_spec(spec):
     m = re.fullmatch(r"\s*(slider|audio|heatmap|compare)\s*", spec)
     if m:
         return m.group(1), None, None
+    m = re.fullmatch(r"\s*chart=([\w.+-]+)\s*", spec)
+    if m:
+        return "chart", "=", m.group(1)
     raise ValueError(f"unknown expectation '{spec}'")
 
 
@@ -443,6 +447,10 @@ def check_charts(driver, res, expectations):
     for op, bound in expectations.get("charts", []):
         if not compare(with_chart, op, bound):
             res.fail(f"expected charts {op} {bound}, found {with_chart} charts")
+    drawn = {c["id"] for c in charts if c["hasChart"] and c["datasets"]}
+    for _, wanted in expectations.get("chart", []):
+        if wanted not in drawn:
+            res.fail(f"expected a chart '{wanted}' with data; the charts are {', '.join(sorted(drawn)) or 'none'}")
 
 
 def check_log_switches(driver, res):

@@ -16,7 +16,9 @@ small=(--set data.batch_size=32 --set data.validation.holdout=64)
 configs=$(cd "$here/../../configs" && pwd)
 
 train "$configs/gan_mlp_fashion.yaml" --out "$work/gan" --set data.options.limit=1500 --set data.validation.holdout=300 --set train.epochs=3 --set train.log_every=5
-train "$configs/vae_mlp_fashion.yaml" --out "$work/vae" --set data.options.limit=1500 --set train.epochs=3 --set train.log_every=5
+# The VAE clips its gradients and warms its KL up: their charts must be drawn too.
+train "$configs/vae_mlp_fashion.yaml" --out "$work/vae" --set data.options.limit=1500 --set train.epochs=3 --set train.log_every=5 \
+  --set optimizers.adam.clip_norm=50 --set 'losses.kl.warmup={steps: 40, start: 0.0}'
 train "$configs/mopoe_image_text_audio.yaml" --out "$work/mm" "${small[@]}" --set train.epochs=3 --set train.samples=8 --set train.log_every=5
 train "$configs/classifier_fashion.yaml" --out "$work/judge_image" "${small[@]}" --set data.options.limit=600 --set train.epochs=1
 train "$configs/text_classifier_fashion_mm.yaml" --out "$work/judge_text" "${small[@]}" --set train.epochs=1
@@ -40,8 +42,8 @@ exec /usr/bin/python3 "$here/check_report.py" \
   "$work/gan/report.html" "$work/vae/report.html" "$work/mm/report.html" "$work/compare.html" \
   "$work/damaged/report.html" "$work/empty/report.html" \
   --expect "$work/gan/report.html:charts>=3,slider" \
-  --expect "$work/vae/report.html:charts>=4,slider" \
-  --expect "$work/mm/report.html:charts>=6,slider,audio,heatmap" \
+  --expect "$work/vae/report.html:charts>=6,slider,chart=losses-train,chart=losses-epoch,chart=lr,chart=grad-norm,chart=loss-weights,chart=kl-vae" \
+  --expect "$work/mm/report.html:charts>=6,slider,audio,heatmap,chart=joint-mm,chart=probe-mm" \
   --expect "$work/compare.html:compare,charts>=4" \
   --expect "$work/damaged/report.html:problems>=2,slider" \
   --expect "$work/empty/report.html:problems>=2" \
