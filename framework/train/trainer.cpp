@@ -5,16 +5,13 @@
 #include "core/progress.hpp"
 #include "evaluate/evaluator.hpp"
 #include "generate/image_sampler.hpp"
-#include "io/atomic_file.hpp"
 #include "pipeline/batch_stream.hpp"
-#include "report/report.hpp"
 #include "run/model_state.hpp"
 #include "train/grad_clip.hpp"
 #include "train/metrics_log.hpp"
 #include "train/schedules.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -92,7 +89,7 @@ Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainO
     else if (writes() && run_.has_checkpoint()) throw UsageError(run_.path().string() + " already holds a run");
     // A resumed run continues its log (cut back to the checkpoint); a new one starts it empty.
     if (writes()) log_ = std::make_unique<MetricsLog>(run_.metrics(), options_.resume ? MetricsLog::append : MetricsLog::restart);
-    RunRecord& r = options_.record;
+    RunRecord r = options_.record;
     if (r.started.empty()) r.started = utc_now();
     r.seed = state_.seed;
     r.components = state_.components;
@@ -102,7 +99,7 @@ Trainer::Trainer(Pipeline& pipeline, Context& ctx, const OpRegistry& ops, TrainO
         r.resumed_at = state_.step;
         if (writes()) continue_run_record(run_, r);
     }
-    seconds_before_ = r.seconds;
+    if (writes()) presenter_ = std::make_unique<RunPresenter>(run_, r, options_.report, *options_.out);
 }
 
 // Every rank must train the same pipeline from the same state: the pipelines and the resumed
@@ -261,7 +258,7 @@ TrainResult Trainer::run() {
         throw;
     }
     write_record(stopped_early_ ? RunRecord::Status::early_stopped : RunRecord::Status::finished);
-    if (writes() && options_.report && !report_failed_) out << "Report: " << run_.report().string() << "\n";
+    if (presenter_ && presenter_->reports()) out << "Report: " << run_.report().string() << "\n";
     return result;
 }
 
@@ -526,30 +523,9 @@ Metrics Trainer::with_schedules(Metrics metrics) const {
     return metrics;
 }
 
-// Updates run.json and RUN/report.html (rank 0). Neither may stop training: a failure to write
-// either is said once, and the run goes on with its checkpoints (and the other).
+// Updates run.json and RUN/report.html (rank 0).
 void Trainer::write_record(RunRecord::Status status, const std::string& message) {
-    if (!writes()) return;
-    RunRecord& r = options_.record;
-    r.status = status;
-    r.message = message;
-    r.steps = state_.step;
-    r.epochs = state_.epoch;
-    r.seconds = seconds_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    if (!record_failed_) besides_training("the run's record (run.json)", record_failed_, [&] { write_run_record(run_, r); });
-    if (options_.report && !report_failed_) besides_training("the report", report_failed_, [&] { write_report({run_.path()}, run_.report()); });
-}
-
-// Runs `work`, done for a person looking at the run rather than for training: if it throws, the
-// failure is said once, `failed` is set so it is not tried again, and training goes on.
-template <class Work>
-void Trainer::besides_training(const char* what, bool& failed, Work work) {
-    try {
-        work();
-    } catch (const std::exception& e) {
-        failed = true;
-        *options_.out << "warning: " << what << " is no longer written (training goes on): " << e.what() << "\n";
-    }
+    if (presenter_) presenter_->update(status, state_.step, state_.epoch, message);
 }
 
 // Updates the best value; true when patience has run out.
@@ -591,33 +567,7 @@ void Trainer::write_samples() {
     Tensor images = sampler_->can_generate() ? sampler_->generate(spec_.train.samples, state_.seed + 1, std::nullopt, kSampleColumns)
                                              : sampler_->reconstruct(spec_.train.samples, kSampleColumns);
     sampler_->write(file, images, kSampleColumns);
-    if (!figures_failed_) besides_training("the report's figures", figures_failed_, [&] { write_figures(); });
-}
-
-// The report's figures of the model as it is now, replacing the last epoch's: reconstructions
-// (a model with a prior; without one the grid is already those), walks between prior samples,
-// and for a VAE the KL of each latent dimension and a traversal of the most active ones.
-void Trainer::write_figures() {
-    constexpr int64_t reconstructed = 32, walks = 6, walk_steps = 10, traversed = 8, traversal_steps = 11, kl_examples = 1000;
-    constexpr double span = 3.0;
-    if (!sampler_->can_generate()) return;
-    if (sampler_->can_reconstruct())
-        sampler_->write(run_.training_figure(TrainingFigure::reconstructions), sampler_->reconstruct(reconstructed, kSampleColumns),
-                        kSampleColumns);
-    sampler_->write(run_.training_figure(TrainingFigure::interpolation), sampler_->interpolate(walks, walk_steps, state_.seed + 3), walk_steps);
-    if (!sampler_->can_measure_kl()) return;
-    const std::vector<double> kl = sampler_->latent_kl(kl_examples);
-    if (kl.empty()) return;  // no example to measure on
-    // The most active first; a NaN (a diverging encoder) counts as the least.
-    auto activity = [&](int64_t d) { return std::isnan(kl[d]) ? -1.0 : kl[d]; };
-    std::vector<int64_t> order(kl.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return activity(a) > activity(b); });
-    order.resize(std::min<std::size_t>(order.size(), traversed));
-    sampler_->write(run_.training_figure(TrainingFigure::traversal), sampler_->traverse(order, traversal_steps, span), traversal_steps);
-    const nlohmann::json j = {{"dimensions", order}, {"kl", kl}, {"span", span}, {"steps", traversal_steps},
-                              {"examples", kl_examples}, {"epoch", state_.epoch + 1}};
-    write_file_atomically(run_.training_figure(TrainingFigure::traversal_about), j.dump(2) + "\n");
+    presenter_->draw_figures(*sampler_, state_.seed, state_.epoch + 1);
 }
 
 void Trainer::finish(TrainResult& result) {

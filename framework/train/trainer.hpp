@@ -12,6 +12,7 @@
 #include "run/run_record.hpp"
 #include "core/metrics.hpp"
 #include "train/grad_reducer.hpp"
+#include "train/run_presenter.hpp"
 
 #include <chrono>
 #include <exception>
@@ -114,15 +115,12 @@ private:
     bool end_epoch(const Metrics& train_means);
     bool early_stopping(const Metrics& validation);
     void write_samples();
-    void write_figures();
     NamedTensors checkpoint_tensors() const;
     void save();
     void finish(TrainResult& result);
     void time_step();
     Metrics with_schedules(Metrics metrics) const;
     void write_record(RunRecord::Status status, const std::string& message = "");
-    template <class Work>
-    void besides_training(const char* what, bool& failed, Work work);
 
     Pipeline& pipeline_;
     Context& ctx_;
@@ -144,10 +142,7 @@ private:
     std::chrono::steady_clock::time_point last_step_end_;  // or the epoch's start
     RuntimeCounters last_counters_;                        // at the same moment
     ReduceTiming reduce_at_warmup_;
-    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-    double seconds_before_ = 0;  // what earlier processes spent training this run (resumed)
-    // Said once, then training goes on without them.
-    bool record_failed_ = false, report_failed_ = false, figures_failed_ = false;
+    std::unique_ptr<RunPresenter> presenter_;  // rank 0's: run.json, the report, its figures
 };
 
 // A short hash of a resolved pipeline, leaving out train.epochs and train.steps (which a resumed
