@@ -31,6 +31,7 @@ Always checked, for every file:
     counted rather than taking getDatasetMeta(i).data.length as is.
   * log switches: clicking each .log-switch turns the y scale of its chart to 'logarithmic' and clicking
     again back to 'linear' (exceptions show up as SEVERE console messages).
+  * tooltips: hovering the first point of each line chart shows a tooltip with a number in it.
   * problems: every string in DATA runs[].problems is shown inside some .problem element.
 
 Per-file expectations (--expect FILE:SPEC, SPEC may be a comma-separated list):
@@ -189,6 +190,26 @@ return Array.from(document.querySelectorAll('input.log-switch')).map((sw, index)
   sw.click(); r.off = yTypes(charts); r.checkedOff = sw.checked;
   return r;
 });
+"""
+
+JS_TOOLTIPS = r"""
+// Hover each line chart at its first dataset's first drawn point, as a pointer would, and read
+// what the tooltip says.
+return Array.from(document.querySelectorAll('canvas.chart')).map(canvas => {
+  const chart = Chart.getChart(canvas);
+  if (!chart || chart.config.type !== 'line') return null;
+  const meta = chart.getDatasetMeta(0);
+  const index = meta.data.findIndex(p => p && !p.skip && isFinite(p.x) && isFinite(p.y));
+  if (index < 0) return null;
+  const p = meta.data[index];
+  chart.tooltip.setActiveElements([{datasetIndex: 0, index: index}], {x: p.x, y: p.y});
+  chart.update();
+  const body = (chart.tooltip.body || []).map(b => b.lines.join(' ')).join(' | ');
+  const value = chart.data.datasets[0].data[index];
+  chart.tooltip.setActiveElements([], {x: 0, y: 0});
+  chart.update();
+  return {id: canvas.getAttribute('data-chart'), body: body, y: value && typeof value === 'object' ? value.y : value};
+}).filter(t => t);
 """
 
 JS_PROBLEMS = r"""
@@ -468,6 +489,20 @@ def check_log_switches(driver, res):
             res.fail(f"{where}: unchecking it left the y scales {sw['off']} (want {sw['before']} again)")
 
 
+def check_tooltips(driver, res):
+    """Hover values: a line chart's tooltip names the hovered series and shows its value."""
+    tips = run_js(driver, JS_TOOLTIPS)
+    for t in tips:
+        if not t["body"]:
+            res.fail(f"chart '{t['id']}': hovering a point shows no tooltip")
+        elif isinstance(t["y"], (int, float)):
+            shown = [float(n.replace(",", "")) for n in re.findall(r"-?\d[\d,]*\.?\d*(?:e[-+]?\d+)?", t["body"])]
+            if not any(abs(v - t["y"]) <= 5e-3 * max(abs(t["y"]), 1e-12) for v in shown):
+                res.fail(f"chart '{t['id']}': the tooltip {t['body']!r} does not show the hovered value {t['y']}")
+    if tips:
+        res.info(f"{len(tips)} line chart tooltip(s) shown, e.g. {tips[0]['body']!r}")
+
+
 def check_problems(driver, facts, res, expectations):
     shown = [p for p in run_js(driver, JS_PROBLEMS) if p]
     joined = " ".join(" ".join(p.split()) for p in shown)
@@ -660,6 +695,7 @@ def check_page(driver, res, expectations, screenshot, timeout):
         if facts["hasChartJs"]:
             check_charts(driver, res, expectations)
             check_log_switches(driver, res)
+            check_tooltips(driver, res)
             if "heatmap" in expectations:
                 check_heatmap(driver, facts, res)
         check_problems(driver, facts, res, expectations)
