@@ -12,7 +12,7 @@ packages=(
   libboost-dev libboost-program-options-dev libboost-test-dev
   libdnnl-dev libyaml-cpp-dev libfmt-dev libbenchmark-dev nlohmann-json3-dev libpng-dev
   zlib1g-dev dataset-fashion-mnist python3 espeak-ng libsndfile1-dev libfftw3-dev
-  libopenmpi-dev openmpi-bin libjs-chart.js
+  libopenmpi-dev openmpi-bin libjs-chart.js libonnx-dev libprotobuf-dev
 )
 
 bash "$here/scripts/install_packages.sh" "${packages[@]}"

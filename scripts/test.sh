@@ -6,8 +6,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$here/scripts/setup.sh"
-# The report's browser test: headless Chromium driven through chromedriver by Selenium.
-bash "$here/scripts/install_packages.sh" chromium chromium-driver python3-selenium
+# The report's browser test (headless Chromium driven through chromedriver by Selenium) and the
+# ONNX export's checks by other runtimes (ONNX's checker, OpenCV's DNN).
+bash "$here/scripts/install_packages.sh" chromium chromium-driver python3-selenium python3-onnx python3-opencv
 # Tests run side by side, each with two OpenMP threads: more threads than cores. Spinning
 # OpenMP threads then starve each other (a conv VAE step was 10x slower), so they sleep instead.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}

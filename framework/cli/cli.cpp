@@ -107,7 +107,7 @@ int help(const std::vector<Command>& commands, const std::vector<std::string>& a
 
 std::vector<Command> all_commands() {
     return {train_command(),    validate_command(), summary_command(), generate_command(),
-            reconstruct_command(), evaluate_command(), report_command(), plugins_command(), ops_command()};
+            reconstruct_command(), evaluate_command(), report_command(), export_command(), plugins_command(), ops_command()};
 }
 
 namespace {

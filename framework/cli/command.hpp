@@ -33,6 +33,7 @@ Command generate_command();
 Command reconstruct_command();
 Command evaluate_command();
 Command report_command();
+Command export_command();
 
 // Runs the whole command line; returns the exit code. Throws HostError subclasses.
 int run_cli(const std::vector<std::string>& args);

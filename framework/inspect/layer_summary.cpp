@@ -12,10 +12,9 @@
 namespace chimera {
 
 OpTrace::OpTrace(HostServices& services) : services_(services), previous_(services.op_observer) {
-    services_.op_observer = [this](const std::string& op, const std::vector<Tensor>& inputs,
-                                const std::vector<Tensor>& outputs) {
-        record(op, inputs, outputs);
-        if (previous_) previous_(op, inputs, outputs);
+    services_.op_observer = [this](const OpCall& call) {
+        record(call.op, call.inputs, call.outputs);
+        if (previous_) previous_(call);
     };
 }
 

@@ -166,7 +166,7 @@ chm_status run_op(HostServices& s, const OpDef& def, const chm_tensor* const* in
     std::vector<Tensor> in;
     for (uint32_t i = 0; i < n_inputs; ++i) in.push_back(inputs[i] ? inputs[i]->tensor : Tensor());
     std::vector<Tensor> result = s.ops.call(s.context, def, in, attrs);
-    if (s.op_observer) s.op_observer(def.name, in, result);
+    if (s.op_observer) s.op_observer(OpCall{def.name, in, attrs, result});
     // All handles made before any is handed out: a failure leaves `outputs` untouched.
     std::vector<std::unique_ptr<chm_tensor>> made;
     for (const Tensor& t : result) made.push_back(std::make_unique<chm_tensor>(chm_tensor{t}));

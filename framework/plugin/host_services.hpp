@@ -26,12 +26,20 @@ struct chm_outputs {
 
 namespace chimera {
 
-// Sees every op a plugin calls through the host table, after it has run: the op's name, its
-// inputs (undefined for an input the plugin passed as NULL) and its outputs. For tools that
-// inspect a module (a layer summary); not called for ops the host runs itself. An observer that
-// throws fails the op call it observed.
-using OpObserver = std::function<void(const std::string& op, const std::vector<Tensor>& inputs,
-                                      const std::vector<Tensor>& outputs)>;
+// One op a plugin called through the host table, after it ran: its name, its inputs (undefined
+// for an input the plugin passed as NULL), its positional attributes (a named call's, translated;
+// trailing defaults may be left out, as the op reads them) and its outputs.
+struct OpCall {
+    const std::string& op;
+    const std::vector<Tensor>& inputs;
+    const Attrs& attrs;
+    const std::vector<Tensor>& outputs;
+};
+
+// Sees every op a plugin calls through the host table. For tools that inspect a module (a layer
+// summary, an export); not called for ops the host runs itself. An observer that throws fails
+// the op call it observed.
+using OpObserver = std::function<void(const OpCall& call)>;
 
 struct HostServices {
     Context& context;

@@ -88,7 +88,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_command_suggests_and_lists_the_valid_ones) {
     ProcessResult r = chimera_cli({"plugin"});
     BOOST_TEST(r.exit_code == usage_error);
     BOOST_TEST(r.err == "chimera: error: unknown command 'plugin'. Did you mean 'plugins'? "
-                        "Commands: help, train, validate, summary, generate, reconstruct, evaluate, report, plugins, ops.\n");
+                        "Commands: help, train, validate, summary, generate, reconstruct, evaluate, report, export, plugins, ops.\n");
     BOOST_TEST(r.out.empty());
 }
 

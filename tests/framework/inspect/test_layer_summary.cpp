@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(a_traced_forward_gives_each_op_its_shape_layer_and_paramete
 BOOST_AUTO_TEST_CASE(a_parameter_counts_once_per_trace_and_traces_nest) {
     Session s;
     int outer_calls = 0;
-    s.services.op_observer = [&](const std::string&, const std::vector<Tensor>&, const std::vector<Tensor>&) { ++outer_calls; };
+    s.services.op_observer = [&](const OpCall&) { ++outer_calls; };
     {
         OpTrace trace(s.services);
         s.forward();
@@ -122,8 +122,8 @@ BOOST_AUTO_TEST_CASE(buffers_count_as_non_trainable_and_copies_of_data_are_not_p
     Tensor x = ctx.zeros(DType::f32, {2, 8});
     OpTrace trace(services);
     // What host_compute's op_call does after running an op for a plugin.
-    services.op_observer("batch_norm", {x, weight, Tensor(), mean}, {x});
-    services.op_observer("add", {x, weight.reshaped({1, 8})}, {x});  // a view is not the parameter
+    services.op_observer(OpCall{"batch_norm", {x, weight, Tensor(), mean}, {}, {x}});
+    services.op_observer(OpCall{"add", {x, weight.reshaped({1, 8})}, {}, {x}});  // a view is not the parameter
     auto rows = layer_rows(trace, "net");
     BOOST_TEST_REQUIRE(rows.size() == 2u);
     BOOST_TEST(rows[0].layer == "bn");
@@ -166,7 +166,7 @@ BOOST_AUTO_TEST_CASE(layer_names_drop_the_instance_and_the_last_component) {
     Tensor w = ctx.parameters().create("generator.block1.conv.weight", {2, 2}, CHM_INIT_ZEROS, 0, 0);
     Tensor s = ctx.parameters().create("generator.scale", {1}, CHM_INIT_ZEROS, 0, 0);
     OpTrace trace(services);
-    services.op_observer("conv2d", {w, s}, {w});
+    services.op_observer(OpCall{"conv2d", {w, s}, {}, {w}});
     BOOST_TEST(layer_rows(trace, "generator")[0].layer == "block1.conv, scale");
 }
 

@@ -1,0 +1,451 @@
+#include "export/onnx_export.hpp"
+
+#include "core/host_error.hpp"
+
+#include <fmt/format.h>
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <unordered_map>
+
+namespace chimera {
+
+namespace {
+
+// A number of a call's positional attributes, or its default when the call left it out.
+double attr(const TracedCall& c, std::size_t i, double fallback) { return i < c.attrs.size() ? c.attrs[i] : fallback; }
+int64_t int_attr(const TracedCall& c, std::size_t i, double fallback) { return static_cast<int64_t>(std::llround(attr(c, i, fallback))); }
+
+onnx::TensorProto_DataType onnx_type(DType t) {
+    return t == DType::i32 ? onnx::TensorProto_DataType_INT32 : onnx::TensorProto_DataType_FLOAT;
+}
+
+// Builds the graph: names for the traced tensors, initializers, nodes.
+class GraphWriter {
+public:
+    GraphWriter(onnx::GraphProto& graph, const ParameterStore& parameters, int64_t batch)
+        : graph_(graph), parameters_(parameters), batch_(batch) {}
+
+    void name_input(const std::string& name, const Tensor& t) { names_[t.impl()] = name; }
+
+    // The name of a traced tensor: an earlier op's output, a graph input, or a parameter or
+    // buffer (added as an initializer the first time). Anything else the plugin made itself.
+    std::string name_of(const Tensor& t, const std::string& node, const std::string& op) {
+        if (auto it = names_.find(t.impl()); it != names_.end()) return it->second;
+        if (parameters_.role_of(t) != ParameterStore::Role::none) {
+            add_initializer(t.name(), t);
+            names_[t.impl()] = t.name();
+            return t.name();
+        }
+        throw UsageError(fmt::format("cannot export node '{}': op '{}' reads a tensor {} that the plugin made itself, not "
+                                     "through the host's ops (a constant or data it computed), which the export cannot see",
+                                     node, op, describe(t)));
+    }
+    void set_name(const Tensor& t, const std::string& name) { names_[t.impl()] = name; }
+    bool named(const Tensor& t) const { return names_.count(t.impl()) != 0; }
+    int64_t batch() const { return batch_; }
+
+    std::string fresh(const std::string& hint) { return fmt::format("{}_{}", hint, ++counter_); }
+
+    onnx::NodeProto& node(const std::string& type, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
+                          const std::string& name) {
+        onnx::NodeProto& n = *graph_.add_node();
+        n.set_op_type(type);
+        n.set_name(fresh(name));
+        for (const auto& i : inputs) n.add_input(i);
+        for (const auto& o : outputs) n.add_output(o);
+        return n;
+    }
+    static void set(onnx::NodeProto& n, const std::string& name, int64_t v) {
+        auto& a = *n.add_attribute();
+        a.set_name(name);
+        a.set_type(onnx::AttributeProto_AttributeType_INT);
+        a.set_i(v);
+    }
+    static void set(onnx::NodeProto& n, const std::string& name, double v) {
+        auto& a = *n.add_attribute();
+        a.set_name(name);
+        a.set_type(onnx::AttributeProto_AttributeType_FLOAT);
+        a.set_f(static_cast<float>(v));
+    }
+    static void set(onnx::NodeProto& n, const std::string& name, const std::vector<int64_t>& v) {
+        auto& a = *n.add_attribute();
+        a.set_name(name);
+        a.set_type(onnx::AttributeProto_AttributeType_INTS);
+        for (int64_t x : v) a.add_ints(x);
+    }
+    static void set(onnx::NodeProto& n, const std::string& name, const std::string& v) {
+        auto& a = *n.add_attribute();
+        a.set_name(name);
+        a.set_type(onnx::AttributeProto_AttributeType_STRING);
+        a.set_s(v);
+    }
+
+    std::string int64_constant(const std::string& hint, const std::vector<int64_t>& values) {
+        onnx::TensorProto& t = *graph_.add_initializer();
+        t.set_name(fresh(hint));
+        t.set_data_type(onnx::TensorProto_DataType_INT64);
+        t.add_dims(static_cast<int64_t>(values.size()));
+        for (int64_t v : values) t.add_int64_data(v);
+        return t.name();
+    }
+    std::string float_constant(const std::string& hint, const std::vector<float>& values, std::vector<int64_t> dims) {
+        onnx::TensorProto& t = *graph_.add_initializer();
+        t.set_name(fresh(hint));
+        t.set_data_type(onnx::TensorProto_DataType_FLOAT);
+        for (int64_t d : dims) t.add_dims(d);
+        for (float v : values) t.add_float_data(v);
+        return t.name();
+    }
+
+private:
+    void add_initializer(const std::string& name, const Tensor& t) {
+        onnx::TensorProto& p = *graph_.add_initializer();
+        p.set_name(name);
+        p.set_data_type(onnx_type(t.dtype()));
+        for (int64_t d : t.shape()) p.add_dims(d);
+        p.set_raw_data(std::string(static_cast<const char*>(t.raw()), static_cast<std::size_t>(t.numel()) * 4));
+    }
+
+    onnx::GraphProto& graph_;
+    const ParameterStore& parameters_;
+    int64_t batch_;
+    std::unordered_map<const TensorImpl*, std::string> names_;
+    int counter_ = 0;
+};
+
+// One traced call and where it is written from.
+struct Site {
+    GraphWriter& w;
+    const TracedCall& call;
+    const TracedCall& other;  // the same call in the trace at the other batch size
+    const std::string& node;
+    std::vector<std::string> in;  // names of the inputs ("" for one left out)
+    std::string out;              // the name of its (first) output
+    std::string label() const { return node + "." + call.op; }
+};
+
+using Emit = std::function<void(Site&)>;
+
+void unary(Site& s, const std::string& type) { s.w.node(type, {s.in[0]}, {s.out}, s.label()); }
+void binary(Site& s, const std::string& type) { s.w.node(type, {s.in[0], s.in[1]}, {s.out}, s.label()); }
+void with_scalar(Site& s, const std::string& type, bool scalar_first) {
+    const std::string c = s.w.float_constant(s.node + ".scalar", {static_cast<float>(attr(s.call, 0, 0))}, {});
+    s.w.node(type, scalar_first ? std::vector<std::string>{c, s.in[0]} : std::vector<std::string>{s.in[0], c}, {s.out}, s.label());
+}
+
+// gelu, erf form: x * 0.5 * (1 + erf(x / sqrt 2)).
+void gelu(GraphWriter& w, const std::string& x, const std::string& out, const std::string& label) {
+    const std::string root2 = w.float_constant("sqrt2", {static_cast<float>(std::sqrt(2.0))}, {});
+    const std::string one = w.float_constant("one", {1.0f}, {}), half = w.float_constant("half", {0.5f}, {});
+    const std::string a = w.fresh("gelu"), b = w.fresh("gelu"), c = w.fresh("gelu"), d = w.fresh("gelu");
+    w.node("Div", {x, root2}, {a}, label);
+    w.node("Erf", {a}, {b}, label);
+    w.node("Add", {b, one}, {c}, label);
+    w.node("Mul", {x, c}, {d}, label);
+    w.node("Mul", {d, half}, {out}, label);
+}
+
+void silu(GraphWriter& w, const std::string& x, const std::string& out, const std::string& label) {
+    const std::string s = w.fresh("silu");
+    w.node("Sigmoid", {x}, {s}, label);
+    w.node("Mul", {x, s}, {out}, label);
+}
+
+// An activation of CHM_ACTIVATIONS by its code, as linear fuses it (alpha < 0: its default).
+void activation(GraphWriter& w, int64_t code, double alpha, const std::string& x, const std::string& out, const std::string& label) {
+    switch (code) {
+    case 0: w.node("Identity", {x}, {out}, label); return;
+    case 1:
+        if (alpha > 0) GraphWriter::set(w.node("LeakyRelu", {x}, {out}, label), "alpha", alpha);
+        else w.node("Relu", {x}, {out}, label);
+        return;
+    case 2: GraphWriter::set(w.node("LeakyRelu", {x}, {out}, label), "alpha", alpha < 0 ? 0.01 : alpha); return;
+    case 3: w.node("Tanh", {x}, {out}, label); return;
+    case 4: w.node("Sigmoid", {x}, {out}, label); return;
+    case 5: GraphWriter::set(w.node("Elu", {x}, {out}, label), "alpha", alpha < 0 ? 1.0 : alpha); return;
+    case 6: gelu(w, x, out, label); return;
+    case 7: silu(w, x, out, label); return;
+    }
+    throw UsageError(fmt::format("cannot export '{}': activation code {} is not one of CHM_ACTIVATIONS", label, code));
+}
+
+void linear(Site& s) {
+    std::vector<std::string> in{s.in[0], s.in[1]};
+    if (s.in.size() > 2 && !s.in[2].empty()) in.push_back(s.in[2]);
+    const int64_t act = int_attr(s.call, 0, 0);
+    const std::string y = act == 0 ? s.out : s.w.fresh(s.node + ".linear");
+    GraphWriter::set(s.w.node("Gemm", in, {y}, s.label()), "transB", int64_t{1});
+    if (act != 0) activation(s.w, act, attr(s.call, 1, -1), y, s.out, s.label());
+}
+
+std::vector<int64_t> kernel_of(const Tensor& w) { return {w.dim(2), w.dim(3)}; }
+
+void conv(Site& s, bool transposed) {
+    std::vector<std::string> in{s.in[0], s.in[1]};
+    if (s.in.size() > 2 && !s.in[2].empty()) in.push_back(s.in[2]);
+    const TracedCall& c = s.call;
+    // conv2d: stride, padding, dilation, groups; conv_transpose2d: stride, padding, output_padding, groups, dilation.
+    const int64_t sh = int_attr(c, 0, 1), sw = int_attr(c, 1, sh), ph = int_attr(c, 2, 0), pw = int_attr(c, 3, ph);
+    onnx::NodeProto& n = s.w.node(transposed ? "ConvTranspose" : "Conv", in, {s.out}, s.label());
+    GraphWriter::set(n, "kernel_shape", kernel_of(c.inputs[1]));
+    GraphWriter::set(n, "strides", std::vector<int64_t>{sh, sw});
+    GraphWriter::set(n, "pads", std::vector<int64_t>{ph, pw, ph, pw});
+    if (transposed) {
+        const int64_t oh = int_attr(c, 4, 0), ow = int_attr(c, 5, oh), groups = int_attr(c, 6, 1), dh = int_attr(c, 7, 1), dw = int_attr(c, 8, dh);
+        GraphWriter::set(n, "output_padding", std::vector<int64_t>{oh, ow});
+        GraphWriter::set(n, "group", groups);
+        GraphWriter::set(n, "dilations", std::vector<int64_t>{dh, dw});
+    } else {
+        const int64_t dh = int_attr(c, 4, 1), dw = int_attr(c, 5, dh), groups = int_attr(c, 6, 1);
+        GraphWriter::set(n, "dilations", std::vector<int64_t>{dh, dw});
+        GraphWriter::set(n, "group", groups);
+    }
+}
+
+void batch_norm(Site& s) {
+    if (int_attr(s.call, 0, 1) != 0)
+        throw UsageError(fmt::format("cannot export node '{}': batch_norm runs in training mode (batch statistics); "
+                                     "the export traces evaluation mode, so the plugin should pass training = 0 there",
+                                     s.node));
+    const int64_t channels = s.call.inputs[0].dim(1);
+    std::vector<std::string> in = s.in;
+    in.resize(5);
+    if (in[1].empty()) in[1] = s.w.float_constant(s.node + ".gamma", std::vector<float>(channels, 1.0f), {channels});
+    if (in[2].empty()) in[2] = s.w.float_constant(s.node + ".beta", std::vector<float>(channels, 0.0f), {channels});
+    if (in[3].empty() || in[4].empty())
+        throw UsageError(fmt::format("cannot export node '{}': batch_norm without running statistics", s.node));
+    GraphWriter::set(s.w.node("BatchNormalization", in, {s.out}, s.label()), "epsilon", attr(s.call, 2, 1e-5));
+}
+
+// The dims of a reshape at both batch sizes: where they differ by the batches, the batch. Written
+// as 0 ("as the input's") when the input has the batch at that place, else as -1.
+void reshape(Site& s) {
+    const Shape& out_a = s.call.outputs[0].shape();
+    const Shape& out_b = s.other.outputs[0].shape();
+    const Shape& in_a = s.call.inputs[0].shape();
+    std::vector<int64_t> dims(out_a.begin(), out_a.end());
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        if (i < out_b.size() && out_a[i] != out_b[i]) {
+            const bool same_place = i < in_a.size() && in_a[i] == out_a[i] && i < s.other.inputs[0].shape().size() &&
+                                    s.other.inputs[0].shape()[i] == out_b[i];
+            dims[i] = same_place ? 0 : -1;
+        }
+    }
+    if (std::count(dims.begin(), dims.end(), -1) > 1)
+        throw UsageError(fmt::format("cannot export node '{}': a reshape to {} moves the batch in a way ONNX Reshape cannot say", s.node,
+                                     describe(s.call.outputs[0])));
+    s.w.node("Reshape", {s.in[0], s.w.int64_constant(s.node + ".shape", dims)}, {s.out}, s.label());
+}
+
+void flatten(Site& s) {
+    const int64_t start = int_attr(s.call, 0, 1);
+    if (start == 1) {
+        GraphWriter::set(s.w.node("Flatten", {s.in[0]}, {s.out}, s.label()), "axis", int64_t{1});
+        return;
+    }
+    reshape(s);
+}
+
+void pad(Site& s) {
+    // Chimera: value, then pairs from the last dimension backwards; ONNX: every begin, then every end.
+    const int64_t rank = static_cast<int64_t>(s.call.inputs[0].shape().size());
+    std::vector<int64_t> pads(static_cast<std::size_t>(2 * rank), 0);
+    for (std::size_t k = 1; k < s.call.attrs.size(); k += 2) {
+        const int64_t dim = rank - 1 - static_cast<int64_t>((k - 1) / 2);
+        pads[static_cast<std::size_t>(dim)] = int_attr(s.call, k, 0);
+        pads[static_cast<std::size_t>(rank + dim)] = int_attr(s.call, k + 1, 0);
+    }
+    const std::string value = s.w.float_constant(s.node + ".pad_value", {static_cast<float>(attr(s.call, 0, 0))}, {});
+    s.w.node("Pad", {s.in[0], s.w.int64_constant(s.node + ".pads", pads), value}, {s.out}, s.label());
+}
+
+void pool(Site& s, const std::string& type) {
+    const int64_t kh = int_attr(s.call, 0, 1), kw = int_attr(s.call, 1, kh);
+    const int64_t sh = int_attr(s.call, 2, static_cast<double>(kh)), sw = int_attr(s.call, 3, static_cast<double>(kw));
+    const int64_t ph = int_attr(s.call, 4, 0), pw = int_attr(s.call, 5, ph);
+    onnx::NodeProto& n = s.w.node(type, {s.in[0]}, {s.out}, s.label());
+    GraphWriter::set(n, "kernel_shape", std::vector<int64_t>{kh, kw});
+    GraphWriter::set(n, "strides", std::vector<int64_t>{sh, sw});
+    GraphWriter::set(n, "pads", std::vector<int64_t>{ph, pw, ph, pw});
+    if (type == "AveragePool") GraphWriter::set(n, "count_include_pad", int64_t{int_attr(s.call, 6, 1)});
+}
+
+void upsample(Site& s, bool nearest) {
+    const float sh = static_cast<float>(attr(s.call, 0, 2)), sw = static_cast<float>(attr(s.call, 1, sh));
+    const std::string scales = s.w.float_constant(s.node + ".scales", {1.0f, 1.0f, sh, sw}, {4});
+    onnx::NodeProto& n = s.w.node("Resize", {s.in[0], "", scales}, {s.out}, s.label());
+    GraphWriter::set(n, "mode", std::string(nearest ? "nearest" : "linear"));
+    GraphWriter::set(n, "coordinate_transformation_mode", std::string(nearest ? "asymmetric" : "half_pixel"));
+    if (nearest) GraphWriter::set(n, "nearest_mode", std::string("floor"));
+}
+
+void with_axis(Site& s, const std::string& type, double fallback) {
+    GraphWriter::set(s.w.node(type, {s.in[0]}, {s.out}, s.label()), "axis", int_attr(s.call, 0, fallback));
+}
+
+void concat(Site& s) {
+    std::vector<std::string> in;
+    for (const auto& i : s.in)
+        if (!i.empty()) in.push_back(i);
+    GraphWriter::set(s.w.node("Concat", in, {s.out}, s.label()), "axis", int_attr(s.call, 0, 0));
+}
+
+void permute(Site& s) {
+    std::vector<int64_t> perm;
+    for (std::size_t i = 0; i < s.call.attrs.size(); ++i) perm.push_back(int_attr(s.call, i, 0));
+    GraphWriter::set(s.w.node("Transpose", {s.in[0]}, {s.out}, s.label()), "perm", perm);
+}
+
+void transpose(Site& s) {
+    const int64_t rank = static_cast<int64_t>(s.call.inputs[0].shape().size());
+    int64_t a = int_attr(s.call, 0, -2), b = int_attr(s.call, 1, -1);
+    if (a < 0) a += rank;
+    if (b < 0) b += rank;
+    std::vector<int64_t> perm(static_cast<std::size_t>(rank));
+    for (int64_t i = 0; i < rank; ++i) perm[static_cast<std::size_t>(i)] = i;
+    std::swap(perm[static_cast<std::size_t>(a)], perm[static_cast<std::size_t>(b)]);
+    GraphWriter::set(s.w.node("Transpose", {s.in[0]}, {s.out}, s.label()), "perm", perm);
+}
+
+const std::map<std::string, Emit>& emitters() {
+    static const std::map<std::string, Emit> table = {
+        {"linear", linear},
+        {"conv2d", [](Site& s) { conv(s, false); }},
+        {"conv_transpose2d", [](Site& s) { conv(s, true); }},
+        {"batch_norm", batch_norm},
+        {"reshape", reshape},
+        {"flatten", flatten},
+        {"pad", pad},
+        {"max_pool2d", [](Site& s) { pool(s, "MaxPool"); }},
+        {"avg_pool2d", [](Site& s) { pool(s, "AveragePool"); }},
+        {"upsample_nearest", [](Site& s) { upsample(s, true); }},
+        {"upsample_bilinear", [](Site& s) { upsample(s, false); }},
+        {"concat", concat},
+        {"permute", permute},
+        {"transpose", transpose},
+        {"softmax", [](Site& s) { with_axis(s, "Softmax", -1); }},
+        {"log_softmax", [](Site& s) { with_axis(s, "LogSoftmax", -1); }},
+        {"relu", [](Site& s) { unary(s, "Relu"); }},
+        {"tanh", [](Site& s) { unary(s, "Tanh"); }},
+        {"sigmoid", [](Site& s) { unary(s, "Sigmoid"); }},
+        {"exp", [](Site& s) { unary(s, "Exp"); }},
+        {"log", [](Site& s) { unary(s, "Log"); }},
+        {"sqrt", [](Site& s) { unary(s, "Sqrt"); }},
+        {"abs", [](Site& s) { unary(s, "Abs"); }},
+        {"erf", [](Site& s) { unary(s, "Erf"); }},
+        {"softplus", [](Site& s) { unary(s, "Softplus"); }},
+        {"leaky_relu", [](Site& s) { GraphWriter::set(s.w.node("LeakyRelu", {s.in[0]}, {s.out}, s.label()), "alpha", attr(s.call, 0, 0.01)); }},
+        {"elu", [](Site& s) { GraphWriter::set(s.w.node("Elu", {s.in[0]}, {s.out}, s.label()), "alpha", attr(s.call, 0, 1.0)); }},
+        {"gelu", [](Site& s) { gelu(s.w, s.in[0], s.out, s.label()); }},
+        {"silu", [](Site& s) { silu(s.w, s.in[0], s.out, s.label()); }},
+        {"square", [](Site& s) { s.w.node("Mul", {s.in[0], s.in[0]}, {s.out}, s.label()); }},
+        {"add", [](Site& s) { binary(s, "Add"); }},
+        {"sub", [](Site& s) { binary(s, "Sub"); }},
+        {"mul", [](Site& s) { binary(s, "Mul"); }},
+        {"div", [](Site& s) { binary(s, "Div"); }},
+        {"maximum", [](Site& s) { binary(s, "Max"); }},
+        {"minimum", [](Site& s) { binary(s, "Min"); }},
+        {"matmul", [](Site& s) { binary(s, "MatMul"); }},
+        {"add_scalar", [](Site& s) { with_scalar(s, "Add", false); }},
+        {"mul_scalar", [](Site& s) { with_scalar(s, "Mul", false); }},
+        {"rsub_scalar", [](Site& s) { with_scalar(s, "Sub", true); }},
+        {"pow_scalar", [](Site& s) { with_scalar(s, "Pow", false); }},
+    };
+    return table;
+}
+
+// Dropout that changes nothing (evaluation, or p = 0) returns its input itself: an alias.
+bool is_alias(const TracedCall& c) { return c.outputs.size() == 1 && !c.inputs.empty() && c.outputs[0].same(c.inputs[0]); }
+
+void value_info(onnx::ValueInfoProto& v, const std::string& name, const Tensor& a, const Tensor& b) {
+    v.set_name(name);
+    auto& t = *v.mutable_type()->mutable_tensor_type();
+    t.set_elem_type(onnx_type(a.dtype()));
+    for (std::size_t i = 0; i < a.shape().size(); ++i) {
+        auto& d = *t.mutable_shape()->add_dim();
+        if (i < b.shape().size() && a.shape()[i] != b.shape()[i]) d.set_dim_param("N");
+        else d.set_dim_value(a.shape()[i]);
+    }
+}
+
+// The two traces ran the same ops in the same order: else the computation depends on its data.
+void check_same_calls(const ExportTrace& a, const ExportTrace& b) {
+    bool same = a.nodes.size() == b.nodes.size();
+    for (std::size_t k = 0; same && k < a.nodes.size(); ++k) {
+        same = a.nodes[k].second.size() == b.nodes[k].second.size();
+        for (std::size_t i = 0; same && i < a.nodes[k].second.size(); ++i) same = a.nodes[k].second[i].op == b.nodes[k].second[i].op;
+    }
+    if (!same) throw UsageError("cannot export: the nodes called different ops for two batches of different sizes (their computation depends on the data)");
+}
+
+}  // namespace
+
+std::string onnx_model(const ExportTrace& a, const ExportTrace& b, const ParameterStore& parameters, const OnnxOptions& options) {
+    if (options.opset < 13 || options.opset > 17) throw UsageError(fmt::format("--opset: 13 to 17, not {}", options.opset));
+    check_same_calls(a, b);
+    onnx::ModelProto model;
+    model.set_ir_version(onnx::IR_VERSION);
+    model.set_producer_name("chimera");
+    auto& opset = *model.add_opset_import();
+    opset.set_domain("");
+    opset.set_version(options.opset);
+    onnx::GraphProto& graph = *model.mutable_graph();
+    graph.set_name(options.graph_name);
+    GraphWriter w(graph, parameters, a.inputs.empty() ? 0 : a.inputs.front().second.dim(0));
+    for (std::size_t i = 0; i < a.inputs.size(); ++i) {
+        value_info(*graph.add_input(), a.inputs[i].first, a.inputs[i].second, b.inputs[i].second);
+        w.name_input(a.inputs[i].first, a.inputs[i].second);
+    }
+    for (std::size_t k = 0; k < a.nodes.size(); ++k) {
+        const std::string& node = a.nodes[k].first;
+        for (std::size_t i = 0; i < a.nodes[k].second.size(); ++i) {
+            const TracedCall& call = a.nodes[k].second[i];
+            if (is_alias(call)) {
+                w.set_name(call.outputs[0], w.name_of(call.inputs[0], node, call.op));
+                continue;
+            }
+            auto e = emitters().find(call.op);
+            if (e == emitters().end())
+                throw UsageError(fmt::format("cannot export node '{}': op '{}' has no ONNX form here (exported ops: {})", node, call.op, exportable_ops()));
+            Site s{w, call, b.nodes[k].second[i], node, {}, w.fresh(node + "." + call.op)};
+            for (const Tensor& t : call.inputs) s.in.push_back(t.defined() ? w.name_of(t, node, call.op) : std::string());
+            if (call.outputs.size() != 1)
+                throw UsageError(fmt::format("cannot export node '{}': op '{}' returns {} outputs", node, call.op, call.outputs.size()));
+            e->second(s);
+            w.set_name(call.outputs[0], s.out);
+        }
+    }
+    for (std::size_t i = 0; i < a.outputs.size(); ++i) {
+        const auto& [name, t] = a.outputs[i];
+        const std::string made = w.name_of(t, "(outputs)", "output '" + name + "'");
+        if (options.activation == "none") {
+            w.node("Identity", {made}, {name}, name);
+        } else {
+            const int64_t code = options.activation == "sigmoid" ? 4 : options.activation == "tanh" ? 3 : -1;
+            if (code < 0) throw UsageError("--activation: sigmoid, tanh or none, not '" + options.activation + "'");
+            activation(w, code, -1, made, name, name + "." + options.activation);
+        }
+        value_info(*graph.add_output(), name, t, b.outputs[i].second);
+    }
+    try {
+        onnx::checker::check_model(model);
+    } catch (const std::exception& e) {
+        throw UsageError(std::string("the exported model fails ONNX's checker: ") + e.what());
+    }
+    std::string bytes;
+    if (!model.SerializeToString(&bytes)) throw UsageError("the exported model could not be serialized (larger than 2 GB?)");
+    return bytes;
+}
+
+std::string exportable_ops() {
+    std::string list;
+    for (const auto& [name, emit] : emitters()) list += (list.empty() ? "" : ", ") + name;
+    return list + ", dropout (in evaluation)";
+}
+
+}  // namespace chimera

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# ONNX export checked by runtimes that are not Chimera: short runs of the MLP VAE, the DCGAN, the
+# convolutional autoencoder and the three-modality MoPoE; each decoder exported with the one
+# batch of inputs and outputs Chimera computed (--check-data), and check_onnx.py has ONNX's
+# checker accept the model and OpenCV's DNN compute the same outputs to 1e-5. A node whose ops
+# have no ONNX form (the Transformer's attention) is refused, naming the op and the node.
+# Usage: test_onnx_export.sh CHIMERA_BIN WORK_DIR; FASHION_MM names the three-modality set.
+set -euo pipefail
+chimera=$1 work=$2
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+configs=$(cd "$here/../../configs" && pwd)
+rm -rf "$work" && mkdir -p "$work"
+train() { "$chimera" train "$@" --threads 1 >/dev/null; }
+check() { /usr/bin/python3 "$here/check_onnx.py" "$@"; }
+few=(--set data.options.limit=1200 --set train.epochs=1)
+
+train "$configs/vae_mlp_fashion.yaml" --out "$work/vae" "${few[@]}"
+"$chimera" export "$work/vae" --nodes prior_decoder --activation --out "$work/vae.onnx" --check-data "$work/vae.check"
+check "$work/vae.onnx" "$work/vae.check"
+
+train "$configs/dcgan_fashion.yaml" --out "$work/dcgan" "${few[@]}" --set data.validation.holdout=200
+"$chimera" export "$work/dcgan" --nodes generator --activation --out "$work/dcgan.onnx" --check-data "$work/dcgan.check"
+check "$work/dcgan.onnx" "$work/dcgan.check"
+
+train "$configs/conv_ae_fashion.yaml" --out "$work/conv_ae" "${few[@]}" --set data.validation.holdout=200
+"$chimera" export "$work/conv_ae" --nodes decoder --activation --out "$work/conv_ae.onnx" --check-data "$work/conv_ae.check"
+check "$work/conv_ae.onnx" "$work/conv_ae.check"
+
+train "$configs/mopoe_image_text_audio.yaml" --out "$work/mm" --set data.batch_size=32 --set data.validation.holdout=64 --set train.epochs=1
+"$chimera" export "$work/mm" --nodes prior_image --activation --out "$work/mm_image.onnx" --check-data "$work/mm_image.check"
+check "$work/mm_image.onnx" "$work/mm_image.check"
+
+# No ONNX form: refused with the op and the node, exit 2, nothing written.
+if "$chimera" export "$work/mm" --nodes prior_text --out "$work/text.onnx" 2>"$work/refused.txt"; then
+  echo "FAIL: the Transformer decoder was exported" >&2; exit 1
+fi
+grep -q "cannot export node 'prior_text': op '" "$work/refused.txt" || { echo "FAIL: refusal says: $(cat "$work/refused.txt")" >&2; exit 1; }
+[[ ! -e $work/text.onnx ]] || { echo "FAIL: a refused export left a file" >&2; exit 1; }
+echo "PASS: refused: $(cat "$work/refused.txt")"
