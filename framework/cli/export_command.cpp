@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <set>
 
 namespace po = boost::program_options;
@@ -55,6 +56,44 @@ Boundary boundary_of(const PipelineSpec& spec, const std::vector<std::size_t>& n
             if (!read.count(tensor)) b.outputs.push_back(tensor);
     }
     return b;
+}
+
+// --inputs and --outputs against what the chosen nodes read and write: each once, an output
+// something they write, an input something they read, no tensor both.
+void check_boundary(const PipelineSpec& spec, const std::vector<std::size_t>& nodes, Boundary& b) {
+    std::set<std::string> read, written;
+    for (std::size_t i : nodes) {
+        for (const auto& [port, tensor] : spec.nodes[i].in) read.insert(tensor);
+        for (const auto& [port, tensor] : spec.nodes[i].out) written.insert(tensor);
+    }
+    auto unique = [](std::vector<std::string>& v) {
+        std::vector<std::string> kept;
+        for (const auto& x : v)
+            if (std::find(kept.begin(), kept.end(), x) == kept.end()) kept.push_back(x);
+        v = kept;
+    };
+    unique(b.inputs);
+    unique(b.outputs);
+    for (const auto& t : b.outputs)
+        if (!written.count(t)) throw UsageError(fmt::format("--outputs: the chosen nodes do not write '{}' (they write {})", t, fmt::join(written, ", ")));
+    for (const auto& t : b.inputs) {
+        if (!read.count(t)) throw UsageError(fmt::format("--inputs: the chosen nodes do not read '{}' (they read {})", t, fmt::join(read, ", ")));
+        if (std::find(b.outputs.begin(), b.outputs.end(), t) != b.outputs.end())
+            throw UsageError("--inputs, --outputs: '" + t + "' cannot be both an input and an output");
+    }
+    if (b.outputs.empty()) throw UsageError("chimera export: the chosen nodes write nothing that they do not also read; name --outputs");
+}
+
+// With --activation, what each output goes through: the generate section's activation for the
+// images it draws (image, reconstruction), a modality's own for what decodes it.
+std::map<std::string, std::string> output_activations(const GenerateSpec& g, const std::vector<std::string>& outputs) {
+    std::map<std::string, std::string> made;
+    for (const std::string& t : outputs) {
+        if (t == g.image || t == g.reconstruction) made[t] = g.activation;
+        for (const ModalitySpec& m : g.modalities)
+            if (t == m.prior || t == m.posterior) made[t] = m.activation;
+    }
+    return made;
 }
 
 // The chosen nodes in dataflow order.
@@ -100,6 +139,7 @@ ExportTrace trace_nodes(PipelineSession& session, const std::vector<std::size_t>
     const Pipeline& p = session.pipeline();
     EvalScope eval(session.context(), seed);
     ExportTrace trace;
+    trace.batch = n;
     TensorMap values = starting_values(p, n, b.inputs, nodes);
     for (const std::string& t : b.inputs) trace.inputs.emplace_back(t, values.at(t));
     for (std::size_t i : nodes) {
@@ -117,15 +157,16 @@ ExportTrace trace_nodes(PipelineSession& session, const std::vector<std::size_t>
 // One batch of the graph's inputs and outputs as NAME.npy in `dir`, outputs with the activation
 // the model applies.
 void write_check_data(PipelineSession& session, const std::vector<std::size_t>& nodes, const Boundary& b, int64_t n, uint64_t seed,
-                      const std::string& activation, const fs::path& dir) {
+                      const std::map<std::string, std::string>& activation, const fs::path& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw DataError(dir, "cannot create the directory: " + ec.message());
     const ExportTrace t = trace_nodes(session, nodes, b, n, seed);
     for (const auto& [name, tensor] : t.inputs) write_npy(dir / (name + ".npy"), tensor);
     for (const auto& [name, tensor] : t.outputs) {
-        Tensor y = activation == "none" ? tensor : session.ops().call(session.context(), activation, {tensor}).front();
-        write_npy(dir / (name + ".npy"), y);
+        auto act = activation.find(name);
+        const bool plain = act == activation.end() || act->second == "none";
+        write_npy(dir / (name + ".npy"), plain ? tensor : session.ops().call(session.context(), act->second, {tensor}).front());
     }
 }
 
@@ -133,6 +174,10 @@ int run(const po::variables_map& vm) {
     const fs::path run_dir = vm["run"].as<std::string>();
     if (!vm.count("nodes")) throw UsageError("chimera export: say which nodes with --nodes NODE[,NODE...] (e.g. --nodes decoder)");
     if (!vm.count("out")) throw UsageError("chimera export: say where the model goes with --out FILE.onnx");
+    const int opset = vm["opset"].as<int>();
+    if (opset < 13 || opset > 17) throw UsageError(fmt::format("--opset: 13 to 17, not {}", opset));
+    const int64_t n = vm["n"].as<int64_t>();
+    if (n < 1 || n > 4096) throw UsageError("--n: 1 to 4096, not " + std::to_string(n));
     const fs::path out = output_file(vm["out"].as<std::string>());
     auto session = PipelineSession::open_run(vm, run_dir);
     const Pipeline& p = session->pipeline();
@@ -140,26 +185,25 @@ int run(const po::variables_map& vm) {
     Boundary b = boundary_of(p.spec(), nodes);
     if (vm.count("inputs")) b.inputs = split_names(vm["inputs"].as<std::string>());
     if (vm.count("outputs")) b.outputs = split_names(vm["outputs"].as<std::string>());
-    if (b.outputs.empty()) throw UsageError("chimera export: the chosen nodes write nothing that they do not also read; name --outputs");
+    check_boundary(p.spec(), nodes, b);
     OnnxOptions o;
-    o.opset = vm["opset"].as<int>();
+    o.opset = opset;
     o.graph_name = fmt::format("{}", fmt::join(split_names(vm["nodes"].as<std::string>()), "+"));
-    o.activation = vm.count("activation") ? p.spec().generate.activation : "none";
+    if (vm.count("activation")) o.activation = output_activations(p.spec().generate, b.outputs);
     const uint64_t seed = seed_option(vm);
     // Two batch sizes show which dimensions are the batch; their traces must run the same ops.
     const ExportTrace a = trace_nodes(*session, nodes, b, 3, seed), c = trace_nodes(*session, nodes, b, 5, seed);
     const std::string model = onnx_model(a, c, session->context().parameters(), o);
+    // The check data before the model: a failure leaves no model that was never checked against it.
+    if (vm.count("check-data")) write_check_data(*session, nodes, b, n, seed, o.activation, vm["check-data"].as<std::string>());
     write_file_atomically(out, model);
+    std::string applied;
+    for (const auto& [t, how] : o.activation)
+        if (how != "none") applied += fmt::format("{}{} after {}", applied.empty() ? " (" : ", ", t, how);
     std::cout << fmt::format("Wrote {} ({:.1f} MB): ONNX opset {}, inputs {}, outputs {}{}\n", out.string(), model.size() / 1e6, o.opset,
-                             fmt::join(b.inputs, ", "), fmt::join(b.outputs, ", "),
-                             o.activation == "none" ? "" : " (after " + o.activation + ")");
-    if (vm.count("check-data")) {
-        const fs::path dir = vm["check-data"].as<std::string>();
-        const int64_t n = vm["n"].as<int64_t>();
-        if (n < 1 || n > 4096) throw UsageError("--n: 1 to 4096, not " + std::to_string(n));
-        write_check_data(*session, nodes, b, n, seed, o.activation, dir);
-        std::cout << fmt::format("Wrote {} examples' inputs and outputs as .npy files to {}\n", n, dir.string());
-    }
+                             fmt::join(b.inputs, ", "), fmt::join(b.outputs, ", "), applied.empty() ? "" : applied + ")");
+    if (vm.count("check-data"))
+        std::cout << fmt::format("Wrote {} examples' inputs and outputs as .npy files to {}\n", n, vm["check-data"].as<std::string>());
     return 0;
 }
 

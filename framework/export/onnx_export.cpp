@@ -10,6 +10,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 namespace chimera {
@@ -27,8 +28,11 @@ onnx::TensorProto_DataType onnx_type(DType t) {
 // Builds the graph: names for the traced tensors, initializers, nodes.
 class GraphWriter {
 public:
-    GraphWriter(onnx::GraphProto& graph, const ParameterStore& parameters, int64_t batch)
-        : graph_(graph), parameters_(parameters), batch_(batch) {}
+    GraphWriter(onnx::GraphProto& graph, const ParameterStore& parameters, int64_t batch_a, int64_t batch_b)
+        : graph_(graph), parameters_(parameters), batch_a_(batch_a), batch_b_(batch_b) {}
+
+    // Whether a dimension that is `a` in one trace and `b` in the other is the batch.
+    bool is_batch(int64_t a, int64_t b) const { return a == batch_a_ && b == batch_b_; }
 
     void name_input(const std::string& name, const Tensor& t) { names_[t.impl()] = name; }
 
@@ -47,9 +51,9 @@ public:
     }
     void set_name(const Tensor& t, const std::string& name) { names_[t.impl()] = name; }
     bool named(const Tensor& t) const { return names_.count(t.impl()) != 0; }
-    int64_t batch() const { return batch_; }
 
-    std::string fresh(const std::string& hint) { return fmt::format("{}_{}", hint, ++counter_); }
+    // A name of the writer's own: ':' is in no pipeline tensor's or parameter's name.
+    std::string fresh(const std::string& hint) { return fmt::format("{}:{}", hint, ++counter_); }
 
     onnx::NodeProto& node(const std::string& type, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
                           const std::string& name) {
@@ -113,7 +117,7 @@ private:
 
     onnx::GraphProto& graph_;
     const ParameterStore& parameters_;
-    int64_t batch_;
+    int64_t batch_a_, batch_b_;
     std::unordered_map<const TensorImpl*, std::string> names_;
     int counter_ = 0;
 };
@@ -156,18 +160,19 @@ void silu(GraphWriter& w, const std::string& x, const std::string& out, const st
     w.node("Mul", {x, s}, {out}, label);
 }
 
-// An activation of CHM_ACTIVATIONS by its code, as linear fuses it (alpha < 0: its default).
-void activation(GraphWriter& w, int64_t code, double alpha, const std::string& x, const std::string& out, const std::string& label) {
+// An activation of CHM_ACTIVATIONS by its code, as linear fuses it (no alpha: the activation's own).
+void activation(GraphWriter& w, int64_t code, std::optional<double> alpha, const std::string& x, const std::string& out,
+                const std::string& label) {
     switch (code) {
     case 0: w.node("Identity", {x}, {out}, label); return;
     case 1:
-        if (alpha > 0) GraphWriter::set(w.node("LeakyRelu", {x}, {out}, label), "alpha", alpha);
+        if (alpha.value_or(0.0) != 0.0) GraphWriter::set(w.node("LeakyRelu", {x}, {out}, label), "alpha", *alpha);
         else w.node("Relu", {x}, {out}, label);
         return;
-    case 2: GraphWriter::set(w.node("LeakyRelu", {x}, {out}, label), "alpha", alpha < 0 ? 0.01 : alpha); return;
+    case 2: GraphWriter::set(w.node("LeakyRelu", {x}, {out}, label), "alpha", alpha.value_or(0.01)); return;
     case 3: w.node("Tanh", {x}, {out}, label); return;
     case 4: w.node("Sigmoid", {x}, {out}, label); return;
-    case 5: GraphWriter::set(w.node("Elu", {x}, {out}, label), "alpha", alpha < 0 ? 1.0 : alpha); return;
+    case 5: GraphWriter::set(w.node("Elu", {x}, {out}, label), "alpha", alpha.value_or(1.0)); return;
     case 6: gelu(w, x, out, label); return;
     case 7: silu(w, x, out, label); return;
     }
@@ -180,7 +185,7 @@ void linear(Site& s) {
     const int64_t act = int_attr(s.call, 0, 0);
     const std::string y = act == 0 ? s.out : s.w.fresh(s.node + ".linear");
     GraphWriter::set(s.w.node("Gemm", in, {y}, s.label()), "transB", int64_t{1});
-    if (act != 0) activation(s.w, act, attr(s.call, 1, -1), y, s.out, s.label());
+    if (act != 0) activation(s.w, act, s.call.attrs.size() > 1 ? std::optional<double>(s.call.attrs[1]) : std::nullopt, y, s.out, s.label());
 }
 
 std::vector<int64_t> kernel_of(const Tensor& w) { return {w.dim(2), w.dim(3)}; }
@@ -190,18 +195,19 @@ void conv(Site& s, bool transposed) {
     if (s.in.size() > 2 && !s.in[2].empty()) in.push_back(s.in[2]);
     const TracedCall& c = s.call;
     // conv2d: stride, padding, dilation, groups; conv_transpose2d: stride, padding, output_padding, groups, dilation.
-    const int64_t sh = int_attr(c, 0, 1), sw = int_attr(c, 1, sh), ph = int_attr(c, 2, 0), pw = int_attr(c, 3, ph);
+    // Each number defaults as the op reads it (a pair's second half does not copy the first).
+    const int64_t sh = int_attr(c, 0, 1), sw = int_attr(c, 1, 1), ph = int_attr(c, 2, 0), pw = int_attr(c, 3, 0);
     onnx::NodeProto& n = s.w.node(transposed ? "ConvTranspose" : "Conv", in, {s.out}, s.label());
     GraphWriter::set(n, "kernel_shape", kernel_of(c.inputs[1]));
     GraphWriter::set(n, "strides", std::vector<int64_t>{sh, sw});
     GraphWriter::set(n, "pads", std::vector<int64_t>{ph, pw, ph, pw});
     if (transposed) {
-        const int64_t oh = int_attr(c, 4, 0), ow = int_attr(c, 5, oh), groups = int_attr(c, 6, 1), dh = int_attr(c, 7, 1), dw = int_attr(c, 8, dh);
+        const int64_t oh = int_attr(c, 4, 0), ow = int_attr(c, 5, 0), groups = int_attr(c, 6, 1), dh = int_attr(c, 7, 1), dw = int_attr(c, 8, 1);
         GraphWriter::set(n, "output_padding", std::vector<int64_t>{oh, ow});
         GraphWriter::set(n, "group", groups);
         GraphWriter::set(n, "dilations", std::vector<int64_t>{dh, dw});
     } else {
-        const int64_t dh = int_attr(c, 4, 1), dw = int_attr(c, 5, dh), groups = int_attr(c, 6, 1);
+        const int64_t dh = int_attr(c, 4, 1), dw = int_attr(c, 5, 1), groups = int_attr(c, 6, 1);
         GraphWriter::set(n, "dilations", std::vector<int64_t>{dh, dw});
         GraphWriter::set(n, "group", groups);
     }
@@ -222,19 +228,22 @@ void batch_norm(Site& s) {
     GraphWriter::set(s.w.node("BatchNormalization", in, {s.out}, s.label()), "epsilon", attr(s.call, 2, 1e-5));
 }
 
-// The dims of a reshape at both batch sizes: where they differ by the batches, the batch. Written
-// as 0 ("as the input's") when the input has the batch at that place, else as -1.
+// The dims of a reshape at both batch sizes: the one that is the batch in both is written as 0
+// ("as the input's") when the input has the batch at that place, else as -1. Another dimension
+// that grows with the batch (N times C) cannot be said.
 void reshape(Site& s) {
     const Shape& out_a = s.call.outputs[0].shape();
     const Shape& out_b = s.other.outputs[0].shape();
     const Shape& in_a = s.call.inputs[0].shape();
+    const Shape& in_b = s.other.inputs[0].shape();
     std::vector<int64_t> dims(out_a.begin(), out_a.end());
     for (std::size_t i = 0; i < dims.size(); ++i) {
-        if (i < out_b.size() && out_a[i] != out_b[i]) {
-            const bool same_place = i < in_a.size() && in_a[i] == out_a[i] && i < s.other.inputs[0].shape().size() &&
-                                    s.other.inputs[0].shape()[i] == out_b[i];
-            dims[i] = same_place ? 0 : -1;
-        }
+        if (i >= out_b.size() || out_a[i] == out_b[i]) continue;
+        if (!s.w.is_batch(out_a[i], out_b[i]))
+            throw UsageError(fmt::format("cannot export node '{}': a reshape to {} has a dimension that grows with the batch without "
+                                         "being it", s.node, describe(s.call.outputs[0])));
+        const bool same_place = i < in_a.size() && i < in_b.size() && in_a[i] == out_a[i] && in_b[i] == out_b[i];
+        dims[i] = same_place ? 0 : -1;
     }
     if (std::count(dims.begin(), dims.end(), -1) > 1)
         throw UsageError(fmt::format("cannot export node '{}': a reshape to {} moves the batch in a way ONNX Reshape cannot say", s.node,
@@ -265,9 +274,9 @@ void pad(Site& s) {
 }
 
 void pool(Site& s, const std::string& type) {
-    const int64_t kh = int_attr(s.call, 0, 1), kw = int_attr(s.call, 1, kh);
+    const int64_t kh = int_attr(s.call, 0, 1), kw = int_attr(s.call, 1, 1);
     const int64_t sh = int_attr(s.call, 2, static_cast<double>(kh)), sw = int_attr(s.call, 3, static_cast<double>(kw));
-    const int64_t ph = int_attr(s.call, 4, 0), pw = int_attr(s.call, 5, ph);
+    const int64_t ph = int_attr(s.call, 4, 0), pw = int_attr(s.call, 5, 0);
     onnx::NodeProto& n = s.w.node(type, {s.in[0]}, {s.out}, s.label());
     GraphWriter::set(n, "kernel_shape", std::vector<int64_t>{kh, kw});
     GraphWriter::set(n, "strides", std::vector<int64_t>{sh, sw});
@@ -296,8 +305,12 @@ void concat(Site& s) {
 }
 
 void permute(Site& s) {
+    const int64_t rank = static_cast<int64_t>(s.call.inputs[0].shape().size());
     std::vector<int64_t> perm;
-    for (std::size_t i = 0; i < s.call.attrs.size(); ++i) perm.push_back(int_attr(s.call, i, 0));
+    for (std::size_t i = 0; i < s.call.attrs.size(); ++i) {
+        const int64_t axis = int_attr(s.call, i, 0);
+        perm.push_back(axis < 0 ? axis + rank : axis);
+    }
     GraphWriter::set(s.w.node("Transpose", {s.in[0]}, {s.out}, s.label()), "perm", perm);
 }
 
@@ -362,32 +375,73 @@ const std::map<std::string, Emit>& emitters() {
 // Dropout that changes nothing (evaluation, or p = 0) returns its input itself: an alias.
 bool is_alias(const TracedCall& c) { return c.outputs.size() == 1 && !c.inputs.empty() && c.outputs[0].same(c.inputs[0]); }
 
-void value_info(onnx::ValueInfoProto& v, const std::string& name, const Tensor& a, const Tensor& b) {
+// A graph input's or output's type: the batch dimension named N; one that differs between the
+// traces otherwise (it grows with the data) left without a size.
+void value_info(onnx::ValueInfoProto& v, const std::string& name, const Tensor& a, const Tensor& b, const GraphWriter& w) {
     v.set_name(name);
     auto& t = *v.mutable_type()->mutable_tensor_type();
     t.set_elem_type(onnx_type(a.dtype()));
     for (std::size_t i = 0; i < a.shape().size(); ++i) {
         auto& d = *t.mutable_shape()->add_dim();
-        if (i < b.shape().size() && a.shape()[i] != b.shape()[i]) d.set_dim_param("N");
-        else d.set_dim_value(a.shape()[i]);
+        const int64_t other = i < b.shape().size() ? b.shape()[i] : a.shape()[i];
+        if (a.shape()[i] == other) d.set_dim_value(a.shape()[i]);
+        else if (w.is_batch(a.shape()[i], other)) d.set_dim_param("N");
     }
 }
 
-// The two traces ran the same ops in the same order: else the computation depends on its data.
-void check_same_calls(const ExportTrace& a, const ExportTrace& b) {
-    bool same = a.nodes.size() == b.nodes.size();
-    for (std::size_t k = 0; same && k < a.nodes.size(); ++k) {
-        same = a.nodes[k].second.size() == b.nodes[k].second.size();
-        for (std::size_t i = 0; same && i < a.nodes[k].second.size(); ++i) same = a.nodes[k].second[i].op == b.nodes[k].second[i].op;
+// Where each call's inputs come from in a trace: a graph input, a parameter, or an output of an
+// earlier call (aliases followed); "?" for a tensor of unknown origin (refused when written).
+std::vector<std::vector<std::string>> sources(const ExportTrace& t, const ParameterStore& parameters) {
+    std::unordered_map<const TensorImpl*, std::string> where;
+    for (const auto& [name, tensor] : t.inputs) where[tensor.impl()] = "input " + name;
+    std::vector<std::vector<std::string>> all;
+    for (std::size_t k = 0; k < t.nodes.size(); ++k)
+        for (std::size_t i = 0; i < t.nodes[k].second.size(); ++i) {
+            const TracedCall& c = t.nodes[k].second[i];
+            std::vector<std::string> from;
+            for (const Tensor& x : c.inputs) {
+                auto it = x.defined() ? where.find(x.impl()) : where.end();
+                from.push_back(!x.defined() ? "none"
+                               : it != where.end() ? it->second
+                               : parameters.role_of(x) != ParameterStore::Role::none ? "parameter " + x.name()
+                                                                                      : "?");
+            }
+            for (std::size_t o = 0; o < c.outputs.size(); ++o)
+                where[c.outputs[o].impl()] = is_alias(c) ? from[0] : fmt::format("call {}.{} output {}", k, i, o);
+            all.push_back(std::move(from));
+        }
+    return all;
+}
+
+// The two traces ran the same ops, with the same attributes (but a reshape's, whose batch
+// differs), on tensors from the same places: else the computation depends on its data.
+void check_same_calls(const ExportTrace& a, const ExportTrace& b, const ParameterStore& parameters) {
+    auto differs = [](const std::string& node, const std::string& op, const std::string& what) {
+        return UsageError(fmt::format("cannot export node '{}': {} of op '{}' differ between two batches of different sizes (the "
+                                      "computation depends on the data)", node, what, op));
+    };
+    if (a.nodes.size() != b.nodes.size()) throw UsageError("cannot export: the two traces ran different nodes");
+    const auto from_a = sources(a, parameters), from_b = sources(b, parameters);
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < a.nodes.size(); ++k) {
+        const auto& ca = a.nodes[k].second;
+        const auto& cb = b.nodes[k].second;
+        const std::string& node = a.nodes[k].first;
+        if (ca.size() != cb.size()) throw UsageError(fmt::format("cannot export node '{}': it called {} ops for one batch and {} for another "
+                                                                 "(the computation depends on the data)", node, ca.size(), cb.size()));
+        for (std::size_t i = 0; i < ca.size(); ++i, ++n) {
+            if (ca[i].op != cb[i].op) throw differs(node, ca[i].op, "the ops called (" + ca[i].op + ", " + cb[i].op + ")");
+            const bool shaped = ca[i].op == "reshape" || ca[i].op == "flatten";
+            if (!shaped && ca[i].attrs != cb[i].attrs) throw differs(node, ca[i].op, "the attributes");
+            if (from_a[n] != from_b[n]) throw differs(node, ca[i].op, "the inputs");
+        }
     }
-    if (!same) throw UsageError("cannot export: the nodes called different ops for two batches of different sizes (their computation depends on the data)");
 }
 
 }  // namespace
 
 std::string onnx_model(const ExportTrace& a, const ExportTrace& b, const ParameterStore& parameters, const OnnxOptions& options) {
-    if (options.opset < 13 || options.opset > 17) throw UsageError(fmt::format("--opset: 13 to 17, not {}", options.opset));
-    check_same_calls(a, b);
+    check_same_calls(a, b, parameters);
     onnx::ModelProto model;
     model.set_ir_version(onnx::IR_VERSION);
     model.set_producer_name("chimera");
@@ -396,9 +450,9 @@ std::string onnx_model(const ExportTrace& a, const ExportTrace& b, const Paramet
     opset.set_version(options.opset);
     onnx::GraphProto& graph = *model.mutable_graph();
     graph.set_name(options.graph_name);
-    GraphWriter w(graph, parameters, a.inputs.empty() ? 0 : a.inputs.front().second.dim(0));
+    GraphWriter w(graph, parameters, a.batch, b.batch);
     for (std::size_t i = 0; i < a.inputs.size(); ++i) {
-        value_info(*graph.add_input(), a.inputs[i].first, a.inputs[i].second, b.inputs[i].second);
+        value_info(*graph.add_input(), a.inputs[i].first, a.inputs[i].second, b.inputs[i].second, w);
         w.name_input(a.inputs[i].first, a.inputs[i].second);
     }
     for (std::size_t k = 0; k < a.nodes.size(); ++k) {
@@ -423,19 +477,21 @@ std::string onnx_model(const ExportTrace& a, const ExportTrace& b, const Paramet
     for (std::size_t i = 0; i < a.outputs.size(); ++i) {
         const auto& [name, t] = a.outputs[i];
         const std::string made = w.name_of(t, "(outputs)", "output '" + name + "'");
-        if (options.activation == "none") {
+        auto act = options.activation.find(name);
+        const std::string how = act == options.activation.end() ? "none" : act->second;
+        if (how == "none") {
             w.node("Identity", {made}, {name}, name);
         } else {
-            const int64_t code = options.activation == "sigmoid" ? 4 : options.activation == "tanh" ? 3 : -1;
-            if (code < 0) throw UsageError("--activation: sigmoid, tanh or none, not '" + options.activation + "'");
-            activation(w, code, -1, made, name, name + "." + options.activation);
+            const int64_t code = how == "sigmoid" ? 4 : how == "tanh" ? 3 : -1;
+            if (code < 0) throw std::logic_error("onnx_model: activation '" + how + "' for '" + name + "' is not none, sigmoid or tanh");
+            activation(w, code, std::nullopt, made, name, name + "." + how);
         }
-        value_info(*graph.add_output(), name, t, b.outputs[i].second);
+        value_info(*graph.add_output(), name, t, b.outputs[i].second, w);
     }
     try {
         onnx::checker::check_model(model);
     } catch (const std::exception& e) {
-        throw UsageError(std::string("the exported model fails ONNX's checker: ") + e.what());
+        throw std::logic_error(std::string("the exported model fails ONNX's checker (a bug in chimera export): ") + e.what());
     }
     std::string bytes;
     if (!model.SerializeToString(&bytes)) throw UsageError("the exported model could not be serialized (larger than 2 GB?)");

@@ -6,6 +6,8 @@
 
 namespace chimera {
 
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "write_npy writes the machine's bytes as little-endian ('<f4')");
+
 void write_npy(const std::filesystem::path& path, const Tensor& t) {
     std::string shape;
     for (int64_t d : t.shape()) shape += std::to_string(d) + ", ";
