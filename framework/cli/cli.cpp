@@ -19,6 +19,17 @@ namespace po = boost::program_options;
 
 namespace chimera {
 
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        if (comma > start) out.push_back(text.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return out;
+}
+
 std::string version_text() {
     return "chimera " CHIMERA_VERSION " (plugin ABI " + std::to_string(CHM_ABI_VERSION_MAJOR) +
            "." + std::to_string(CHM_ABI_VERSION_MINOR) + ")";

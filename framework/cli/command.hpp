@@ -37,6 +37,9 @@ Command export_command();
 
 // Runs the whole command line; returns the exit code. Throws HostError subclasses.
 int run_cli(const std::vector<std::string>& args);
+// The items of a comma-separated flag value ("a,b,,c" -> a, b, c: empty items dropped).
+std::vector<std::string> split_list(const std::string& text);
+
 // "chimera 0.9.0 (plugin ABI 1.4)".
 std::string version_text();
 // The command line run_cli is running, quoted as a shell would need it ("chimera train x.yaml").

@@ -25,17 +25,6 @@ namespace chimera {
 
 namespace {
 
-std::vector<std::string> split_names(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const std::size_t comma = std::min(text.find(',', start), text.size());
-        if (comma > start) out.push_back(text.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return out;
-}
-
 // What the chosen nodes read but none of them writes (the graph's inputs), and what they write
 // but none of them reads (its outputs), in the nodes' port order.
 struct Boundary {
@@ -100,7 +89,7 @@ std::map<std::string, std::string> output_activations(const GenerateSpec& g, con
 std::vector<std::size_t> chosen_nodes(const Pipeline& p, const std::string& list) {
     const PipelineSpec& spec = p.spec();
     std::set<std::size_t> wanted;
-    for (const std::string& name : split_names(list)) {
+    for (const std::string& name : split_list(list)) {
         if (!spec.find_node(name)) {
             std::vector<std::string> names;
             for (const auto& n : spec.nodes) names.push_back(n.name);
@@ -183,12 +172,12 @@ int run(const po::variables_map& vm) {
     const Pipeline& p = session->pipeline();
     const std::vector<std::size_t> nodes = chosen_nodes(p, vm["nodes"].as<std::string>());
     Boundary b = boundary_of(p.spec(), nodes);
-    if (vm.count("inputs")) b.inputs = split_names(vm["inputs"].as<std::string>());
-    if (vm.count("outputs")) b.outputs = split_names(vm["outputs"].as<std::string>());
+    if (vm.count("inputs")) b.inputs = split_list(vm["inputs"].as<std::string>());
+    if (vm.count("outputs")) b.outputs = split_list(vm["outputs"].as<std::string>());
     check_boundary(p.spec(), nodes, b);
     OnnxOptions o;
     o.opset = opset;
-    o.graph_name = fmt::format("{}", fmt::join(split_names(vm["nodes"].as<std::string>()), "+"));
+    o.graph_name = fmt::format("{}", fmt::join(split_list(vm["nodes"].as<std::string>()), "+"));
     if (vm.count("activation")) o.activation = output_activations(p.spec().generate, b.outputs);
     const uint64_t seed = seed_option(vm);
     // Two batch sizes show which dimensions are the batch; their traces must run the same ops.

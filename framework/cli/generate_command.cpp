@@ -51,16 +51,6 @@ std::pair<std::string, std::string> parse_source(const std::string& text) {
     return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const std::size_t comma = std::min(text.find(',', start), text.size());
-        if (comma > start) out.push_back(text.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return out;
-}
 
 // --from / --to: modalities decoded from the posterior of what is given, or from the prior.
 int run_modalities(const po::variables_map& vm, const GridRequest& r) {
