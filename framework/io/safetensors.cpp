@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -39,6 +41,110 @@ uint64_t get_u64_le(const unsigned char* p) {
                     " (not a valid safetensors file; was it truncated or overwritten?)");
 }
 
+// One tensor's header entry, checked against the data section's size.
+struct Entry {
+    std::string name, dtype;
+    Shape shape;
+    uint64_t begin = 0, end = 0;
+};
+
+// Bytes per element of the dtypes the format names; 0 for a name it does not.
+uint64_t element_size(const std::string& dtype) {
+    static const std::map<std::string, uint64_t> sizes{
+        {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"F8_E4M3", 1}, {"F8_E5M2", 1}, {"I64", 8}, {"I32", 4},
+        {"I16", 2}, {"I8", 1}, {"U64", 8}, {"U32", 4}, {"U16", 2}, {"U8", 1}, {"BOOL", 1}};
+    auto it = sizes.find(dtype);
+    return it == sizes.end() ? 0 : it->second;
+}
+
+Entry read_entry(const std::filesystem::path& path, const std::string& name, const json& entry, uint64_t data_start,
+                 uint64_t data_size, SafetensorsDTypes dtypes) {
+    Entry e;
+    e.name = name;
+    const std::string where = "tensor '" + name + "'";
+    if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
+        bad(path, 8, where + " lacks dtype, shape or data_offsets");
+    e.dtype = entry["dtype"].is_string() ? entry["dtype"].get<std::string>() : "?";
+    const uint64_t size = element_size(e.dtype);
+    if (dtypes == SafetensorsDTypes::host && e.dtype != "F32" && e.dtype != "I32")
+        bad(path, 8, where + " has dtype " + e.dtype + "; Chimera reads F32 and I32");
+    if (size == 0) bad(path, 8, where + " has dtype " + e.dtype + ", which the safetensors format does not define");
+    // The element count in 64 bits without wrapping: sizes whose product overflows cannot
+    // describe bytes in a file, and must not reach Tensor's own size arithmetic.
+    uint64_t elements = 1;
+    bool overflows = false;
+    if (!entry["shape"].is_array()) bad(path, 8, where + " has a shape that is not a list of sizes");
+    for (const auto& d : entry["shape"]) {
+        if (!d.is_number_unsigned()) bad(path, 8, where + " has a shape that is not a list of sizes");
+        const uint64_t n = d.get<uint64_t>();
+        overflows = overflows || n > static_cast<uint64_t>(INT64_MAX) || __builtin_mul_overflow(elements, n, &elements);
+        e.shape.push_back(static_cast<int64_t>(n));
+    }
+    if (overflows) bad(path, 8, where + " has sizes " + entry["shape"].dump() + " whose product overflows 64 bits");
+    if (e.shape.size() > CHM_MAX_RANK)
+        bad(path, 8, where + " has rank " + std::to_string(e.shape.size()) + ", more than the " + std::to_string(CHM_MAX_RANK) +
+                         " dimensions a tensor may have");
+    const auto& range = entry["data_offsets"];
+    if (!range.is_array() || range.size() != 2 || !range[0].is_number_unsigned() || !range[1].is_number_unsigned())
+        bad(path, 8, where + " has malformed data_offsets");
+    e.begin = range[0].get<uint64_t>();
+    e.end = range[1].get<uint64_t>();
+    if (e.end < e.begin || e.end > data_size)
+        bad(path, data_start + e.begin, where + " claims bytes " + std::to_string(e.begin) + ".." + std::to_string(e.end) + " of a " +
+                                   std::to_string(data_size) + "-byte data section");
+    if (elements > data_size / size || e.end - e.begin != elements * size)
+        bad(path, data_start + e.begin, where + " has shape " + shape_text(e.shape) + " of " + e.dtype + " but " +
+                                   std::to_string(e.end - e.begin) + " bytes");
+    return e;
+}
+
+float half_to_float(uint16_t h) {
+    const uint32_t sign = (h & 0x8000u) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+    float magnitude;
+    if (exponent == 0) magnitude = std::ldexp(static_cast<float>(mantissa), -24);  // zero and subnormals
+    else if (exponent == 31) magnitude = mantissa ? NAN : INFINITY;
+    else magnitude = std::ldexp(static_cast<float>(mantissa | 0x400), static_cast<int>(exponent) - 25);
+    uint32_t bits;
+    std::memcpy(&bits, &magnitude, 4);
+    bits |= sign;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
+// A tensor of another dtype as one the host holds: F64, F16 and BF16 as F32; I64 as I32 when
+// every value fits. nullopt when it cannot be (another dtype, or an I64 beyond 32 bits).
+std::optional<Tensor> convert(const Entry& e, const unsigned char* bytes, const std::shared_ptr<BufferPool>& pool) {
+    const bool integer = e.dtype == "I64";
+    if (!integer && e.dtype != "F64" && e.dtype != "F16" && e.dtype != "BF16") return std::nullopt;
+    Tensor t = Tensor::empty(pool, integer ? DType::i32 : DType::f32, e.shape);
+    const uint64_t n = static_cast<uint64_t>(t.numel());
+    for (uint64_t i = 0; i < n; ++i) {
+        if (integer) {
+            int64_t v;
+            std::memcpy(&v, bytes + 8 * i, 8);
+            if (v < INT32_MIN || v > INT32_MAX) return std::nullopt;
+            static_cast<int32_t*>(t.raw())[i] = static_cast<int32_t>(v);
+        } else if (e.dtype == "F64") {
+            double v;
+            std::memcpy(&v, bytes + 8 * i, 8);
+            static_cast<float*>(t.raw())[i] = static_cast<float>(v);
+        } else {
+            uint16_t h;
+            std::memcpy(&h, bytes + 2 * i, 2);
+            float v;
+            if (e.dtype == "BF16") {
+                const uint32_t bits = static_cast<uint32_t>(h) << 16;
+                std::memcpy(&v, &bits, 4);
+            } else {
+                v = half_to_float(h);
+            }
+            static_cast<float*>(t.raw())[i] = v;
+        }
+    }
+    return t;
+}
+
 }  // namespace
 
 void write_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,
@@ -64,8 +170,8 @@ void write_safetensors(const std::filesystem::path& path, const NamedTensors& te
     write_file_atomically(path, pieces);
 }
 
-SafetensorsContent read_safetensors(const std::filesystem::path& path,
-                                    const std::shared_ptr<BufferPool>& pool) {
+SafetensorsContent read_safetensors(const std::filesystem::path& path, const std::shared_ptr<BufferPool>& pool,
+                                    SafetensorsDTypes dtypes) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) throw DataError(path, "is a directory, not a safetensors file");
     std::ifstream file(path, std::ios::binary);
@@ -94,7 +200,7 @@ SafetensorsContent read_safetensors(const std::filesystem::path& path,
 
     const uint64_t data_start = 8 + header_size, data_size = bytes.size() - data_start;
     SafetensorsContent out;
-    uint64_t expected_offset = 0;
+    std::vector<Entry> entries;
     for (const auto& [name, entry] : header.items()) {
         if (name == "__metadata__") {
             if (!entry.is_object()) bad(path, 8, "__metadata__ is not an object");
@@ -104,40 +210,26 @@ SafetensorsContent read_safetensors(const std::filesystem::path& path,
             }
             continue;
         }
-        const std::string where = "tensor '" + name + "'";
-        if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
-            bad(path, 8, where + " lacks dtype, shape or data_offsets");
-        const std::string dtype = entry["dtype"].is_string() ? entry["dtype"].get<std::string>() : "?";
-        if (dtype != "F32" && dtype != "I32") bad(path, 8, where + " has dtype " + dtype + "; Chimera reads F32 and I32");
-        Shape shape;
-        // The element count in 64 bits without wrapping: sizes whose product overflows cannot
-        // describe bytes in a file, and must not reach Tensor's own size arithmetic.
-        uint64_t elements = 1;
-        bool overflows = false;
-        for (const auto& d : entry["shape"]) {
-            if (!d.is_number_unsigned()) bad(path, 8, where + " has a shape that is not a list of sizes");
-            const uint64_t size = d.get<uint64_t>();
-            overflows = overflows || size > static_cast<uint64_t>(INT64_MAX) || __builtin_mul_overflow(elements, size, &elements);
-            shape.push_back(static_cast<int64_t>(size));
+        entries.push_back(read_entry(path, name, entry, data_start, data_size, dtypes));
+    }
+    // The data section is the tensors' bytes end to end, in whatever order the header lists them.
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+    uint64_t expected_offset = 0;
+    for (const Entry& e : entries) {
+        if (e.begin != expected_offset)
+            bad(path, data_start + e.begin, "tensor '" + e.name + "' claims bytes " + std::to_string(e.begin) + ".." +
+                                                std::to_string(e.end) + " where bytes from " + std::to_string(expected_offset) +
+                                                " were expected (a gap or an overlap)");
+        expected_offset = e.end;
+        if (e.dtype == "F32" || e.dtype == "I32") {
+            Tensor t = Tensor::empty(pool, e.dtype == "F32" ? DType::f32 : DType::i32, e.shape);
+            std::memcpy(t.raw(), data + data_start + e.begin, e.end - e.begin);
+            out.tensors.emplace_back(e.name, t);
+        } else if (std::optional<Tensor> t = convert(e, data + data_start + e.begin, pool)) {
+            out.tensors.emplace_back(e.name, *t);
+        } else {
+            out.unreadable.emplace_back(e.name, e.dtype);
         }
-        if (overflows) bad(path, 8, where + " has sizes " + entry["shape"].dump() + " whose product overflows 64 bits");
-        if (shape.size() > CHM_MAX_RANK)
-            bad(path, 8, where + " has rank " + std::to_string(shape.size()) + ", more than the " + std::to_string(CHM_MAX_RANK) +
-                             " dimensions a tensor may have");
-        const auto& range = entry["data_offsets"];
-        if (!range.is_array() || range.size() != 2 || !range[0].is_number_unsigned() || !range[1].is_number_unsigned())
-            bad(path, 8, where + " has malformed data_offsets");
-        uint64_t begin = range[0].get<uint64_t>(), end = range[1].get<uint64_t>();
-        if (begin != expected_offset || end < begin || end > data_size)
-            bad(path, data_start + begin, where + " claims bytes " + std::to_string(begin) + ".." + std::to_string(end) +
-                                              " of a " + std::to_string(data_size) + "-byte data section");
-        if (elements > data_size / 4 || end - begin != elements * 4)
-            bad(path, data_start + begin, where + " has shape " + shape_text(shape) + " but " +
-                                              std::to_string(end - begin) + " bytes");
-        Tensor t = Tensor::empty(pool, dtype == "F32" ? DType::f32 : DType::i32, shape);
-        std::memcpy(t.raw(), data + data_start + begin, end - begin);
-        out.tensors.emplace_back(name, t);
-        expected_offset = end;
     }
     if (expected_offset != data_size)
         bad(path, data_start + expected_offset, std::to_string(data_size - expected_offset) + " bytes follow the last tensor");

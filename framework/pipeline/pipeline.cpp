@@ -9,6 +9,7 @@
 #include "plugin/component_config.hpp"
 #include "tensor/shape_error.hpp"
 #include "run/model_state.hpp"
+#include "run/foreign_weights.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -58,8 +59,11 @@ Pipeline::Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& c
     make_components();
     check_ports();
     dry_run(kDryBatch);
+    // A run reopened (data_dir) has its nodes' parameters in its checkpoint: a file they started
+    // from is not read again (it may have moved). Nodes from other runs (judges) are not in it.
     for (std::size_t i = 0; i < spec_.nodes.size(); ++i)
-        if (!spec_.nodes[i].init_from.run.empty()) load_initial_parameters(i);
+        if (!spec_.nodes[i].init_from.run.empty() || (!spec_.nodes[i].init_from.safetensors.file.empty() && data_dir.empty()))
+            load_initial_parameters(i);
     for (std::size_t k = 0; k < spec_.optimizers.size(); ++k) {
         const OptimizerSpec& o = spec_.optimizers[k];
         NamedTensors group;
@@ -284,8 +288,16 @@ void Pipeline::restore_optimizer(std::size_t index, const NamedTensors& state, c
 
 void Pipeline::load_initial_parameters(std::size_t node) {
     const NodeSpec& n = spec_.nodes[node];
-    const RunDirectory from(n.init_from.run);
     const std::string where = yaml_where(n.node["init_from"], {spec_.file, "nodes." + n.name + ".init_from"});
+    if (n.init_from.run.empty()) {
+        try {
+            load_foreign_weights(n.init_from.safetensors, n.name, ctx_.parameters(), ctx_.device().pool());
+        } catch (const DataError& e) {
+            throw DataError(where + ": " + e.what());
+        }
+        return;
+    }
+    const RunDirectory from(n.init_from.run);
     if (!from.has_checkpoint()) throw DataError(where + ": " + from.path().string() + " holds no checkpoint (train that pipeline first)");
     try {
         load_node(from, n.init_from.node, n.name, ctx_.parameters(), ctx_.device().pool());

@@ -106,6 +106,36 @@ std::vector<NoiseSpec> read_noise(const YAML::Node& root, const std::string& fil
     return noise;
 }
 
+// init_from: {run: DIR, node: NAME} or {safetensors: FILE, map: {own: theirs}, prefix: P}.
+InitFrom read_init_from(const YAML::Node& i, const YamlPlace& at, const std::string& node, const std::string& file) {
+    if (!i.IsMap()) yaml_fail(i, at, "expected {run: RUN_DIR} or {safetensors: FILE, map: {...}}");
+    check_keys(i, {"run", "node", "safetensors", "map", "prefix"}, file, at.path);
+    InitFrom init;
+    if (has_key(i, "run") == has_key(i, "safetensors"))
+        yaml_fail(i, at, "name one source: run (a Chimera run directory) or safetensors (a file from elsewhere)");
+    if (has_key(i, "run")) {
+        if (has_key(i, "map") || has_key(i, "prefix")) yaml_fail(i, at, "map and prefix go with safetensors, not run");
+        init.run = read_string(i, "run", at);
+        init.node = read_string(i, "node", at, node);
+        return init;
+    }
+    if (has_key(i, "node")) yaml_fail(i, at, "node goes with run; for a file, name its tensors with map or prefix");
+    init.safetensors.file = read_string(i, "safetensors", at);
+    init.safetensors.prefix = read_string(i, "prefix", at, std::string());
+    if (has_key(i, "map")) {
+        const YAML::Node m = i["map"];
+        const YamlPlace mp = at.child("map");
+        if (!m.IsMap()) yaml_fail(m, mp, "expected a map from the node's tensor names to the file's, e.g. {fc0.weight: features.1.weight}");
+        for (const auto& entry : m) {
+            const std::string own = entry.first.Scalar();
+            if (!entry.second.IsScalar() || entry.second.Scalar().empty())
+                yaml_fail(entry.second, mp.child(own), "expected the name of a tensor in the file");
+            init.safetensors.map[own] = entry.second.Scalar();
+        }
+    }
+    return init;
+}
+
 std::vector<NodeSpec> read_nodes(const YAML::Node& root, const std::string& file) {
     std::vector<NodeSpec> nodes;
     read_named_section(root, "nodes", file, [&](const std::string& name, const YAML::Node& n, const YamlPlace& at) {
@@ -122,12 +152,8 @@ std::vector<NodeSpec> read_nodes(const YAML::Node& root, const std::string& file
         if (s.out.empty()) yaml_fail(n, at, "missing 'out': name the tensors this node writes (out: {port: tensor})");
         s.options = map_at(n, "options", at);
         if (has_key(n, "init_from")) {
-            YAML::Node i = n["init_from"];
-            YamlPlace ia = at.child("init_from");
-            check_keys(i, {"run", "node"}, file, ia.path);
-            s.init_from.run = read_string(i, "run", ia);
-            s.init_from.node = read_string(i, "node", ia, name);
-            if (!s.share.empty()) yaml_fail(i, ia, "a node that shares '" + s.share + "' takes its parameters from it");
+            s.init_from = read_init_from(n["init_from"], at.child("init_from"), name, file);
+            if (!s.share.empty()) yaml_fail(n["init_from"], at.child("init_from"), "a node that shares '" + s.share + "' takes its parameters from it");
         }
         nodes.push_back(std::move(s));
     });

@@ -6,6 +6,7 @@
 
 #include "tensor/shape.hpp"
 #include "pipeline/schedule_spec.hpp"
+#include "run/foreign_weights.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -43,10 +44,13 @@ struct NoiseSpec {
 };
 
 // Parameters a node starts from instead of its initialisers: those of node `node` in the last
-// checkpoint of run directory `run` (a classifier trained by another pipeline, say).
+// checkpoint of run directory `run` (a classifier trained by another pipeline, say), or the
+// tensors of a safetensors file from elsewhere (a PyTorch state_dict) by a name map.
 struct InitFrom {
-    std::string run;   // "" : none
+    std::string run;   // "" : not from a run
     std::string node;  // defaults to the node's own name
+    ForeignWeights safetensors;  // file "": not from a file
+    bool any() const { return !run.empty() || !safetensors.file.empty(); }
 };
 
 struct NodeSpec {

@@ -10,7 +10,9 @@
 #include "support/gradient_check.hpp"
 
 #include <cstring>
+#include <cmath>
 #include <fstream>
+#include <map>
 
 using namespace chimera;
 using namespace chimera::test;
@@ -108,7 +110,7 @@ BOOST_AUTO_TEST_CASE(corruption_is_reported_with_the_byte_offset) {
     BOOST_TEST(read_error(dir, with_header(R"({"t":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})", "12345678"))
                    .rfind("byte 8: tensor 't' has dtype F64; Chimera reads F32 and I32", 0) == 0u);
     BOOST_TEST(read_error(dir, with_header(R"({"t":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", "12345678"))
-                   .rfind("byte 62: tensor 't' has shape [3] but 8 bytes", 0) == 0u);
+                   .rfind("byte 62: tensor 't' has shape [3] of F32 but 8 bytes", 0) == 0u);
     BOOST_TEST(read_error(dir, with_header("{" + ok_entry + "}", "12345678XY")).rfind(
                    "byte 70: 2 bytes follow the last tensor", 0) == 0u);
     BOOST_TEST(read_error(dir, with_header(R"({"t":{"dtype":"F32","shape":[1e400],"data_offsets":[0,0]}})", ""))
@@ -119,7 +121,57 @@ BOOST_AUTO_TEST_CASE(corruption_is_reported_with_the_byte_offset) {
     BOOST_TEST(read_error(dir, with_header(R"({"t":{"dtype":"F32","shape":[9223372036854775808],"data_offsets":[0,0]}})", ""))
                    .rfind("byte 8: tensor 't' has sizes [9223372036854775808] whose product overflows 64 bits", 0) == 0u);
     BOOST_TEST(read_error(dir, with_header(R"({"t":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})", ""))
-                   .rfind("byte 80: tensor 't' has shape [4611686018427387904] but 0 bytes", 0) == 0u);
+                   .rfind("byte 80: tensor 't' has shape [4611686018427387904] of F32 but 0 bytes", 0) == 0u);
+}
+
+// A state_dict from elsewhere: half, bfloat16, double and int64 tensors converted, in any order
+// of their data, and a dtype the host cannot hold listed rather than refused.
+BOOST_AUTO_TEST_CASE(foreign_dtypes_are_converted_when_asked) {
+    TempDir dir;
+    std::string data;
+    auto put = [&](const void* p, std::size_t n) { data.append(static_cast<const char*>(p), n); };
+    const uint16_t half[3] = {0x3c00, 0xc000, 0x0001};      // 1, -2, the smallest subnormal 2^-24
+    const uint16_t bf16[2] = {0x3f80, 0x4049};              // 1, 3.140625
+    const double f64[2] = {0.1, -1e30};
+    const int64_t i64[2] = {7, -2147483648LL};
+    const int64_t too_big = 1LL << 40;
+    const uint8_t flags[2] = {1, 0};
+    put(i64, 16);       // bytes 0..16, listed last below
+    put(half, 6);       // 16..22
+    put(bf16, 4);       // 22..26
+    put(f64, 16);       // 26..42
+    put(&too_big, 8);   // 42..50
+    put(flags, 2);      // 50..52
+    const std::string header = R"({"f16":{"dtype":"F16","shape":[3],"data_offsets":[16,22]},)"
+                               R"("bf16":{"dtype":"BF16","shape":[2],"data_offsets":[22,26]},)"
+                               R"("f64":{"dtype":"F64","shape":[2],"data_offsets":[26,42]},)"
+                               R"("big":{"dtype":"I64","shape":[],"data_offsets":[42,50]},)"
+                               R"("mask":{"dtype":"BOOL","shape":[2],"data_offsets":[50,52]},)"
+                               R"("steps":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})";
+    const fs::path p = dir.path / "foreign.safetensors";
+    spit(p, with_header(header, data));
+    Context ctx(1, 0);
+    SafetensorsContent c = read_safetensors(p, ctx.device().pool(), SafetensorsDTypes::convert);
+    std::map<std::string, Tensor> t(c.tensors.begin(), c.tensors.end());
+    auto f = [&](const std::string& name, int i) { return static_cast<const float*>(t.at(name).raw())[i]; };
+    BOOST_TEST(c.tensors.front().first == "steps");  // in the order of the data
+    BOOST_TEST(t.size() == 4u);
+    BOOST_TEST(f("f16", 0) == 1.0f);
+    BOOST_TEST(f("f16", 1) == -2.0f);
+    BOOST_TEST(f("f16", 2) == std::ldexp(1.0f, -24));
+    BOOST_TEST(f("bf16", 1) == 3.140625f);
+    BOOST_TEST(f("f64", 0) == 0.1f);
+    BOOST_TEST(f("f64", 1) == -1e30f);
+    BOOST_TEST((t.at("steps").dtype() == DType::i32));
+    BOOST_TEST(static_cast<const int32_t*>(t.at("steps").raw())[1] == INT32_MIN);
+    BOOST_TEST(c.unreadable.size() == 2u);  // an int64 beyond 32 bits, and booleans
+    BOOST_TEST(c.unreadable[0].first == "big");
+    BOOST_TEST(c.unreadable[1].second == "BOOL");
+    // Chimera's own files hold F32 and I32 only: the same file is refused when not converting.
+    BOOST_CHECK_THROW(read_safetensors(p, ctx.device().pool()), DataError);
+    // A gap between tensors is corruption in any order.
+    BOOST_TEST(read_error(dir, with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", "12345678"))
+                   .rfind("byte 66: tensor 'a' claims bytes 4..8 where bytes from 0 were expected (a gap or an overlap)", 0) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(an_atomic_write_that_fails_leaves_the_target_alone) {

@@ -6,6 +6,8 @@
 #define BOOST_TEST_MODULE framework_training
 #include <boost/test/unit_test.hpp>
 
+#include "autograd/context.hpp"
+#include "io/safetensors.hpp"
 #include "support/run_process.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,11 +19,16 @@
 #include <regex>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 namespace fs = std::filesystem;
 using chimera::test::read_file;
 using chimera::test::run_process;
 using chimera::test::ProcessResult;
+using chimera::Context;
+using chimera::NamedTensors;
+using chimera::read_safetensors;
+using chimera::SafetensorsDTypes;
 
 namespace {
 
@@ -351,6 +358,60 @@ BOOST_AUTO_TEST_CASE(a_node_can_start_from_another_runs_parameters) {
                                                                "nodes.encoder.init_from={run: /nonexistent/run}"});
     BOOST_TEST(missing.exit_code == 5);
     BOOST_TEST(missing.err.find("(nodes.encoder.init_from): /nonexistent/run holds no checkpoint") != std::string::npos, missing.err);
+}
+
+// The pipeline file's side of init_from: {safetensors, map}: the plugin test checks the maths
+// against PyTorch; this checks the run starts from the file, keeps going without it, and says
+// what is wrong with a map or a source.
+BOOST_AUTO_TEST_CASE(a_node_can_start_from_a_safetensors_file_written_elsewhere) {
+    TempDir run, spare;
+    const fs::path weights = spare.path / "torch_encoder.safetensors";
+    fs::copy_file(std::string(CHIMERA_TEST_DATA) + "/torch_encoder.safetensors", weights);
+    const std::string encoder = "nodes.encoder.options={hidden: [32, 16], activation: leaky_relu, negative_slope: 0.2, "
+                                "batch_norm: true, head: gaussian, out_features: 8}";
+    std::string map;
+    for (const auto& [c, l, n] : {std::tuple{"fc0", "features.1", "features.2"}, std::tuple{"fc1", "features.4", "features.5"}}) {
+        for (const std::string p : {"weight", "bias"}) map += std::string(map.empty() ? "" : ", ") + c + "." + p + ": " + l + "." + p;
+        for (const std::string p : {"weight", "bias", "running_mean", "running_var"}) map += std::string(", ") + c + ".bn." + p + ": " + n + "." + p;
+    }
+    const std::vector<std::string> model = {"--set", encoder, "--set", "noise.z.shape=[8]"};
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> all = model;
+        all.insert(all.end(), extra.begin(), extra.end());
+        return all;
+    };
+    // lr 0: the one step leaves the encoder as it started.
+    REQUIRE_OK(train(vae, run.path, with({"--set", "train.steps=1", "--set", "optimizers.adam.options.lr=0", "--set",
+                                          "nodes.encoder.init_from={safetensors: " + weights.string() + ", map: {" + map + "}}"})));
+    Context ctx(1, 0);
+    auto file = read_safetensors(weights, ctx.device().pool(), SafetensorsDTypes::convert);
+    auto saved = read_safetensors(run.path / state_of(run.path)["tensors"].get<std::string>(), ctx.device().pool());
+    auto bytes = [](const NamedTensors& ts, const std::string& name) {
+        for (const auto& [n, t] : ts)
+            if (n == name) return std::string(static_cast<const char*>(t.raw()), t.numel() * 4);
+        return std::string("missing " + name);
+    };
+    BOOST_TEST(bytes(saved.tensors, "param/encoder.fc0.weight") == bytes(file.tensors, "features.1.weight"));
+    BOOST_TEST(bytes(saved.tensors, "param/encoder.fc1.bn.weight") == bytes(file.tensors, "features.5.weight"));  // (running statistics move in a training step)
+    BOOST_TEST(bytes(saved.tensors, "param/encoder.mu.bias") == bytes(file.tensors, "mu.bias"));  // same name: no map entry
+    // The run holds what it started from: reopening it does not need the file.
+    fs::remove(weights);
+    ProcessResult drawn = run_process({CHIMERA_BIN, "generate", run.path.string(), "--n", "8"});
+    BOOST_TEST(drawn.exit_code == 0, drawn.err);
+
+    // A missing file, a map that does not fit, and a source named twice.
+    ProcessResult gone = train(vae, run.path / "gone", with({"--set", "nodes.encoder.init_from={safetensors: " + weights.string() + "}"}));
+    BOOST_TEST(gone.exit_code == 5);
+    BOOST_TEST(gone.err.find("(nodes.encoder.init_from): " + weights.string() + ": cannot open") != std::string::npos, gone.err);
+    ProcessResult misfit = train(vae, run.path / "misfit", with({"--set", "nodes.encoder.init_from={safetensors: " + std::string(CHIMERA_TEST_DATA) +
+                                                                              "/torch_encoder.safetensors, map: {fc0.weight: mu.weight}}"}));
+    BOOST_TEST(misfit.exit_code == 5);
+    BOOST_TEST(misfit.err.find("tensors of node 'encoder' do not fit:\n  fc0.weight (the file's 'mu.weight'): the file's is f32[8, 16], "
+                               "the node needs f32[32, 784]") != std::string::npos, misfit.err);
+    BOOST_TEST(!fs::exists(run.path / "misfit" / "checkpoint.json"));
+    ProcessResult both = train(vae, run.path / "both", with({"--set", "nodes.encoder.init_from={safetensors: w.safetensors, run: runs/x}"}));
+    BOOST_TEST(both.exit_code == 3);
+    BOOST_TEST(both.err.find("name one source: run (a Chimera run directory) or safetensors (a file from elsewhere)") != std::string::npos, both.err);
 }
 
 BOOST_AUTO_TEST_CASE(evaluate_repeats_the_test_metrics_and_can_add_a_judge_from_another_run) {

@@ -2,13 +2,16 @@
 // the GAN figures — lazy sizing, heads, shapes, batch norm and dropout), the gaussian
 // latent, and every loss (weight penalties too) against its formula — mmd against a double-precision
 // loop — with cross_entropy's accuracy and errors; gradients of each by finite differences; and
-// cross_entropy, mmd and kl_normal against PyTorch (tests/data/loss_fixtures.txt).
+// cross_entropy, mmd and kl_normal against PyTorch (tests/data/loss_fixtures.txt); and an
+// encoder started from a PyTorch state_dict (init_from safetensors) computing what PyTorch did.
 #define BOOST_TEST_MODULE plugins_model
 #include <boost/test/unit_test.hpp>
 
 #include "autograd/parameter_store.hpp"
 #include "autograd/graph.hpp"
 #include "core/host_error.hpp"
+#include "io/safetensors.hpp"
+#include "run/foreign_weights.hpp"
 #include "support/gradient_check.hpp"
 #include "support/plugin_session.hpp"
 
@@ -16,7 +19,9 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
+#include <tuple>
 
 using namespace chimera;
 using namespace chimera::test;
@@ -203,6 +208,55 @@ BOOST_AUTO_TEST_CASE(batch_norm_statistics_move_only_while_training) {
     s.ctx.set_training(false);
     s.run(*e, {{"x", x}});
     BOOST_TEST(values_of(mean) == after_training, boost::test_tools::per_element());
+}
+
+// bench/reference/make_init_from_fixture.py saved a PyTorch encoder's state_dict (nn.Sequential
+// names, batch norm with int64 num_batches_tracked) and its eval outputs on fixed images.
+BOOST_AUTO_TEST_CASE(an_encoder_started_from_a_pytorch_state_dict_computes_what_pytorch_did) {
+    constexpr double tolerance = 1e-5;  // the bar for the same weights on the same inputs
+    Models s;
+    auto e = s.make(CHM_KIND_ENCODER, "mlp",
+                    "in_features: 784\nhidden: [32, 16]\nactivation: leaky_relu\nnegative_slope: 0.2\n"
+                    "batch_norm: true\nhead: gaussian\nout_features: 8", "encoder");
+    ForeignWeights w;
+    w.file = std::string(CHIMERA_TEST_DATA) + "/torch_encoder.safetensors";
+    for (const auto& [chimera_layer, torch_linear, torch_norm] :
+         {std::tuple{"fc0", "features.1", "features.2"}, std::tuple{"fc1", "features.4", "features.5"}}) {
+        const std::string c = chimera_layer, l = torch_linear, n = torch_norm;
+        for (const std::string p : {"weight", "bias"}) w.map[c + "." + p] = l + "." + p;
+        for (const std::string p : {"weight", "bias", "running_mean", "running_var"}) w.map[c + ".bn." + p] = n + "." + p;
+    }
+    // mu.* and logvar.* are named alike on both sides: no map entry, the (empty) prefix finds them.
+    load_foreign_weights(w, "encoder", s.ctx.parameters(), s.ctx.device().pool());
+    SafetensorsContent io = read_safetensors(std::string(CHIMERA_TEST_DATA) + "/torch_encoder_io.safetensors", s.ctx.device().pool());
+    std::map<std::string, Tensor> fixture(io.tensors.begin(), io.tensors.end());
+    s.ctx.set_training(false);
+    NamedTensors out = e->forward({{"x", fixture.at("x")}});
+    for (const auto& [name, t] : out) {
+        const std::vector<float> ours = values_of(t), theirs = values_of(fixture.at(name));
+        BOOST_TEST_REQUIRE(ours.size() == theirs.size());
+        double worst = 0;
+        for (std::size_t i = 0; i < ours.size(); ++i) worst = std::max(worst, std::abs(double(ours[i]) - theirs[i]));
+        BOOST_TEST(worst < tolerance, name << " differs from PyTorch by " << worst);
+        BOOST_TEST_MESSAGE(name << " agrees with PyTorch to " << worst);
+    }
+    BOOST_TEST(out.size() == 2u);
+
+    // Without the map, every misfit is named at once and nothing is copied.
+    const std::vector<float> before = values_of(s.ctx.parameters().find("encoder.fc0.weight"));
+    ForeignWeights wrong{w.file, {{"fc0.weight", "features.4.weight"}, {"fc7.bias", "features.1.bias"}}, ""};
+    std::string message;
+    try {
+        load_foreign_weights(wrong, "encoder", s.ctx.parameters(), s.ctx.device().pool());
+    } catch (const DataError& err) {
+        message = err.what();
+    }
+    BOOST_TEST(message.find("torch_encoder.safetensors: 13 tensors of node 'encoder' do not fit:") != std::string::npos, message);
+    BOOST_TEST(message.find("\n  map: 'fc7.bias' is not a tensor of node 'encoder'. Did you mean 'fc0.bias'?") != std::string::npos, message);
+    BOOST_TEST(message.find("\n  fc0.weight (the file's 'features.4.weight'): the file's is f32[16, 32], the node needs f32[32, 784]") !=
+                   std::string::npos, message);
+    BOOST_TEST(message.find("\n  fc1.bn.running_var (the file's 'fc1.bn.running_var'): no such tensor in the file") != std::string::npos, message);
+    BOOST_TEST(values_of(s.ctx.parameters().find("encoder.fc0.weight")) == before, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(mlp_gradients_match_finite_differences) {
