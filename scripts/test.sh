@@ -7,8 +7,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$here/scripts/setup.sh"
 # The report's browser test (headless Chromium driven through chromedriver by Selenium) and the
-# ONNX export's checks by other runtimes (ONNX's checker, OpenCV's DNN).
+# ONNX export's checks by other runtimes (ONNX's checker, OpenCV's DNN, ONNX Runtime).
 bash "$here/scripts/install_packages.sh" chromium chromium-driver python3-selenium python3-onnx python3-opencv
+# ONNX Runtime (npm's onnxruntime-node) for the exported models OpenCV's DNN cannot run.
+bash "$here/scripts/install_npm_packages.sh" "$here/tests/export" "${CHIMERA_BUILD_DIR:-$here/build}/tests/npm"
 # Tests run side by side, each with two OpenMP threads: more threads than cores. Spinning
 # OpenMP threads then starve each other (a conv VAE step was 10x slower), so they sleep instead.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}

@@ -9,9 +9,11 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace chimera {
 
@@ -33,6 +35,8 @@ public:
 
     // Whether a dimension that is `a` in one trace and `b` in the other is the batch.
     bool is_batch(int64_t a, int64_t b) const { return a == batch_a_ && b == batch_b_; }
+    int64_t batch_a() const { return batch_a_; }
+    int64_t batch_b() const { return batch_b_; }
 
     void name_input(const std::string& name, const Tensor& t) { names_[t.impl()] = name; }
 
@@ -130,6 +134,7 @@ struct Site {
     const std::string& node;
     std::vector<std::string> in;  // names of the inputs ("" for one left out)
     std::string out;              // the name of its (first) output
+    int opset = 13;
     std::string label() const { return node + "." + call.op; }
 };
 
@@ -229,8 +234,8 @@ void batch_norm(Site& s) {
 }
 
 // The dims of a reshape at both batch sizes: the one that is the batch in both is written as 0
-// ("as the input's") when the input has the batch at that place, else as -1. Another dimension
-// that grows with the batch (N times C) cannot be said.
+// ("as the input's") when the input has the batch at that place, else as -1, as is one that is
+// the batch times a fixed size (N * T). Another dimension that grows with the batch cannot be said.
 void reshape(Site& s) {
     const Shape& out_a = s.call.outputs[0].shape();
     const Shape& out_b = s.other.outputs[0].shape();
@@ -239,7 +244,10 @@ void reshape(Site& s) {
     std::vector<int64_t> dims(out_a.begin(), out_a.end());
     for (std::size_t i = 0; i < dims.size(); ++i) {
         if (i >= out_b.size() || out_a[i] == out_b[i]) continue;
-        if (!s.w.is_batch(out_a[i], out_b[i]))
+        // The batch times a fixed size (rows of all positions, [N * T, D]) is -1 too.
+        const bool batch_multiple = out_a[i] % s.w.batch_a() == 0 && out_b[i] % s.w.batch_b() == 0 &&
+                                    out_a[i] / s.w.batch_a() == out_b[i] / s.w.batch_b();
+        if (!s.w.is_batch(out_a[i], out_b[i]) && !batch_multiple)
             throw UsageError(fmt::format("cannot export node '{}': a reshape to {} has a dimension that grows with the batch without "
                                          "being it", s.node, describe(s.call.outputs[0])));
         const bool same_place = i < in_a.size() && i < in_b.size() && in_a[i] == out_a[i] && in_b[i] == out_b[i];
@@ -325,6 +333,75 @@ void transpose(Site& s) {
     GraphWriter::set(s.w.node("Transpose", {s.in[0]}, {s.out}, s.label()), "perm", perm);
 }
 
+// embedding(indices, table): the table's rows, by int32 or int64 indices alike.
+void embedding(Site& s) { GraphWriter::set(s.w.node("Gather", {s.in[1], s.in[0]}, {s.out}, s.label()), "axis", int64_t{0}); }
+
+// slice(x, axis, start, stop, step): ONNX's Slice reads negative and out-of-range ends as Python does.
+void slice(Site& s) {
+    const std::string& n = s.node;
+    s.w.node("Slice", {s.in[0], s.w.int64_constant(n + ".starts", {int_attr(s.call, 1, 0)}), s.w.int64_constant(n + ".ends", {int_attr(s.call, 2, 0)}),
+                       s.w.int64_constant(n + ".axes", {int_attr(s.call, 0, 0)}), s.w.int64_constant(n + ".steps", {int_attr(s.call, 3, 1)})},
+             {s.out}, s.label());
+}
+
+// layer_norm(x, gamma?, beta?; eps) over the last dimension: LayerNormalization from opset 17,
+// before it (x - mean) / sqrt(var + eps) * gamma + beta in ReduceMean and element-wise ops.
+void layer_norm(Site& s, int opset) {
+    const int64_t d = s.call.inputs[0].shape().back();
+    std::string gamma = s.in.size() > 1 ? s.in[1] : "", beta = s.in.size() > 2 ? s.in[2] : "";
+    if (gamma.empty()) gamma = s.w.float_constant(s.node + ".gamma", std::vector<float>(static_cast<std::size_t>(d), 1.0f), {d});
+    if (beta.empty()) beta = s.w.float_constant(s.node + ".beta", std::vector<float>(static_cast<std::size_t>(d), 0.0f), {d});
+    const double eps = attr(s.call, 0, 1e-5);
+    if (opset >= 17) {
+        onnx::NodeProto& n = s.w.node("LayerNormalization", {s.in[0], gamma, beta}, {s.out}, s.label());
+        GraphWriter::set(n, "axis", int64_t{-1});
+        GraphWriter::set(n, "epsilon", eps);
+        return;
+    }
+    auto t = [&] { return s.w.fresh(s.node + ".layer_norm"); };
+    const std::string mean = t(), centred = t(), square = t(), var = t(), shifted = t(), deviation = t(), unit = t(), scaled = t();
+    GraphWriter::set(s.w.node("ReduceMean", {s.in[0]}, {mean}, s.label()), "axes", std::vector<int64_t>{-1});
+    s.w.node("Sub", {s.in[0], mean}, {centred}, s.label());
+    s.w.node("Mul", {centred, centred}, {square}, s.label());
+    GraphWriter::set(s.w.node("ReduceMean", {square}, {var}, s.label()), "axes", std::vector<int64_t>{-1});
+    s.w.node("Add", {var, s.w.float_constant(s.node + ".eps", {static_cast<float>(eps)}, {})}, {shifted}, s.label());
+    s.w.node("Sqrt", {shifted}, {deviation}, s.label());
+    s.w.node("Div", {centred, deviation}, {unit}, s.label());
+    s.w.node("Mul", {unit, gamma}, {scaled}, s.label());
+    s.w.node("Add", {scaled, beta}, {s.out}, s.label());
+}
+
+// attention(q, k, v, mask?; scale, causal): softmax(scale q k^T + mask + causal) v in MatMul,
+// Softmax and element-wise ops; causal as a constant [T, T] of 0 and -inf above the diagonal.
+void attention(Site& s) {
+    const Tensor& q = s.call.inputs[0];
+    const int64_t t = q.dim(2), keys = s.call.inputs[1].dim(2);
+    double scale = attr(s.call, 0, 0);
+    if (scale == 0) scale = 1.0 / std::sqrt(static_cast<double>(q.dim(3)));
+    auto f = [&] { return s.w.fresh(s.node + ".attention"); };
+    const std::string kt = f(), raw = f(), scores = f();
+    GraphWriter::set(s.w.node("Transpose", {s.in[1]}, {kt}, s.label()), "perm", std::vector<int64_t>{0, 1, 3, 2});
+    s.w.node("MatMul", {s.in[0], kt}, {raw}, s.label());
+    s.w.node("Mul", {raw, s.w.float_constant(s.node + ".scale", {static_cast<float>(scale)}, {})}, {scores}, s.label());
+    std::string x = scores;
+    if (s.in.size() > 3 && !s.in[3].empty()) {
+        const std::string masked = f();
+        s.w.node("Add", {x, s.in[3]}, {masked}, s.label());
+        x = masked;
+    }
+    if (int_attr(s.call, 1, 0) == 1) {
+        std::vector<float> hidden(static_cast<std::size_t>(t * keys), 0.0f);
+        for (int64_t i = 0; i < t; ++i)
+            for (int64_t j = i + 1; j < keys; ++j) hidden[static_cast<std::size_t>(i * keys + j)] = -std::numeric_limits<float>::infinity();
+        const std::string causal = f();
+        s.w.node("Add", {x, s.w.float_constant(s.node + ".causal", hidden, {t, keys})}, {causal}, s.label());
+        x = causal;
+    }
+    const std::string p = f();
+    GraphWriter::set(s.w.node("Softmax", {x}, {p}, s.label()), "axis", int64_t{-1});
+    s.w.node("MatMul", {p, s.in[2]}, {s.out}, s.label());
+}
+
 const std::map<std::string, Emit>& emitters() {
     static const std::map<std::string, Emit> table = {
         {"linear", linear},
@@ -341,6 +418,10 @@ const std::map<std::string, Emit>& emitters() {
         {"concat", concat},
         {"permute", permute},
         {"transpose", transpose},
+        {"embedding", embedding},
+        {"slice", slice},
+        {"attention", attention},
+        {"layer_norm", [](Site& s) { layer_norm(s, s.opset); }},
         {"softmax", [](Site& s) { with_axis(s, "Softmax", -1); }},
         {"log_softmax", [](Site& s) { with_axis(s, "LogSoftmax", -1); }},
         {"relu", [](Site& s) { unary(s, "Relu"); }},
@@ -438,6 +519,26 @@ void check_same_calls(const ExportTrace& a, const ExportTrace& b, const Paramete
     }
 }
 
+// Which calls the outputs depend on: a plugin may compute more than the outputs asked for (a
+// decoder's free-running tokens beside its logits), and only what they need is written.
+std::vector<std::vector<bool>> needed_calls(const ExportTrace& t) {
+    std::unordered_set<const TensorImpl*> needed;
+    for (const auto& [name, tensor] : t.outputs) needed.insert(tensor.impl());
+    std::vector<std::vector<bool>> keep(t.nodes.size());
+    for (std::size_t k = t.nodes.size(); k-- > 0;) {
+        const auto& calls = t.nodes[k].second;
+        keep[k].assign(calls.size(), false);
+        for (std::size_t i = calls.size(); i-- > 0;) {
+            const TracedCall& c = calls[i];
+            if (std::none_of(c.outputs.begin(), c.outputs.end(), [&](const Tensor& o) { return needed.count(o.impl()) != 0; })) continue;
+            keep[k][i] = true;
+            for (const Tensor& x : c.inputs)
+                if (x.defined()) needed.insert(x.impl());
+        }
+    }
+    return keep;
+}
+
 }  // namespace
 
 std::string onnx_model(const ExportTrace& a, const ExportTrace& b, const ParameterStore& parameters, const OnnxOptions& options) {
@@ -455,10 +556,12 @@ std::string onnx_model(const ExportTrace& a, const ExportTrace& b, const Paramet
         value_info(*graph.add_input(), a.inputs[i].first, a.inputs[i].second, b.inputs[i].second, w);
         w.name_input(a.inputs[i].first, a.inputs[i].second);
     }
+    const std::vector<std::vector<bool>> keep = needed_calls(a);
     for (std::size_t k = 0; k < a.nodes.size(); ++k) {
         const std::string& node = a.nodes[k].first;
         for (std::size_t i = 0; i < a.nodes[k].second.size(); ++i) {
             const TracedCall& call = a.nodes[k].second[i];
+            if (!keep[k][i]) continue;
             if (is_alias(call)) {
                 w.set_name(call.outputs[0], w.name_of(call.inputs[0], node, call.op));
                 continue;
@@ -466,7 +569,7 @@ std::string onnx_model(const ExportTrace& a, const ExportTrace& b, const Paramet
             auto e = emitters().find(call.op);
             if (e == emitters().end())
                 throw UsageError(fmt::format("cannot export node '{}': op '{}' has no ONNX form here (exported ops: {})", node, call.op, exportable_ops()));
-            Site s{w, call, b.nodes[k].second[i], node, {}, w.fresh(node + "." + call.op)};
+            Site s{w, call, b.nodes[k].second[i], node, {}, w.fresh(node + "." + call.op), options.opset};
             for (const Tensor& t : call.inputs) s.in.push_back(t.defined() ? w.name_of(t, node, call.op) : std::string());
             if (call.outputs.size() != 1)
                 throw UsageError(fmt::format("cannot export node '{}': op '{}' returns {} outputs", node, call.op, call.outputs.size()));

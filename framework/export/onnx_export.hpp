@@ -2,8 +2,9 @@
 // as standard ONNX operators, the parameters and buffers they read as initializers under their
 // own names, the pipeline's tensors as the graph's inputs and outputs, the batch dimension
 // dynamic ("N"). A plugin needs no code of its own to be exported: whatever it computes through
-// the host's ops is seen. What it computes otherwise (a tensor it filled itself), and ops with no
-// ONNX form here, are refused naming the op and the node. Written with Debian's ONNX library
+// the host's ops is seen; calls the outputs do not need are left out. What it computes
+// otherwise (a tensor it filled itself), and ops with no ONNX form here, are refused naming the
+// op and the node. Written with Debian's ONNX library
 // and checked by its checker before it is returned.
 #pragma once
 

@@ -76,20 +76,25 @@ public:
         auto p = transformer_params(16);
         p.push_back(Param::string("input", "z", "name of the latent input [N, Z]"));
         p.push_back(Param::string("targets", "tokens", "name of the int32 target tokens input [N, length], for teacher forcing"));
+        p.push_back(Param::string("step_inputs", "step_inputs",
+                                  "name of an int32 input [N, length] of the decoder's own inputs (0, then the tokens chosen so far): "
+                                  "given, one decoding step for every position, no loop (what an exported model runs)"));
         p.push_back(Param::integer("latent", 0, "width of z (0: sized from the first input)").min(0));
         p.push_back(Param::string("sampling", "greedy", "free decoding: the likeliest token, or a draw").choices({"greedy", "sample"}));
         p.push_back(Param::real("temperature", 1.0, "divides the logits before a draw").range(1e-3, 100));
         p.push_back(Param::integer("top_k", 0, "draw among the k likeliest tokens only (0: all)").min(0));
         using chimera::Port;
-        return {"transformer", "1.0.0", "Transformer text decoder from a latent z: teacher-forced logits, free-running tokens", p,
+        return {"transformer", "1.1.0", "Transformer text decoder from a latent z: teacher-forced logits, free-running tokens", p,
                 {Port::input("{input}", CHM_DTYPE_F32, "[N, Z]", "the latent"),
-                 Port::input("{targets}", CHM_DTYPE_I32, "[N, T]", "int32 target tokens for teacher forcing (T = length)").optional()},
+                 Port::input("{targets}", CHM_DTYPE_I32, "[N, T]", "int32 target tokens for teacher forcing (T = length)").optional(),
+                 Port::input("{step_inputs}", CHM_DTYPE_I32, "[N, T]",
+                             "int32 inputs of one decoding step: 0, then the tokens so far (zeros after them)").optional()},
                 {Port::output("logits", CHM_DTYPE_F32, "[N, T, V]", "logits over the vocabulary at each position"),
                  Port::output("tokens", CHM_DTYPE_I32, "[N, T]", "the tokens: argmax of the logits, or decoded freely")}};
     }
     TransformerDecoder(chimera::Host host, const chimera::Config& c)
         : TransformerNet(host, c), input_(c.get<std::string>("input")), targets_(c.get<std::string>("targets")),
-          sample_(c.get<std::string>("sampling") == "sample"), temperature_(c.get<double>("temperature")),
+          step_inputs_(c.get<std::string>("step_inputs")), sample_(c.get<std::string>("sampling") == "sample"), temperature_(c.get<double>("temperature")),
           top_k_(c.get<int64_t>("top_k")) {
         head_ = dense("logits", dim_, vocabulary_);
         if (c.get<int64_t>("latent") > 0) latent_ = dense("latent", c.get<int64_t>("latent"), dim_);
@@ -104,6 +109,19 @@ public:
                                      std::to_string(latent_.weight.dim(1)), CHM_ERR_INVALID_ARGUMENT);
         const int64_t n = z.dim(0);
         Tensor start = ops::reshape(apply(latent_, z), {n, 1, dim_});
+        // One step of the caller's loop: the logits at every position from the inputs it gives
+        // (causal: position p sees inputs 0..p), computed with host ops alone.
+        if (in.has(step_inputs_)) {
+            Tensor inputs = in[step_inputs_];
+            check_tokens(inputs, step_inputs_);
+            if (inputs.dim(0) != n || inputs.dim(1) > length_)
+                throw chimera::Error("input '" + step_inputs_ + "' must be [" + std::to_string(n) + ", T] with T <= " +
+                                         std::to_string(length_) + " (option length)", CHM_ERR_INVALID_ARGUMENT);
+            Tensor logits = logits_of(inputs, start);
+            out.set("logits", logits);
+            out.set("tokens", argmax(logits));
+            return;
+        }
         Tensor logits;
         if (in.has(targets_)) {
             Tensor targets = in[targets_];
@@ -185,7 +203,7 @@ private:
         return order[k - 1];
     }
 
-    std::string input_, targets_;
+    std::string input_, targets_, step_inputs_;
     bool sample_;
     double temperature_;
     int64_t top_k_;

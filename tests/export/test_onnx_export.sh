@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # ONNX export checked by runtimes that are not Chimera: short runs of the MLP VAE, the DCGAN, the
 # convolutional autoencoder and the three-modality MoPoE; each decoder exported with the one
-# batch of inputs and outputs Chimera computed (--check-data), and check_onnx.py has ONNX's
-# checker accept the model and OpenCV's DNN compute the same outputs to 1e-5. A node whose ops
-# have no ONNX form (the Transformer's attention) is refused, naming the op and the node. And a
-# third party's plugin, built out of tree from the installed SDK, exports with no code of its own.
-# Usage: test_onnx_export.sh CHIMERA_BIN WORK_DIR SDK_PREFIX; FASHION_MM names the three-modality set.
+# batch of inputs and outputs Chimera computed (--check-data); check_onnx.py has ONNX's checker
+# accept the model and OpenCV's DNN compute the same outputs to 1e-5, and check_onnx_runtime.js
+# has ONNX Runtime (npm's onnxruntime-node) do the same. One decoding step of the Transformer
+# text decoder is exported and run by ONNX Runtime alone (OpenCV 4.6 has no Gather on a graph
+# input nor 3-D MatMul). The free-running decoder (a loop on its own choices) is refused, naming
+# the op and the node. A third party's plugin, built out of tree from the installed SDK, exports
+# with no code of its own.
+# Usage: test_onnx_export.sh CHIMERA_BIN WORK_DIR SDK_PREFIX NODE_MODULES; FASHION_MM names the
+# three-modality set; NODE_MODULES holds onnxruntime-node (scripts/install_npm_packages.sh).
 set -euo pipefail
-chimera=$1 work=$2 sdk_prefix=$3
+chimera=$1 work=$2 sdk_prefix=$3 node_modules=$4
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 configs=$(cd "$here/../../configs" && pwd)
 rm -rf "$work" && mkdir -p "$work"
 train() { "$chimera" train "$@" --threads 1 >/dev/null; }
-check() { /usr/bin/python3 "$here/check_onnx.py" "$@"; }
+[[ -d $node_modules/onnxruntime-node ]] ||
+  { echo "FAIL: no onnxruntime-node in $node_modules: run scripts/install_npm_packages.sh tests/export ${node_modules%/node_modules}" >&2; exit 1; }
+runtime() { NODE_PATH=$node_modules node "$here/check_onnx_runtime.js" "$@"; }
+check() { /usr/bin/python3 "$here/check_onnx.py" "$@"; runtime "$@"; }
 few=(--set data.options.limit=1200 --set train.epochs=1)
 
 train "$configs/vae_mlp_fashion.yaml" --out "$work/vae" "${few[@]}"
@@ -31,6 +38,12 @@ check "$work/conv_ae.onnx" "$work/conv_ae.check"
 train "$configs/mopoe_image_text_audio.yaml" --out "$work/mm" --set data.batch_size=32 --set data.validation.holdout=64 --set train.epochs=1
 "$chimera" export "$work/mm" --nodes prior_image --activation --out "$work/mm_image.onnx" --check-data "$work/mm_image.check"
 check "$work/mm_image.onnx" "$work/mm_image.check"
+# One step of the text decoder: its own inputs (0, then the tokens so far) given on the port
+# step_inputs, the logits at every position out; a caller's loop feeds back its choices.
+"$chimera" export "$work/mm" --nodes prior_text --set "nodes.prior_text.in={z: z, step_inputs: text}" --outputs prior_text_logits \
+  --opset 17 --out "$work/text_step.onnx" --check-data "$work/text_step.check"
+/usr/bin/python3 -c "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)" "$work/text_step.onnx"
+runtime "$work/text_step.onnx" "$work/text_step.check"
 
 # A plugin as an outside author makes it: the installed template copied under its own name
 # (acme_vision: components acme_vision_encoder and acme_vision_loss), built against the installed
@@ -45,7 +58,8 @@ train "$configs/ae_mlp_fashion.yaml" --out "$work/acme" "${few[@]}" --set data.v
 "$chimera" export "$work/acme" --nodes encoder,decoder --out "$work/acme.onnx" --check-data "$work/acme.check"
 check "$work/acme.onnx" "$work/acme.check"
 
-# Refusals: exit 2, the reason, nothing written. An op with no ONNX form names the op and the node.
+# Refusals: exit 2, the reason, nothing written. A computation the export cannot see (the decoder's
+# loop on tokens it chose itself) names the op and the node.
 refused() {  # refused EXPECTED_TEXT chimera-export-arguments...
   local expected=$1; shift
   set +e; "$chimera" export "$@" 2>"$work/refused.txt"; local code=$?; set -e

@@ -2,7 +2,8 @@
 // (pads reordered, negative permute axes, a pair's second half defaulting as the op's does, an
 // explicit activation alpha), the batch named N, and refusals: attributes or inputs that differ
 // between the two batch sizes, a tensor that came from neither an input, a parameter nor an op.
-// The models' numbers are checked by another runtime in tests/export.
+// Also reshapes of the batch times a size, calls the outputs do not need left out, causal
+// attention. The models' numbers are checked by other runtimes in tests/export.
 #define BOOST_TEST_MODULE framework_export
 #include <boost/test/unit_test.hpp>
 
@@ -12,6 +13,8 @@
 #include "ops/op_registry.hpp"
 
 #include <onnx/onnx_pb.h>
+
+#include <cmath>
 
 using namespace chimera;
 
@@ -131,4 +134,54 @@ BOOST_AUTO_TEST_CASE(a_tensor_the_plugin_made_itself_is_refused) {
     BOOST_CHECK_EXCEPTION(onnx_model(made(3), made(5), f.ctx.parameters(), {}), UsageError, [](const UsageError& e) {
         return std::string(e.what()).find("that the plugin made itself") != std::string::npos;
     });
+}
+
+// Rows of every position ([N * T, D], as a Transformer feeds its dense layers) reshape as -1; a
+// call the outputs do not need (here one on a tensor the plugin made itself) is left out.
+BOOST_AUTO_TEST_CASE(the_batch_times_a_size_reshapes_as_minus_one_and_unneeded_calls_are_left_out) {
+    Fixture f;
+    auto trace = [&](int64_t n) {
+        ExportTrace t;
+        t.batch = n;
+        Tensor x = f.input(n, {6, 4});
+        t.inputs = {{"x", x}};
+        TracedCall rows = f.call("reshape", {x}, {static_cast<double>(n * 6), 4});
+        TracedCall back = f.call("reshape", {rows.outputs[0]}, {static_cast<double>(n), 6, 4});
+        TracedCall unused = f.call("add", {x, f.input(n, {6, 4})}, {});
+        t.outputs = {{"y", back.outputs[0]}};
+        t.nodes = {{"net", {rows, unused, back}}};
+        return t;
+    };
+    const onnx::ModelProto m = model_of(f, trace(3), trace(5));
+    std::vector<std::string> types;
+    for (const auto& n : m.graph().node()) types.push_back(n.op_type());
+    BOOST_TEST(types == (std::vector<std::string>{"Reshape", "Reshape", "Identity"}), boost::test_tools::per_element());
+    BOOST_TEST(int64_initializer(m, m.graph().node(0).input(1)) == (std::vector<int64_t>{-1, 4}), boost::test_tools::per_element());
+    BOOST_TEST(int64_initializer(m, m.graph().node(1).input(1)) == (std::vector<int64_t>{-1, 6, 4}), boost::test_tools::per_element());
+}
+
+// Causal attention becomes MatMul, Softmax and a constant of -inf above the diagonal.
+BOOST_AUTO_TEST_CASE(causal_attention_adds_minus_infinity_above_the_diagonal) {
+    Fixture f;
+    auto trace = [&](int64_t n) {
+        ExportTrace t;
+        t.batch = n;
+        Tensor q = f.input(n, {2, 3, 4});
+        t.inputs = {{"q", q}};
+        TracedCall c = f.call("attention", {q, q, q}, {0, 1});
+        t.outputs = {{"y", c.outputs[0]}};
+        t.nodes = {{"net", {c}}};
+        return t;
+    };
+    const onnx::ModelProto m = model_of(f, trace(3), trace(5));
+    BOOST_TEST(node_of(m, "Softmax").attribute(0).i() == -1);
+    int causal = 0;
+    for (const auto& t : m.graph().initializer())
+        if (t.dims_size() == 2 && t.dims(0) == 3 && t.dims(1) == 3) {
+            ++causal;
+            for (int i = 0; i < 3; ++i)
+                for (int j = 0; j < 3; ++j) BOOST_TEST((j > i ? std::isinf(t.float_data(i * 3 + j)) && t.float_data(i * 3 + j) < 0
+                                                              : t.float_data(i * 3 + j) == 0.0f));
+        }
+    BOOST_TEST(causal == 1);
 }

@@ -128,6 +128,33 @@ BOOST_AUTO_TEST_CASE(free_decoding_agrees_with_its_own_logits_and_top_one_sampli
     BOOST_TEST(ints(u.run(*hot, {{"z", tensor_of(u.ctx, {4, 3}, values_of(z))}})[1].second) != tokens);
 }
 
+// One decoding step (step_inputs, what an exported model runs) driven by a caller's greedy loop
+// chooses the tokens free decoding chose, and its logits are the teacher-forced ones.
+BOOST_AUTO_TEST_CASE(a_callers_loop_over_single_steps_decodes_as_the_decoder_does) {
+    Models s;
+    auto dec = s.make(CHM_KIND_GENERATOR, "transformer", small + "latent: 3", "dec");
+    s.ctx.set_training(false);
+    Tensor z = random_tensor(s.ctx, {3, 3}, 7, -3, 3);
+    const NamedTensors free = s.run(*dec, {{"z", z}});
+    const std::vector<int32_t> expected = ints(free[1].second);
+    std::vector<int32_t> inputs(18, 0), chosen(18, 0);
+    for (int64_t p = 0; p < 6; ++p) {
+        const NamedTensors step = s.run(*dec, {{"z", z}, {"step_inputs", s.tokens({3, 6}, inputs)}});
+        BOOST_TEST_REQUIRE(step[0].second.shape() == Shape({3, 6, 11}), boost::test_tools::per_element());
+        for (int64_t i = 0; i < 3; ++i) {
+            const float* row = step[0].second.data<float>() + (i * 6 + p) * 11;
+            const bool ended = p > 0 && chosen[static_cast<std::size_t>(i * 6 + p - 1)] == 0;
+            const int32_t t = ended ? 0 : static_cast<int32_t>(std::max_element(row, row + 11) - row);
+            chosen[static_cast<std::size_t>(i * 6 + p)] = t;
+            if (p + 1 < 6) inputs[static_cast<std::size_t>(i * 6 + p + 1)] = t;
+        }
+    }
+    BOOST_TEST(chosen == expected, boost::test_tools::per_element());
+    // The last step's inputs are the chosen tokens shifted: its logits are free decoding's.
+    const NamedTensors last = s.run(*dec, {{"z", z}, {"step_inputs", s.tokens({3, 6}, inputs)}});
+    BOOST_TEST(values_of(last[0].second) == values_of(free[0].second), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(bad_tokens_and_options_are_named) {
     Models s;
     auto enc = s.make(CHM_KIND_ENCODER, "transformer", small, "enc");
