@@ -107,18 +107,16 @@ std::unique_ptr<PythonRun> open_run(const py::handle& dir, std::optional<int> th
     return without_gil([&] { return std::make_unique<PythonRun>(path, o); });
 }
 
-py::array_t<float> encode(PythonRun& run, const py::handle& images, uint64_t seed, const py::handle& labels) {
-    const auto array = examples_array(images, run.example_shape(), "images");
+// encode or reconstruct (`compute`) on a NumPy array of images, with their labels.
+using ImagesCall = Values (PythonRun::*)(const float*, const Shape&, uint64_t, const std::vector<int32_t>&);
+template <ImagesCall compute>
+py::array_t<float> on_images(PythonRun& run, const py::handle& images, uint64_t seed, const py::handle& labels) {
+    // Without the GIL: another thread may hold the run's lock while it computes.
+    const Shape one = without_gil([&] { return run.example_shape(); });
+    const auto array = examples_array(images, one, "images");
     const Shape shape(array.shape(), array.shape() + array.ndim());
     const std::vector<int32_t> classes = labels_of(labels);
-    return array_of(without_gil([&] { return run.encode(array.data(), shape, seed, classes); }));
-}
-
-py::array_t<float> reconstruct(PythonRun& run, const py::handle& images, uint64_t seed, const py::handle& labels) {
-    const auto array = examples_array(images, run.example_shape(), "images");
-    const Shape shape(array.shape(), array.shape() + array.ndim());
-    const std::vector<int32_t> classes = labels_of(labels);
-    return array_of(without_gil([&] { return run.reconstruct(array.data(), shape, seed, classes); }));
+    return array_of(without_gil([&] { return (run.*compute)(array.data(), shape, seed, classes); }));
 }
 
 std::unique_ptr<PythonRun> train_run(const py::handle& config, const py::object& out, const py::dict& overrides, std::optional<int> threads,
@@ -167,10 +165,10 @@ PYBIND11_MODULE(chimera, m) {
             "n"_a = 64, py::kw_only(), "seed"_a = 0, "label"_a = py::none(),
             "n images from the prior: float32 [n, C, H, W] in the drawing range. A conditional model draws class `label`, "
             "or without one a row of ceil(n / classes) per class.")
-        .def("encode", &encode, "images"_a, py::kw_only(), "seed"_a = 0, "labels"_a = py::none(),
+        .def("encode", &on_images<&PythonRun::encode>, "images"_a, py::kw_only(), "seed"_a = 0, "labels"_a = py::none(),
              "The posterior means of images (float [N, ...] shaped as the data field): float32 [N, latent]. "
              "A conditional model needs each image's class in labels.")
-        .def("reconstruct", &reconstruct, "images"_a, py::kw_only(), "seed"_a = 0, "labels"_a = py::none(),
+        .def("reconstruct", &on_images<&PythonRun::reconstruct>, "images"_a, py::kw_only(), "seed"_a = 0, "labels"_a = py::none(),
              "Reconstructions of images, shaped like them, in the drawing range.")
         .def(
             "evaluate",

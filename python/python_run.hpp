@@ -47,8 +47,9 @@ public:
     // The run's resolved pipeline, as its commands read it (with `options.overrides` applied).
     const YAML::Node& config() const { return session_->root(); }
 
-    // `n` images from the prior, [n, C, H, W] in the drawing range; a conditional model draws class
-    // `label`, or without one a row of ceil(n / classes) per class.
+    // `n` images (1 to 4096, as chimera generate --n) from the prior, [n, C, H, W] in the drawing
+    // range; a conditional model draws class `label`, or without one a row of ceil(n / classes)
+    // per class.
     Values generate(int64_t n, uint64_t seed, std::optional<int64_t> label);
     // The shape of one example of the data field the run reconstructs (ImageSampler::example_shape).
     Shape example_shape();
