@@ -1,9 +1,8 @@
 #!/usr/bin/python3
-"""The Python module `chimera` end to end: a short MLP VAE run trained through chimera.train, then
-its samples, encodings, reconstructions, evaluation (against `chimera evaluate --json`), config and
-errors, and that the GIL is free while the host computes. Run by CTest with PYTHONPATH=build/python;
-CHIMERA_BIN, CHIMERA_CONFIGS and CHIMERA_TEST_WORK say where the CLI, configs and scratch space are.
-Not a test of the model's quality: one epoch on 1,200 images."""
+"""The Python module `chimera` end to end: a short MLP VAE run trained by chimera.train, then its
+samples, encodings, reconstructions, evaluation (against `chimera evaluate --json`), config, errors
+and the GIL released while computing. CTest sets PYTHONPATH=build/python, CHIMERA_BIN,
+CHIMERA_CONFIGS and CHIMERA_TEST_WORK. Not a test of quality: one epoch on 1,200 images."""
 import gzip
 import json
 import math
