@@ -2,6 +2,7 @@
 
 #include "core/host_error.hpp"
 #include "ops/op_registry.hpp"
+#include "tensor/shape_error.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -182,6 +183,67 @@ Tensor ImageSampler::traverse(const std::vector<int64_t>& dims, int64_t steps, d
         values[spec().condition] = condition(labels);
     }
     return draw(values, n, spec().image);
+}
+
+Shape ImageSampler::example_shape() const {
+    if (!can_reconstruct())
+        throw ConfigError(SourcePlace{pipeline_.spec().file}, "the pipeline's generate section names no data field to reconstruct ('reconstruct')");
+    for (const FieldInfo& f : pipeline_.fields())
+        if (f.name == spec().reconstruct) return f.shape;
+    throw ConfigError(SourcePlace{pipeline_.spec().file, 0, 0, "generate.reconstruct"},
+                      "'" + spec().reconstruct + "' is not a field of the data");
+}
+
+TensorMap ImageSampler::given(const Tensor& data, const std::vector<int32_t>& labels) const {
+    const Shape one = example_shape();
+    const bool fits = data.defined() && data.dtype() == DType::f32 && data.rank() == static_cast<int>(one.size()) + 1 &&
+                      data.dim(0) >= 1 && Shape(data.shape().begin() + 1, data.shape().end()) == one;
+    if (!fits) {
+        std::string wanted = "[N";
+        for (int64_t d : one) wanted += ", " + std::to_string(d);
+        throw ShapeError("'" + spec().reconstruct + "' examples are f32" + wanted + "] with N >= 1, not " + describe(data));
+    }
+    const int64_t n = data.dim(0);
+    TensorMap values;
+    values[spec().reconstruct] = data;
+    if (is_conditional()) {
+        if (static_cast<int64_t>(labels.size()) != n)
+            throw UsageError("this pipeline is conditional: give the class (" + spec().condition + ") of each of the " +
+                             std::to_string(n) + " examples, not " + std::to_string(labels.size()));
+        for (int32_t l : labels)
+            if (l < 0 || l >= classes())
+                throw UsageError(spec().condition + " must be between 0 and " + std::to_string(classes() - 1) + ", got " + std::to_string(l));
+        values[spec().condition] = condition(labels);
+    } else if (!labels.empty()) {
+        throw UsageError("this pipeline's generate section names no condition (generate.condition): give no labels");
+    }
+    pipeline_.sample_noise(values, n);
+    return values;
+}
+
+Tensor ImageSampler::encode(const Tensor& data, uint64_t seed, const std::vector<int32_t>& labels) const {
+    if (spec().latent.empty())
+        throw ConfigError(SourcePlace{pipeline_.spec().file}, "the pipeline's generate section names no posterior mean ('latent') to encode to");
+    EvalScope scope(ctx_, seed);
+    TensorMap values = given(data, labels);
+    std::set<std::string> available;
+    for (const auto& v : values) available.insert(v.first);
+    pipeline_.run_nodes(values, pipeline_.dataflow().nodes_for({spec().latent}, available));
+    const Tensor mu = values.at(spec().latent);
+    if (mu.rank() != 2 || mu.dim(0) != data.dim(0) || mu.dtype() != DType::f32)
+        throw ConfigError(SourcePlace{pipeline_.spec().file, 0, 0, "generate.latent"},
+                          "'" + spec().latent + "' is " + describe(mu) + ", not [N, D] f32");
+    return mu;
+}
+
+Tensor ImageSampler::reconstruct_images(const Tensor& data, uint64_t seed, const std::vector<int32_t>& labels) const {
+    EvalScope scope(ctx_, seed);
+    TensorMap values = given(data, labels);
+    const Tensor rebuilt = draw(values, data.dim(0), spec().reconstruction);
+    if (rebuilt.numel() != data.numel())
+        throw ConfigError(SourcePlace{pipeline_.spec().file, 0, 0, "generate.reconstruct"}, "'" + spec().reconstruct + "' is " + describe(data) + " but '" +
+                          spec().reconstruction + "' is " + describe(rebuilt) + "; they must hold as many values");
+    return rebuilt.reshaped(data.shape());
 }
 
 void ImageSampler::write(const std::filesystem::path& file, const Tensor& images, int columns) const {

@@ -45,12 +45,30 @@ public:
     // [dims.size() * steps, C, H, W].
     Tensor traverse(const std::vector<int64_t>& dims, int64_t steps, double span) const;
 
+    // Examples given by the caller rather than read from a split (the Python module's encode and
+    // reconstruct): `data` holds N examples of the field generate.reconstruct names, f32 shaped
+    // [N, ...example_shape()]; a conditional model also needs each one's class in `labels` (N of
+    // them, 0 .. classes-1), any other model none. Computed in evaluation mode on random numbers
+    // seeded `seed`, so equal arguments give equal results. Throws ShapeError for data of another
+    // shape or dtype (naming the shape expected), UsageError for labels that do not fit,
+    // ConfigError when the generate section lacks what is needed.
+    //
+    // The shape of one example of the reconstruct field, as the loaders declare it.
+    Shape example_shape() const;
+    // The posterior means (the tensor generate.latent names) of `data`: [N, D].
+    Tensor encode(const Tensor& data, uint64_t seed, const std::vector<int32_t>& labels = {}) const;
+    // The reconstructions (generate.reconstruction, after the activation) of `data`, in the
+    // drawing range, shaped like `data`.
+    Tensor reconstruct_images(const Tensor& data, uint64_t seed, const std::vector<int32_t>& labels = {}) const;
+
     // Writes images as a grid with the pipeline's value range. Throws DataError.
     void write(const std::filesystem::path& file, const Tensor& images, int columns) const;
 
 private:
     // Runs the nodes that make `tensor` from `values`: images [n, C, H, W] in the drawing range.
     Tensor draw(TensorMap values, int64_t n, const std::string& tensor) const;
+    // The values encode and reconstruct_images start from: `data` checked and `labels`, plus noise.
+    TensorMap given(const Tensor& data, const std::vector<int32_t>& labels) const;
     // The condition tensor of a conditional model: `labels` as int32 [n].
     Tensor condition(const std::vector<int32_t>& labels) const;
     const GenerateSpec& spec() const { return pipeline_.spec().generate; }

@@ -46,8 +46,16 @@ SearchPath make_search_path(const std::vector<SearchSource>& sources, const std:
 }
 
 std::filesystem::path builtin_plugin_dir() {
-    std::filesystem::path exe_dir = boost::dll::program_location().parent_path();
-    return (exe_dir / CHIMERA_BUILTIN_PLUGIN_RELDIR).lexically_normal();
+    // The binary this code is linked into: bin/chimera, or the Python module (which python3 loads,
+    // so not the program's location). Beside it in the build tree and in an install of the CLI.
+    const std::filesystem::path beside =
+        (boost::dll::this_line_location().parent_path() / CHIMERA_BUILTIN_PLUGIN_RELDIR).lexically_normal();
+#ifdef CHIMERA_INSTALLED_PLUGIN_DIR
+    // An installed Python module sits in Python's dist-packages, away from the install prefix.
+    if (!std::filesystem::is_directory(beside) && std::filesystem::is_directory(CHIMERA_INSTALLED_PLUGIN_DIR))
+        return CHIMERA_INSTALLED_PLUGIN_DIR;
+#endif
+    return beside;
 }
 
 std::vector<std::filesystem::path> plugin_files_in(const std::filesystem::path& dir) {

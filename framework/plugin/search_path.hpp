@@ -34,7 +34,8 @@ struct SearchPath {
 // The entries of `sources` in order, then `builtin` unless it is absent (the caller skips it).
 SearchPath make_search_path(const std::vector<SearchSource>& sources, const std::optional<std::filesystem::path>& builtin);
 
-// The built-in plugin directory for the running binary.
+// The built-in plugin directory: CHIMERA_BUILTIN_PLUGIN_RELDIR from the binary the host is linked
+// into (bin/chimera, or the Python module), else the install prefix's when only that exists.
 std::filesystem::path builtin_plugin_dir();
 
 // The shared libraries directly inside `dir`, sorted by name so loading order is stable.
