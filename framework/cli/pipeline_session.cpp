@@ -5,6 +5,8 @@
 #include "pipeline/yaml_source.hpp"
 #include "run/model_state.hpp"
 
+#include <algorithm>
+
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
@@ -78,10 +80,21 @@ std::unique_ptr<PipelineSession> PipelineSession::open_run(const po::variables_m
                                  "); give the --out directory of chimera train");
     auto session = std::make_unique<PipelineSession>(vm, run.config().string(), std::vector<std::string>{}, &run);
     Checkpoint c = load_checkpoint(run, session->context().device().pool());
-    // Nodes added with --set that start from another run (a judge) are not in this checkpoint.
+    // A node that starts from elsewhere (init_from) is in the checkpoint when the run trained it;
+    // one added with --set (a judge) is not, and starts from its source instead.
+    auto in_checkpoint = [&](const std::string& node) {
+        return std::any_of(c.tensors.tensors.begin(), c.tensors.tensors.end(), [&](const auto& entry) {
+            return entry.first.rfind("param/" + node + ".", 0) == 0 || entry.first.rfind("buffer/" + node + ".", 0) == 0;
+        });
+    };
     std::vector<std::string> own_start;
-    for (const auto& n : session->pipeline().spec().nodes)
-        if (!n.init_from.run.empty()) own_start.push_back(n.name);
+    const auto& nodes = session->pipeline().spec().nodes;
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (nodes[i].init_from.any() && !in_checkpoint(nodes[i].name)) {
+            own_start.push_back(nodes[i].name);
+            // A run's node was read when the pipeline was built; a file's is read now.
+            if (nodes[i].init_from.run.empty()) session->pipeline().load_initial_parameters(i);
+        }
     restore_tensors(c.tensors.tensors, model_tensors(session->context().parameters(), own_start), c.file);
     return session;
 }

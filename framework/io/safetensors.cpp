@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 namespace chimera {
 
@@ -145,6 +146,33 @@ std::optional<Tensor> convert(const Entry& e, const unsigned char* bytes, const 
     return t;
 }
 
+// The tensors of `entries` from the data section at `data` (the file's byte `data_start`), which
+// must hold their bytes end to end, in whatever order the header lists them.
+void read_data(const std::filesystem::path& path, std::vector<Entry>& entries, const unsigned char* data, uint64_t data_start,
+               uint64_t data_size, const std::shared_ptr<BufferPool>& pool, SafetensorsContent& out) {
+    // (An empty tensor's range is empty: by its start, then its end, it comes before one it shares a start with.)
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); });
+    uint64_t expected_offset = 0;
+    for (const Entry& e : entries) {
+        if (e.begin != expected_offset)
+            bad(path, data_start + e.begin, "tensor '" + e.name + "' claims bytes " + std::to_string(e.begin) + ".." +
+                                                std::to_string(e.end) + " where bytes from " + std::to_string(expected_offset) +
+                                                " were expected (a gap or an overlap)");
+        expected_offset = e.end;
+        if (e.dtype == "F32" || e.dtype == "I32") {
+            Tensor t = Tensor::empty(pool, e.dtype == "F32" ? DType::f32 : DType::i32, e.shape);
+            std::memcpy(t.raw(), data + e.begin, e.end - e.begin);
+            out.tensors.emplace_back(e.name, t);
+        } else if (std::optional<Tensor> t = convert(e, data + e.begin, pool)) {
+            out.tensors.emplace_back(e.name, *t);
+        } else {
+            out.unreadable.emplace_back(e.name, e.dtype);
+        }
+    }
+    if (expected_offset != data_size)
+        bad(path, data_start + expected_offset, std::to_string(data_size - expected_offset) + " bytes follow the last tensor");
+}
+
 }  // namespace
 
 void write_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,
@@ -212,27 +240,7 @@ SafetensorsContent read_safetensors(const std::filesystem::path& path, const std
         }
         entries.push_back(read_entry(path, name, entry, data_start, data_size, dtypes));
     }
-    // The data section is the tensors' bytes end to end, in whatever order the header lists them.
-    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
-    uint64_t expected_offset = 0;
-    for (const Entry& e : entries) {
-        if (e.begin != expected_offset)
-            bad(path, data_start + e.begin, "tensor '" + e.name + "' claims bytes " + std::to_string(e.begin) + ".." +
-                                                std::to_string(e.end) + " where bytes from " + std::to_string(expected_offset) +
-                                                " were expected (a gap or an overlap)");
-        expected_offset = e.end;
-        if (e.dtype == "F32" || e.dtype == "I32") {
-            Tensor t = Tensor::empty(pool, e.dtype == "F32" ? DType::f32 : DType::i32, e.shape);
-            std::memcpy(t.raw(), data + data_start + e.begin, e.end - e.begin);
-            out.tensors.emplace_back(e.name, t);
-        } else if (std::optional<Tensor> t = convert(e, data + data_start + e.begin, pool)) {
-            out.tensors.emplace_back(e.name, *t);
-        } else {
-            out.unreadable.emplace_back(e.name, e.dtype);
-        }
-    }
-    if (expected_offset != data_size)
-        bad(path, data_start + expected_offset, std::to_string(data_size - expected_offset) + " bytes follow the last tensor");
+    read_data(path, entries, data + data_start, data_start, data_size, pool, out);
     return out;
 }
 

@@ -60,9 +60,10 @@ Pipeline::Pipeline(PipelineSpec spec, const PluginRegistry& registry, Context& c
     check_ports();
     dry_run(kDryBatch);
     // A run reopened (data_dir) has its nodes' parameters in its checkpoint: a file they started
-    // from is not read again (it may have moved). Nodes from other runs (judges) are not in it.
+    // from is not read again (it may have moved; the reopener reads it for a node the checkpoint
+    // lacks). A run's node is read: a judge added for this command is not in the checkpoint.
     for (std::size_t i = 0; i < spec_.nodes.size(); ++i)
-        if (!spec_.nodes[i].init_from.run.empty() || (!spec_.nodes[i].init_from.safetensors.file.empty() && data_dir.empty()))
+        if (!spec_.nodes[i].init_from.run.empty() || (spec_.nodes[i].init_from.any() && data_dir.empty()))
             load_initial_parameters(i);
     for (std::size_t k = 0; k < spec_.optimizers.size(); ++k) {
         const OptimizerSpec& o = spec_.optimizers[k];

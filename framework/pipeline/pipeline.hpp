@@ -91,6 +91,11 @@ public:
     // it, the optimizer and the tensor. Other failures stay PluginError.
     void restore_optimizer(std::size_t index, const NamedTensors& state, const std::filesystem::path& file) const;
     const ComponentInstance& node_instance(std::size_t node) const;
+    // Loads node `node`'s parameters from its init_from source (another run's checkpoint, or a
+    // safetensors file by its map). Throws DataError naming the pipeline's place and the source.
+    // Done when the pipeline is built, but for a file when a run is reopened (the reopener loads
+    // it for a node its checkpoint lacks).
+    void load_initial_parameters(std::size_t node);
     std::vector<std::size_t> loss_indices(const std::vector<std::string>& names) const;
     // The optimizers' parameter groups are attached after the dry pass has made every parameter.
     std::vector<std::size_t> optimizer_indices(const std::vector<std::string>& names) const;
@@ -115,7 +120,6 @@ private:
     // generate.modalities' masks must be one float32 per example.
     void check_modality_masks() const;
     void dry_run(int64_t batch);
-    void load_initial_parameters(std::size_t node);
     // values[tensor], or a ConfigError naming who needed it.
     Tensor value_of(const TensorMap& values, const std::string& tensor, const YAML::Node& node, const std::string& path) const;
 

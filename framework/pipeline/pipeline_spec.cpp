@@ -117,10 +117,12 @@ InitFrom read_init_from(const YAML::Node& i, const YamlPlace& at, const std::str
         if (has_key(i, "map") || has_key(i, "prefix")) yaml_fail(i, at, "map and prefix go with safetensors, not run");
         init.run = read_string(i, "run", at);
         init.node = read_string(i, "node", at, node);
+        if (init.run.empty()) yaml_fail(i["run"], at.child("run"), "expected a run directory, not an empty name");
         return init;
     }
     if (has_key(i, "node")) yaml_fail(i, at, "node goes with run; for a file, name its tensors with map or prefix");
     init.safetensors.file = read_string(i, "safetensors", at);
+    if (init.safetensors.file.empty()) yaml_fail(i["safetensors"], at.child("safetensors"), "expected a safetensors file, not an empty name");
     init.safetensors.prefix = read_string(i, "prefix", at, std::string());
     if (has_key(i, "map")) {
         const YAML::Node m = i["map"];
@@ -128,9 +130,13 @@ InitFrom read_init_from(const YAML::Node& i, const YamlPlace& at, const std::str
         if (!m.IsMap()) yaml_fail(m, mp, "expected a map from the node's tensor names to the file's, e.g. {fc0.weight: features.1.weight}");
         for (const auto& entry : m) {
             const std::string own = entry.first.Scalar();
+            if (entry.second.IsMap())  // --set nodes.e.init_from.map.fc0.weight=x splits the name at its dot
+                yaml_fail(entry.second, mp.child(own), "expected the name of a tensor in the file; a name with dots goes in a "
+                                                       "flow map, e.g. --set 'nodes.NODE.init_from.map={fc0.weight: features.0.weight}'");
             if (!entry.second.IsScalar() || entry.second.Scalar().empty())
                 yaml_fail(entry.second, mp.child(own), "expected the name of a tensor in the file");
-            init.safetensors.map[own] = entry.second.Scalar();
+            if (!init.safetensors.map.emplace(own, entry.second.Scalar()).second)
+                yaml_fail(entry.first, mp.child(own), "'" + own + "' is mapped twice");
         }
     }
     return init;

@@ -169,6 +169,10 @@ BOOST_AUTO_TEST_CASE(foreign_dtypes_are_converted_when_asked) {
     BOOST_TEST(c.unreadable[1].second == "BOOL");
     // Chimera's own files hold F32 and I32 only: the same file is refused when not converting.
     BOOST_CHECK_THROW(read_safetensors(p, ctx.device().pool()), DataError);
+    // An empty tensor listed after one that starts where it does (its range is empty) is fine.
+    const fs::path q = dir.path / "empty.safetensors";
+    spit(q, with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"z":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}})", "1234"));
+    BOOST_TEST(read_safetensors(q, ctx.device().pool()).tensors.size() == 2u);
     // A gap between tensors is corruption in any order.
     BOOST_TEST(read_error(dir, with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", "12345678"))
                    .rfind("byte 66: tensor 'a' claims bytes 4..8 where bytes from 0 were expected (a gap or an overlap)", 0) == 0u);

@@ -398,6 +398,24 @@ BOOST_AUTO_TEST_CASE(a_node_can_start_from_a_safetensors_file_written_elsewhere)
     fs::remove(weights);
     ProcessResult drawn = run_process({CHIMERA_BIN, "generate", run.path.string(), "--n", "8"});
     BOOST_TEST(drawn.exit_code == 0, drawn.err);
+    // A node added for one command (not in the checkpoint) is read from its file when the run is
+    // reopened: a copy of the encoder from the run's own checkpoint, read as a foreign file
+    // (prefix for the parameters, the map for the buffers), gives the encoder's KL exactly.
+    const std::string checkpoint = (run.path / state_of(run.path)["tensors"].get<std::string>()).string();
+    std::string buffers;
+    for (const std::string c : {"fc0", "fc1"})
+        for (const std::string b : {"running_mean", "running_var"}) buffers += ", " + c + ".bn." + b + ": buffer/encoder." + c + ".bn." + b;
+    ProcessResult copied = run_process(
+        {CHIMERA_BIN, "evaluate", run.path.string(), "--set",
+         "nodes.copy={component: encoder/mlp, in: {x: image}, out: {mu: copy_mu, logvar: copy_logvar}, options: {hidden: [32, 16], "
+         "activation: leaky_relu, negative_slope: 0.2, batch_norm: true, head: gaussian, out_features: 8}, init_from: {safetensors: " +
+             checkpoint + ", prefix: param/encoder., map: {" + buffers.substr(2) + "}}}",
+         "--set", "losses.copy_kl={component: kl_normal, in: {mu: copy_mu, logvar: copy_logvar}, evaluate_only: true, options: {reduction: batch_sum}}"});
+    REQUIRE_OK(copied);
+    std::smatch kl, copy_kl;
+    BOOST_TEST_REQUIRE(std::regex_search(copied.out, kl, std::regex("\\n *kl +([0-9.]+)")), copied.out);
+    BOOST_TEST_REQUIRE(std::regex_search(copied.out, copy_kl, std::regex("copy_kl +([0-9.]+)")), copied.out);
+    BOOST_TEST(kl[1].str() == copy_kl[1].str());
 
     // A missing file, a map that does not fit, and a source named twice.
     ProcessResult gone = train(vae, run.path / "gone", with({"--set", "nodes.encoder.init_from={safetensors: " + weights.string() + "}"}));
