@@ -85,7 +85,8 @@ SessionOptions session_options(std::optional<int> threads, const std::vector<std
     return o;
 }
 
-std::string path_text(const py::handle& path) { return py::str(py::module_::import("os").attr("fspath")(path)); }
+// A str, bytes or os.PathLike path as text (bytes decoded as the file system does).
+std::string path_text(const py::handle& path) { return py::str(py::module_::import("os").attr("fsdecode")(path)); }
 
 // Runs `compute` without the GIL: other Python threads go on while the host computes.
 template <class F>
@@ -115,8 +116,10 @@ py::array_t<float> on_images(PythonRun& run, const py::handle& images, uint64_t 
     const Shape one = without_gil([&] { return run.example_shape(); });
     const auto array = examples_array(images, one, "images");
     const Shape shape(array.shape(), array.shape() + array.ndim());
+    // Copied while the GIL is held: without it, another Python thread could change the array.
+    const std::vector<float> data(array.data(), array.data() + array.size());
     const std::vector<int32_t> classes = labels_of(labels);
-    return array_of(without_gil([&] { return (run.*compute)(array.data(), shape, seed, classes); }));
+    return array_of(without_gil([&] { return (run.*compute)(data.data(), shape, seed, classes); }));
 }
 
 std::unique_ptr<PythonRun> train_run(const py::handle& config, const py::object& out, const py::dict& overrides, std::optional<int> threads,

@@ -9,6 +9,8 @@
 #include "evaluate/evaluator.hpp"
 #include "generate/image_sampler.hpp"
 
+#include <omp.h>
+
 #include <cstring>
 
 namespace po = boost::program_options;
@@ -43,6 +45,21 @@ po::variables_map run_variables(const std::string& dir, const SessionOptions& op
     return vm;
 }
 
+// OpenMP's thread count belongs to the calling OS thread (a Python thread may be any): each call
+// computes with its run's count, and leaves the thread's own as it was.
+class RunThreads {
+public:
+    explicit RunThreads(const PipelineSession& session) : before_(omp_get_max_threads()) {
+        omp_set_num_threads(const_cast<PipelineSession&>(session).context().device().threads());
+    }
+    ~RunThreads() { omp_set_num_threads(before_); }
+    RunThreads(const RunThreads&) = delete;
+    RunThreads& operator=(const RunThreads&) = delete;
+
+private:
+    int before_;
+};
+
 Values values_of(const Tensor& t) {
     Values v{std::vector<float>(static_cast<std::size_t>(t.numel())), t.shape()};
     std::memcpy(v.data.data(), t.data<float>(), v.data.size() * sizeof(float));
@@ -51,14 +68,26 @@ Values values_of(const Tensor& t) {
 
 }  // namespace
 
-PythonRun::PythonRun(const std::string& dir, const SessionOptions& options)
-    : dir_(dir), session_(PipelineSession::open_run(run_variables(dir, options), dir)) {}
+std::mutex& process_lock() {
+    static std::mutex lock;
+    return lock;
+}
 
-PythonRun::~PythonRun() = default;
+PythonRun::PythonRun(const std::string& dir, const SessionOptions& options) : dir_(dir) {
+    std::lock_guard<std::mutex> hold(process_lock());
+    session_ = PipelineSession::open_run(run_variables(dir, options), dir);
+}
+
+PythonRun::~PythonRun() {
+    std::lock_guard<std::mutex> hold(process_lock());  // closing detaches the shared plugin libraries
+    session_.reset();
+}
 
 Values PythonRun::generate(int64_t n, uint64_t seed, std::optional<int64_t> label) {
     if (n < 1 || n > 4096) throw UsageError("generate: n must be between 1 and 4096, got " + std::to_string(n));
-    std::lock_guard<std::mutex> hold(lock_);
+    std::lock_guard<std::mutex> hold(process_lock());
+    session_->attach();
+    const RunThreads threads(*session_);
     ImageSampler sampler(session_->pipeline(), session_->context(), session_->ops());
     const int64_t classes = sampler.is_conditional() ? sampler.classes() : 1;
     const int columns = static_cast<int>((n + classes - 1) / classes);  // a row per class without a label
@@ -66,7 +95,7 @@ Values PythonRun::generate(int64_t n, uint64_t seed, std::optional<int64_t> labe
 }
 
 Shape PythonRun::example_shape() {
-    std::lock_guard<std::mutex> hold(lock_);
+    std::lock_guard<std::mutex> hold(process_lock());
     return ImageSampler(session_->pipeline(), session_->context(), session_->ops()).example_shape();
 }
 
@@ -82,19 +111,25 @@ Tensor tensor_of(Context& ctx, const float* data, const Shape& shape) {
 }  // namespace
 
 Values PythonRun::encode(const float* data, const Shape& shape, uint64_t seed, const std::vector<int32_t>& labels) {
-    std::lock_guard<std::mutex> hold(lock_);
+    std::lock_guard<std::mutex> hold(process_lock());
+    session_->attach();
+    const RunThreads threads(*session_);
     ImageSampler sampler(session_->pipeline(), session_->context(), session_->ops());
     return values_of(sampler.encode(tensor_of(session_->context(), data, shape), seed, labels));
 }
 
 Values PythonRun::reconstruct(const float* data, const Shape& shape, uint64_t seed, const std::vector<int32_t>& labels) {
-    std::lock_guard<std::mutex> hold(lock_);
+    std::lock_guard<std::mutex> hold(process_lock());
+    session_->attach();
+    const RunThreads threads(*session_);
     ImageSampler sampler(session_->pipeline(), session_->context(), session_->ops());
     return values_of(sampler.reconstruct_images(tensor_of(session_->context(), data, shape), seed, labels));
 }
 
 Metrics PythonRun::evaluate(const std::string& split_name, std::optional<uint64_t> seed) {
-    std::lock_guard<std::mutex> hold(lock_);
+    std::lock_guard<std::mutex> hold(process_lock());
+    session_->attach();
+    const RunThreads threads(*session_);
     const Pipeline& p = session_->pipeline();
     const DataSplit& split = split_name == "test"         ? p.test_split()
                              : split_name == "validation" ? p.validation_split()
@@ -109,6 +144,9 @@ Metrics PythonRun::evaluate(const std::string& split_name, std::optional<uint64_
 }
 
 void train(const std::string& file, const std::string& out, const SessionOptions& options, const std::vector<std::string>& extra) {
+    // Alone: training opens a session of its own on the shared plugin libraries, and the CLI keeps
+    // the running command line (run.json records it) in one place.
+    std::lock_guard<std::mutex> hold(process_lock());
     std::vector<std::string> args{"train", file, "--out=" + out};
     for (auto& a : session_arguments(options)) args.push_back(std::move(a));
     args.insert(args.end(), extra.begin(), extra.end());

@@ -35,8 +35,10 @@ struct Values {
     Shape shape;
 };
 
-// A trained run. Every method locks the run: one call at a time computes on its context, so two
-// Python threads may share a Run. Methods throw the host's errors (HostError subclasses).
+// A trained run. One call at a time computes in the process, whichever run it is on: the plugin
+// libraries are shared by every session in the process and compute with the one last attached,
+// so each call takes process_lock() and attaches its own. Python threads may share runs; each
+// call computes with its run's thread count, on any OS thread. Methods throw the host's errors (HostError subclasses).
 class PythonRun {
 public:
     // Opens `dir` as `chimera generate DIR` would. Throws DataError for a directory that is not a run.
@@ -63,11 +65,14 @@ public:
 
 private:
     std::string dir_;
-    std::mutex lock_;
     std::unique_ptr<PipelineSession> session_;
 };
 
-// `chimera train FILE --out OUT` with `options` and `extra` flags (--seed, --overwrite, --resume).
+// The lock every computation in the process holds: opening, using and closing runs, training.
+std::mutex& process_lock();
+
+// `chimera train FILE --out OUT` with `options` and `extra` flags (--seed, --overwrite, --resume),
+// holding process_lock().
 // Throws the host's errors; UsageError if the command ends with a non-zero code without one.
 void train(const std::string& file, const std::string& out, const SessionOptions& options,
            const std::vector<std::string>& extra);

@@ -22,12 +22,23 @@ py::array_t<float, py::array::c_style> examples_array(py::handle value, const Sh
     const auto array = py::reinterpret_borrow<py::array>(value);
     if (array.dtype().kind() != 'f')
         throw ShapeError(what + " must be a NumPy array " + wanted + " (float32), not of dtype " + std::string(py::str(array.dtype())));
+    bool fits = array.ndim() == static_cast<py::ssize_t>(one.size()) + 1 && array.shape(0) >= 1;
+    for (std::size_t i = 0; fits && i < one.size(); ++i) fits = array.shape(static_cast<py::ssize_t>(i + 1)) == one[i];
+    if (!fits) {
+        std::string given = "[";
+        for (py::ssize_t i = 0; i < array.ndim(); ++i) given += (i ? ", " : "") + std::to_string(array.shape(i));
+        throw ShapeError(what + " must be " + wanted + " with N >= 1, not shaped " + given + "]");
+    }
     return py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(array);
 }
 
 std::vector<int32_t> labels_of(py::handle value) {
     if (value.is_none()) return {};
-    const auto array = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(value);
+    // Integers only: a float label (0.7) or a boolean is a mistake, not a class.
+    const py::array given = py::module_::import("numpy").attr("asarray")(value);
+    if (given.dtype().kind() != 'i' && given.dtype().kind() != 'u')
+        throw ShapeError("labels must be integers (one class per example), not of dtype " + std::string(py::str(given.dtype())));
+    const auto array = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(given);
     if (!array || array.ndim() != 1) throw ShapeError("labels must be one integer per example (a list or a 1-D array)");
     std::vector<int32_t> out;
     for (py::ssize_t i = 0; i < array.size(); ++i) {
@@ -93,7 +104,12 @@ std::string override_text(py::handle value) {
     if (py::isinstance<py::str>(value)) return value.cast<std::string>();
     if (value.is_none()) return "null";
     if (py::isinstance<py::bool_>(value)) return value.cast<bool>() ? "true" : "false";
-    if (py::isinstance<py::int_>(value) || py::isinstance<py::float_>(value)) return py::str(py::repr(value));
+    if (py::isinstance<py::int_>(value)) return py::str(py::repr(value));
+    if (py::isinstance<py::float_>(value)) {  // YAML spells the non-finite ones .inf, -.inf, .nan
+        const double v = value.cast<double>();
+        return std::isnan(v) ? ".nan" : std::isinf(v) ? (v < 0 ? "-.inf" : ".inf") : std::string(py::str(py::repr(value)));
+    }
+    if (py::isinstance(value, py::module_::import("numpy").attr("generic"))) return override_text(value.attr("item")());  // numpy.float32(0.1)
     return py::module_::import("json").attr("dumps")(value).cast<std::string>();
 }
 

@@ -44,6 +44,10 @@ public:
 
     Context& context() { return context_; }
     HostServices& services() { return services_; }
+    // Makes this session the one its plugins compute with. Their libraries are shared by every
+    // session in the process: the last to attach decides, and a session closing detaches them.
+    // One session computes at a time; a program holding several attaches before each use.
+    void attach() { registry_.attach(&services_); }
     const OpRegistry& ops() const { return ops_; }
 
 private:

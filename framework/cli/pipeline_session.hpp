@@ -51,6 +51,8 @@ public:
     Pipeline& pipeline() { return *pipeline_; }
     Context& context() { return session_->context(); }
     HostServices& services() { return session_->services(); }
+    // See ComputeSession::attach: before computing, when the process holds several sessions.
+    void attach() { session_->attach(); }
     const OpRegistry& ops() const { return session_->ops(); }
     const PluginRegistry& registry() const { return *registry_; }
 

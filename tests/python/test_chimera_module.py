@@ -3,6 +3,7 @@
 samples, encodings, reconstructions, evaluation (against `chimera evaluate --json`), config, errors
 and the GIL released while computing. CTest sets PYTHONPATH=build/python, CHIMERA_BIN,
 CHIMERA_CONFIGS and CHIMERA_TEST_WORK. Not a test of quality: one epoch on 1,200 images."""
+import gc
 import gzip
 import json
 import math
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import unittest
 
 import numpy as np
@@ -111,22 +113,27 @@ class ChimeraModule(unittest.TestCase):
         self.assertIn("epochz", str(caught.exception))
 
     def test_gil_is_released_while_computing(self):
-        # A long switch interval: a thread holding the GIL keeps it that long, so the counter can
-        # only advance while generate runs if generate let go of it.
+        # A switch interval far longer than generate takes: a thread holding the GIL is never made
+        # to give it up meanwhile, so the counter can only advance during generate if generate
+        # let go of it. The counter sleeps between counts, handing the GIL back at once.
         counter, done, seen = [0], threading.Event(), []
 
         def count():
             while not done.is_set():
                 counter[0] += 1
+                time.sleep(0.001)
 
         def draw():
-            before = counter[0]
-            self.vae.generate(256, seed=3)
-            seen.append(counter[0] - before)
-            done.set()
+            try:
+                time.sleep(0.05)  # the counter is running
+                before = counter[0]
+                self.vae.generate(256, seed=3)
+                seen.append(counter[0] - before)
+            finally:
+                done.set()  # a failing generate must not leave the counter running
 
         interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.5)
+        sys.setswitchinterval(30)
         try:
             threads = [threading.Thread(target=count), threading.Thread(target=draw)]
             for t in threads:
@@ -135,7 +142,28 @@ class ChimeraModule(unittest.TestCase):
                 t.join()
         finally:
             sys.setswitchinterval(interval)
+        self.assertEqual(len(seen), 1, "generate failed in its thread")
         self.assertGreater(seen[0], 0)
+
+    def test_bad_arguments_name_what_was_expected(self):
+        with self.assertRaises(chimera.ShapeError) as caught:
+            self.vae.encode(np.zeros((2, 1, 1, 1, 1, 1, 1, 1, 28, 28), np.float32))
+        self.assertIn("f32[N, 1, 28, 28] with N >= 1, not shaped [2, 1, 1, 1, 1, 1, 1, 1, 28, 28]", str(caught.exception))
+        with self.assertRaises(chimera.ShapeError) as caught:
+            self.vae.encode(test_images(2), labels=[0.7, 1.9])  # a float is no class
+        self.assertIn("labels must be integers", str(caught.exception))
+        with self.assertRaises(chimera.UsageError) as caught:
+            self.vae.encode(test_images(2), labels=[0, 1])  # the VAE is not conditional
+        self.assertIn("names no condition", str(caught.exception))
+        # A bytes path and a NumPy scalar override are what they say.
+        before = self.vae.generate(4, seed=5)
+        run = chimera.Run(os.fsencode(self.dir), overrides={"data.batch_size": np.int64(32)})
+        self.assertEqual(run.config["data"]["batch_size"], 32)
+        # Runs share the process's plugin libraries: using one, then closing it, leaves the other whole.
+        np.testing.assert_array_equal(run.generate(4, seed=5), before)
+        del run
+        gc.collect()
+        np.testing.assert_array_equal(self.vae.generate(4, seed=5), before)
 
 
 if __name__ == "__main__":
