@@ -8,11 +8,12 @@ set -euo pipefail
 project=$1 target=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 command -v npm >/dev/null || bash "$here/install_packages.sh" nodejs npm
-if [[ -f $target/package-lock.json ]] && cmp -s "$project/package-lock.json" "$target/package-lock.json" &&
-   [[ -d $target/node_modules ]]; then
+if [[ -f $target/.installed ]] && cmp -s "$project/package-lock.json" "$target/package-lock.json"; then
   exit 0
 fi
 mkdir -p "$target"
+rm -f "$target/.installed"  # written only when npm ci has finished: an interrupted install is redone
 cp "$project/package.json" "$project/package-lock.json" "$target/"
 echo "setup: installing npm packages of $(basename "$project") into $target"
 (cd "$target" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+touch "$target/.installed"
