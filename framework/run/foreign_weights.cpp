@@ -50,8 +50,9 @@ void load_foreign_weights(const ForeignWeights& weights, const std::string& node
         const std::string what = own + " (the file's '" + source + "')";
         auto found = file.find(source);
         if (unreadable.count(source)) {
-            misfits.push_back(what + ": its dtype " + unreadable.at(source) + " cannot be held as " +
-                              (target.dtype() == DType::f32 ? "F32" : "I32"));
+            const std::string& dtype = unreadable.at(source);
+            misfits.push_back(what + (dtype == "I64" ? ": holds I64 values beyond the I32 range" : ": its dtype " + dtype + " cannot be held as " +
+                                                                                                 (target.dtype() == DType::f32 ? "F32" : "I32")));
         } else if (found == file.end()) {
             const std::string near = nearest_name(source, file_names);
             misfits.push_back(what + ": no such tensor in the file" + (near.empty() ? "" : "; the closest is '" + near + "'") +
@@ -59,7 +60,7 @@ void load_foreign_weights(const ForeignWeights& weights, const std::string& node
         } else if (found->second.shape() != target.shape() || found->second.dtype() != target.dtype()) {
             misfits.push_back(what + ": the file's is " + describe(found->second) + ", the node needs " + describe(target));
         } else if (!finite(found->second)) {
-            misfits.push_back(what + ": holds NaN or infinite values");
+            misfits.push_back(what + ": holds NaN or infinite values (as F32: an F64 beyond its range is infinite)");
         } else {
             copies.emplace_back(target, found->second);
         }
