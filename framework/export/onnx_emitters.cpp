@@ -275,6 +275,25 @@ void attention(Site& s) {
     s.w.node("MatMul", {p, s.in[2]}, {s.out}, s.label());
 }
 
+// sum and mean over axes (keepdim, axis...; none: every axis). ReduceSum reads its axes as an
+// input from opset 13, ReduceMean as an attribute until 18.
+void reduce(Site& s, bool mean) {
+    std::vector<int64_t> axes;
+    for (std::size_t i = 1; i < s.call.attrs.size(); ++i) axes.push_back(int_attr(s.call, i, 0));
+    std::vector<std::string> in{s.in[0]};
+    if (!mean && !axes.empty()) in.push_back(s.w.int64_constant(s.node + ".axes", axes));
+    onnx::NodeProto& n = s.w.node(mean ? "ReduceMean" : "ReduceSum", in, {s.out}, s.label());
+    GraphWriter::set(n, "keepdims", int_attr(s.call, 0, 0));
+    if (mean && !axes.empty()) GraphWriter::set(n, "axes", axes);
+}
+
+// clamp(x, lo, hi): Clip with its bounds as inputs.
+void clamp(Site& s) {
+    const std::string lo = s.w.float_constant(s.node + ".min", {static_cast<float>(attr(s.call, 0, 0))}, {});
+    const std::string hi = s.w.float_constant(s.node + ".max", {static_cast<float>(attr(s.call, 1, 0))}, {});
+    s.w.node("Clip", {s.in[0], lo, hi}, {s.out}, s.label());
+}
+
 }  // namespace
 
 const std::map<std::string, Emit>& emitters() {
@@ -297,6 +316,9 @@ const std::map<std::string, Emit>& emitters() {
         {"slice", slice},
         {"attention", attention},
         {"layer_norm", [](Site& s) { layer_norm(s, s.opset); }},
+        {"sum", [](Site& s) { reduce(s, false); }},
+        {"mean", [](Site& s) { reduce(s, true); }},
+        {"clamp", clamp},
         {"softmax", [](Site& s) { with_axis(s, "Softmax", -1); }},
         {"log_softmax", [](Site& s) { with_axis(s, "LogSoftmax", -1); }},
         {"relu", [](Site& s) { unary(s, "Relu"); }},

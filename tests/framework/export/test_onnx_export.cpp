@@ -185,3 +185,20 @@ BOOST_AUTO_TEST_CASE(causal_attention_adds_minus_infinity_above_the_diagonal) {
         }
     BOOST_TEST(causal == 1);
 }
+
+// sum reads its axes as an input (opset 13), mean as an attribute; clamp's bounds are inputs.
+BOOST_AUTO_TEST_CASE(reductions_keep_their_axes_and_clamp_its_bounds) {
+    Fixture f;
+    const onnx::ModelProto sum = model_of(f, one_op(f, 3, {4, 2}, "sum", {1, 2}), one_op(f, 5, {4, 2}, "sum", {1, 2}));
+    const onnx::NodeProto& rs = node_of(sum, "ReduceSum");
+    BOOST_TEST(int64_initializer(sum, rs.input(1)) == (std::vector<int64_t>{2}), boost::test_tools::per_element());
+    BOOST_TEST(rs.attribute(0).name() == "keepdims");
+    BOOST_TEST(rs.attribute(0).i() == 1);
+    const onnx::ModelProto mean = model_of(f, one_op(f, 3, {4, 2}, "mean", {0, 1}), one_op(f, 5, {4, 2}, "mean", {0, 1}));
+    BOOST_TEST(ints(node_of(mean, "ReduceMean"), "axes") == (std::vector<int64_t>{1}), boost::test_tools::per_element());
+    const onnx::ModelProto clip = model_of(f, one_op(f, 3, {4}, "clamp", {-0.5, 2}), one_op(f, 5, {4}, "clamp", {-0.5, 2}));
+    const onnx::NodeProto& c = node_of(clip, "Clip");
+    BOOST_TEST(c.input_size() == 3);
+    for (const auto& t : clip.graph().initializer())
+        if (t.name() == c.input(1)) BOOST_TEST(t.float_data(0) == -0.5f);
+}
