@@ -63,31 +63,6 @@ std::vector<std::vector<std::string>> sources(const ExportTrace& t, const Parame
     return all;
 }
 
-// The two traces ran the same ops, with the same attributes (but a reshape's, whose batch
-// differs), on tensors from the same places: else the computation depends on its data.
-void check_same_calls(const ExportTrace& a, const ExportTrace& b, const ParameterStore& parameters) {
-    auto differs = [](const std::string& node, const std::string& op, const std::string& what) {
-        return UsageError(fmt::format("cannot export node '{}': {} of op '{}' differ between two batches of different sizes (the "
-                                      "computation depends on the data)", node, what, op));
-    };
-    if (a.nodes.size() != b.nodes.size()) throw UsageError("cannot export: the two traces ran different nodes");
-    const auto from_a = sources(a, parameters), from_b = sources(b, parameters);
-    std::size_t n = 0;
-    for (std::size_t k = 0; k < a.nodes.size(); ++k) {
-        const auto& ca = a.nodes[k].second;
-        const auto& cb = b.nodes[k].second;
-        const std::string& node = a.nodes[k].first;
-        if (ca.size() != cb.size()) throw UsageError(fmt::format("cannot export node '{}': it called {} ops for one batch and {} for another "
-                                                                 "(the computation depends on the data)", node, ca.size(), cb.size()));
-        for (std::size_t i = 0; i < ca.size(); ++i, ++n) {
-            if (ca[i].op != cb[i].op) throw differs(node, ca[i].op, "the ops called (" + ca[i].op + ", " + cb[i].op + ")");
-            const bool shaped = ca[i].op == "reshape" || ca[i].op == "flatten";
-            if (!shaped && ca[i].attrs != cb[i].attrs) throw differs(node, ca[i].op, "the attributes");
-            if (from_a[n] != from_b[n]) throw differs(node, ca[i].op, "the inputs");
-        }
-    }
-}
-
 // Which calls the outputs depend on: a plugin may compute more than the outputs asked for (a
 // decoder's free-running tokens beside its logits), and only what they need is written.
 std::vector<std::vector<bool>> needed_calls(const ExportTrace& t) {
@@ -108,10 +83,39 @@ std::vector<std::vector<bool>> needed_calls(const ExportTrace& t) {
     return keep;
 }
 
+// The two traces ran the same ops, with the same attributes (but a reshape's, whose batch
+// differs), on tensors from the same places: else the computation depends on its data.
+void check_same_calls(const ExportTrace& a, const ExportTrace& b, const ParameterStore& parameters,
+                      const std::vector<std::vector<bool>>& keep) {
+    auto differs = [](const std::string& node, const std::string& op, const std::string& what) {
+        return UsageError(fmt::format("cannot export node '{}': {} of op '{}' differ between two batches of different sizes (the "
+                                      "computation depends on the data)", node, what, op));
+    };
+    if (a.nodes.size() != b.nodes.size()) throw UsageError("cannot export: the two traces ran different nodes");
+    const auto from_a = sources(a, parameters), from_b = sources(b, parameters);
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < a.nodes.size(); ++k) {
+        const auto& ca = a.nodes[k].second;
+        const auto& cb = b.nodes[k].second;
+        const std::string& node = a.nodes[k].first;
+        if (ca.size() != cb.size()) throw UsageError(fmt::format("cannot export node '{}': it called {} ops for one batch and {} for another "
+                                                                 "(the computation depends on the data)", node, ca.size(), cb.size()));
+        for (std::size_t i = 0; i < ca.size(); ++i, ++n) {
+            if (ca[i].op != cb[i].op) throw differs(node, ca[i].op, "the ops called (" + ca[i].op + ", " + cb[i].op + ")");
+            if (!keep[k][i]) continue;  // not written: what its attributes and inputs are does not matter
+            const bool shaped = ca[i].op == "reshape" || ca[i].op == "flatten";
+            if (!shaped && ca[i].attrs != cb[i].attrs) throw differs(node, ca[i].op, "the attributes");
+            if (from_a[n] != from_b[n]) throw differs(node, ca[i].op, "the inputs");
+        }
+    }
+}
+
+
 }  // namespace
 
 std::string onnx_model(const ExportTrace& a, const ExportTrace& b, const ParameterStore& parameters, const OnnxOptions& options) {
-    check_same_calls(a, b, parameters);
+    const std::vector<std::vector<bool>> keep = needed_calls(a);
+    check_same_calls(a, b, parameters, keep);
     onnx::ModelProto model;
     model.set_ir_version(onnx::IR_VERSION);
     model.set_producer_name("chimera");
@@ -125,7 +129,6 @@ std::string onnx_model(const ExportTrace& a, const ExportTrace& b, const Paramet
         value_info(*graph.add_input(), a.inputs[i].first, a.inputs[i].second, b.inputs[i].second, w);
         w.name_input(a.inputs[i].first, a.inputs[i].second);
     }
-    const std::vector<std::vector<bool>> keep = needed_calls(a);
     for (std::size_t k = 0; k < a.nodes.size(); ++k) {
         const std::string& node = a.nodes[k].first;
         for (std::size_t i = 0; i < a.nodes[k].second.size(); ++i) {
