@@ -126,9 +126,14 @@ class ChimeraModule(unittest.TestCase):
         def draw():
             try:
                 time.sleep(0.05)  # the counter is running
-                before = counter[0]
-                self.vae.generate(256, seed=3)
-                seen.append(counter[0] - before)
+                # On a busy machine the counter may not be scheduled during one short call: a few
+                # tries. Holding the GIL, no call of them could ever see it move.
+                for _ in range(20):
+                    before = counter[0]
+                    self.vae.generate(1024, seed=3)
+                    seen.append(counter[0] - before)
+                    if seen[-1] > 0:
+                        break
             finally:
                 done.set()  # a failing generate must not leave the counter running
 
@@ -142,8 +147,8 @@ class ChimeraModule(unittest.TestCase):
                 t.join()
         finally:
             sys.setswitchinterval(interval)
-        self.assertEqual(len(seen), 1, "generate failed in its thread")
-        self.assertGreater(seen[0], 0)
+        self.assertGreater(len(seen), 0, "generate failed in its thread")
+        self.assertGreater(seen[-1], 0)
 
     def test_bad_arguments_name_what_was_expected(self):
         with self.assertRaises(chimera.ShapeError) as caught:
