@@ -22,17 +22,14 @@ struct TracedCall {
 // calls meanwhile).
 class GraphTrace {
 public:
-    explicit GraphTrace(HostServices& services);
-    ~GraphTrace();
-    GraphTrace(const GraphTrace&) = delete;
-    GraphTrace& operator=(const GraphTrace&) = delete;
+    explicit GraphTrace(HostServices& services)
+        : observing_(services, [this](const OpCall& c) { calls_.push_back({c.op, c.inputs, c.attrs, c.outputs}); }) {}
 
     const std::vector<TracedCall>& calls() const { return calls_; }
 
 private:
-    HostServices& services_;
-    OpObserver previous_;
     std::vector<TracedCall> calls_;
+    ScopedOpObserver observing_;  // after calls_: stops observing before calls_ goes
 };
 
 }  // namespace chimera

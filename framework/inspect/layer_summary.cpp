@@ -11,14 +11,8 @@
 
 namespace chimera {
 
-OpTrace::OpTrace(HostServices& services) : services_(services), previous_(services.op_observer) {
-    services_.op_observer = [this](const OpCall& call) {
-        record(call.op, call.inputs, call.outputs);
-        if (previous_) previous_(call);
-    };
-}
-
-OpTrace::~OpTrace() { services_.op_observer = std::move(previous_); }
+OpTrace::OpTrace(HostServices& services)
+    : services_(services), observing_(services, [this](const OpCall& call) { record(call.op, call.inputs, call.outputs); }) {}
 
 void OpTrace::record(const std::string& op, const std::vector<Tensor>& inputs,
                      const std::vector<Tensor>& outputs) {

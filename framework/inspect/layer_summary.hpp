@@ -31,9 +31,6 @@ struct TracedOp {
 class OpTrace {
 public:
     explicit OpTrace(HostServices& services);
-    ~OpTrace();
-    OpTrace(const OpTrace&) = delete;
-    OpTrace& operator=(const OpTrace&) = delete;
 
     const std::vector<TracedOp>& ops() const { return ops_; }
 
@@ -41,8 +38,8 @@ private:
     void record(const std::string& op, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs);
 
     HostServices& services_;
-    OpObserver previous_;
     std::vector<TracedOp> ops_;
+    ScopedOpObserver observing_;  // after ops_: stops observing before ops_ goes
     std::unordered_set<std::string> counted_;  // names are unique in a ParameterStore
 };
 

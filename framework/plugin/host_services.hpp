@@ -48,6 +48,25 @@ struct HostServices {
     OpObserver op_observer = nullptr;  // empty (the default): plugin ops then pay one test
 };
 
+// Installs `observer` on `services` while it lives, chained before the observer it found (which
+// it calls after its own, so traces nest), and puts that one back when it goes.
+class ScopedOpObserver {
+public:
+    ScopedOpObserver(HostServices& services, OpObserver observer) : services_(services), previous_(services.op_observer) {
+        services_.op_observer = [this, own = std::move(observer)](const OpCall& call) {
+            own(call);
+            if (previous_) previous_(call);
+        };
+    }
+    ~ScopedOpObserver() { services_.op_observer = std::move(previous_); }
+    ScopedOpObserver(const ScopedOpObserver&) = delete;
+    ScopedOpObserver& operator=(const ScopedOpObserver&) = delete;
+
+private:
+    HostServices& services_;
+    OpObserver previous_;
+};
+
 // The tensor, parameter and op members of the host table (ABI 1.1).
 void install_compute_functions(chm_host& table);
 
