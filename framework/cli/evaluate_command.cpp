@@ -10,6 +10,7 @@
 #include "io/atomic_file.hpp"
 #include "evaluate/coherence.hpp"
 #include "evaluate/evaluator.hpp"
+#include "evaluate/likelihood.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -112,6 +113,27 @@ nlohmann::json coherence_json(const CoherenceReport& r, const std::vector<std::u
     return j;
 }
 
+void print_likelihood(const LikelihoodReport& r) {
+    std::cout << fmt::format("\nTest log-likelihood by importance sampling (IWAE bound, K = {} samples per example), nats per example:\n", r.samples);
+    for (const LikelihoodTerm& t : r.terms) {
+        if (t.examples == 0) {
+            std::cout << fmt::format("  {:<8} n/a (no example holds it)\n", t.name);
+            continue;
+        }
+        std::cout << fmt::format("  {:<8} NLL {:.2f} \u00b1 {:.2f}   (one-sample bound {:.2f}; {} examples)\n", t.name, t.nll, t.standard_error, -t.elbo,
+                                 t.examples);
+    }
+}
+
+nlohmann::json likelihood_json(const LikelihoodReport& r) {
+    nlohmann::json j;
+    j["samples"] = r.samples;
+    for (const LikelihoodTerm& t : r.terms)
+        j["nll"][t.name] = t.examples == 0 ? nlohmann::json()
+                                           : nlohmann::json{{"nll", t.nll}, {"standard_error", t.standard_error}, {"elbo", t.elbo}, {"examples", t.examples}};
+    return j;
+}
+
 int run(const po::variables_map& vm) {
     const std::string split_name = vm["split"].as<std::string>();
     // Checked before any work, written through its links (the run's own report is replaced).
@@ -127,6 +149,9 @@ int run(const po::variables_map& vm) {
     const int64_t limit = vm["limit"].as<int64_t>(), probe = vm["probe-train"].as<int64_t>(), joint = vm["joint-samples"].as<int64_t>();
     if (limit < 0 || probe < 0 || joint < 0)
         throw UsageError("chimera evaluate: --limit, --joint-samples and --probe-train must not be negative");
+    if (vm.count("nll") && vm["nll"].as<int64_t>() < 1)
+        throw UsageError("--nll: the number of importance samples K must be at least 1, not " + std::to_string(vm["nll"].as<int64_t>()));
+    if (vm["nll-rows"].as<int64_t>() < 1) throw UsageError("--nll-rows: must be at least 1, not " + std::to_string(vm["nll-rows"].as<int64_t>()));
     if (split.indices.empty()) throw DataError(run_dir.string() + ": the " + split_name + " split holds no examples");
     ModalSampler sampler(p, session->context(), session->ops());
     const std::string decode = vm["decode"].as<std::string>();
@@ -142,6 +167,17 @@ int run(const po::variables_map& vm) {
     nlohmann::json report;
     report["split"] = split_name;
     for (const auto& [k, v] : metrics) report["metrics"][k] = v;
+    if (vm.count("nll")) {
+        LikelihoodOptions o;
+        o.samples = vm["nll"].as<int64_t>();
+        o.rows = vm["nll-rows"].as<int64_t>();
+        o.limit = limit;
+        o.progress = &std::cerr;
+        o.terminal = is_interactive(STDERR_FILENO);
+        const LikelihoodReport r = estimate_likelihood(p, session->context(), session->ops(), split, o);
+        print_likelihood(r);
+        report["likelihood"] = likelihood_json(r);
+    }
     if (sampler.multimodal()) {
         auto judges = make_judges(vm, *session, split, run_dir);
         if (judges.empty()) {
@@ -176,14 +212,17 @@ Command evaluate_command() {
     Command c;
     c.name = "evaluate";
     c.summary = "Compute a trained run's losses and metrics on a split (and a multimodal model's coherence)";
-    c.usage = "chimera evaluate RUN_DIR [--split test|validation|train] [--judge MODALITY=RUN_DIR ...] [--json FILE] [--set KEY=VALUE ...]";
+    c.usage = "chimera evaluate RUN_DIR [--split test|validation|train] [--judge MODALITY=RUN_DIR ...] [--nll K] [--json FILE] [--set KEY=VALUE ...]";
     c.options = [] {
         po::options_description desc("Options");
         desc.add_options()("run", po::value<std::string>()->required()->value_name("RUN_DIR"), "the run directory of chimera train")(
             "split", po::value<std::string>()->default_value("test"), "test, validation or train")(
             "judge", po::value<std::vector<std::string>>()->value_name("MODALITY=RUN_DIR[:NODE]")->composing(),
             "multimodal models: the classifier run judging a modality (replaces evaluate.judges; repeatable)")(
-            "limit", po::value<int64_t>()->default_value(0), "coherence on the split's first N examples only (0: all)")(
+            "limit", po::value<int64_t>()->default_value(0), "coherence and --nll on the split's first N examples only (0: all)")(
+            "nll", po::value<int64_t>()->value_name("K"),
+            "also the test log-likelihood by importance sampling with K samples per example (the IWAE bound; VAEs and multimodal VAEs)")(
+            "nll-rows", po::value<int64_t>()->default_value(4096), "--nll: decoder rows (examples times samples) computed at once")(
             "joint-samples", po::value<int64_t>()->default_value(0), "prior samples for joint coherence (0: as many as examples)")(
             "probe-train", po::value<int64_t>()->default_value(10000), "training examples the linear probe is fitted to (0: no probe)")(
             "decode", po::value<std::string>()->default_value("sample"),

@@ -16,6 +16,7 @@
 #include <chimera/chimera.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 namespace {
 
@@ -114,6 +115,27 @@ public:
     Tensor elements(const Tensor& x, const Tensor& t) const override {
         return ops::sub(ops::softplus(x), ops::mul(x, t));
     }
+};
+
+// A Gaussian decoder of fixed variance: the negative log-likelihood itself, constant included, so
+// that what it reports (and `chimera evaluate --nll` estimates) is in nats. A squared error is
+// this loss up to its scale and constant.
+class GaussianNll : public PairLoss {
+public:
+    static chimera::Description describe() {
+        return {"gaussian_nll", "1.0.0", "Gaussian negative log-likelihood of mean x, fixed variance: ((x - target)^2 / variance + log(2 pi variance)) / 2",
+                {reduction::param("batch_sum"), Param::real("variance", 1.0, "the decoder's variance").range(1e-12, 1e12)},
+                pair_inputs("the mean"), {loss_output("the reduced negative log-likelihood")}};
+    }
+    GaussianNll(chimera::Host host, const chimera::Config& c) : PairLoss(host, c), variance_(c.get<double>("variance")) {}
+    const char* name() const override { return "gaussian_nll"; }
+    Tensor elements(const Tensor& x, const Tensor& t) const override {
+        const double log_norm = 0.5 * std::log(2 * 3.14159265358979323846 * variance_);
+        return ops::add_scalar(ops::mul_scalar(ops::square(ops::sub(x, t)), 0.5 / variance_), log_norm);
+    }
+
+private:
+    double variance_;
 };
 
 class KlNormal : public chimera::Loss {
@@ -421,5 +443,5 @@ public:
 
 }  // namespace
 
-CHIMERA_PLUGIN("losses", "1.1.0", "Reconstruction, classification, divergence, adversarial losses and weight penalties",
-               Mse, L1, Bce, BceLogits, KlNormal, CrossEntropy, Mmd, Gan, L1Penalty, L2Penalty)
+CHIMERA_PLUGIN("losses", "1.2.0", "Reconstruction, classification, divergence, adversarial losses and weight penalties",
+               Mse, L1, Bce, BceLogits, GaussianNll, KlNormal, CrossEntropy, Mmd, Gan, L1Penalty, L2Penalty)

@@ -14,6 +14,7 @@
 #include <sndfile.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -188,6 +189,28 @@ BOOST_AUTO_TEST_CASE(speech_becomes_every_modality_and_the_prior_draws_all_three
     BOOST_TEST(read_png(prior / "image.png").width == 3u * 30 + 2);
     BOOST_TEST(captions(prior / "text.txt", vocabulary(r.mopoe)).size() == 3u);
     BOOST_TEST(read_wav(prior / "audio-03.wav").rate == 16000);
+}
+
+// The test log-likelihood of each modality from its own posterior, and of all three together.
+BOOST_AUTO_TEST_CASE(evaluate_estimates_each_modality_s_likelihood_and_the_joint) {
+    Runs& r = runs();
+    const fs::path json = r.dir / "likelihood.json";
+    require_ok(chimera_cli({"evaluate", r.mopoe.string(), "--nll", "8", "--limit", "30", "--probe-train", "0", "--json", json.string()}));
+    const nlohmann::json nll = nlohmann::json::parse(read_file(json.string()))["likelihood"];
+    BOOST_TEST(nll["samples"].get<int64_t>() == 8);
+    double largest = 0;
+    for (const char* m : {"image", "text", "audio", "joint"}) {
+        BOOST_TEST_REQUIRE(nll["nll"][m].is_object(), m);
+        const double value = nll["nll"][m]["nll"].get<double>(), bound = -nll["nll"][m]["elbo"].get<double>();
+        const int64_t examples = nll["nll"][m]["examples"].get<int64_t>();
+        BOOST_TEST((examples > 0 && examples <= 30), m << ": " << examples);
+        BOOST_TEST(std::isfinite(value), m);
+        BOOST_TEST(value > 0.0, m << ": " << value);
+        // log of a mean is at least the mean of the logs, example by example.
+        BOOST_TEST(bound >= value, m << ": one-sample bound " << bound << " below " << value);
+        if (std::string(m) != "joint") largest = std::max(largest, value);
+        else BOOST_TEST(value > largest, "joint " << value << " not above every modality's");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(evaluate_reports_coherence_with_judges_from_their_own_runs) {
