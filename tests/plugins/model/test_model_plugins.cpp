@@ -431,6 +431,10 @@ BOOST_AUTO_TEST_CASE(losses_match_their_formulas) {
     Tensor p = s.ctx.empty(DType::f32, {2, 2});
     for (int i = 0; i < 4; ++i) p.data<float>()[i] = 1.0f / (1.0f + std::exp(-at(x, i)));
     BOOST_TEST(s.loss("bce", "", {{"x", p}, {"target", t}}) == expected / 2, boost::test_tools::tolerance(1e-4));
+    // gaussian_nll, batch_sum, variance 0.5: ((x - t)^2 / 0.5 + log(2 pi 0.5)) / 2 summed, over the batch of 2.
+    double gaussian = 0;
+    for (int i = 0; i < 4; ++i) gaussian += 0.5 * (std::pow(at(x, i) - at(t, i), 2) / 0.5 + std::log(2 * M_PI * 0.5));
+    BOOST_TEST(s.loss("gaussian_nll", "variance: 0.5", {{"x", x}, {"target", t}}) == gaussian / 2, boost::test_tools::tolerance(1e-5));
     // kl_normal: -1/2 (1 + logvar - mu^2 - exp(logvar)) summed per example, mean over the batch.
     Tensor mu = tensor_of(s.ctx, {2, 1}, {1.0f, 0.0f}), lv = tensor_of(s.ctx, {2, 1}, {0.0f, std::log(2.0f)});
     double kl = (-0.5 * (1 + 0 - 1 - 1) + -0.5 * (1 + std::log(2.0) - 0 - 2)) / 2;
@@ -547,6 +551,7 @@ BOOST_AUTO_TEST_CASE(loss_gradients_match_finite_differences) {
     };
     for (const Case& c : std::vector<Case>{{"mse", "", "x", "target", -1, 1}, {"l1", "", "x", "target", -1, 1},
                                            {"bce", "", "x", "target", 0.1f, 0.9f}, {"bce_logits", "", "x", "target", -2, 2},
+                                           {"gaussian_nll", "variance: 0.3", "x", "target", -1, 1},
                                            {"kl_normal", "", "mu", "logvar", -1, 1},
                                            {"gan", "mode: hinge", "real", "fake", -0.5f, 0.5f},
                                            {"gan", "", "real", "fake", -2, 2},
