@@ -4,7 +4,9 @@
 // training, the target tokens (teacher forcing: position t sees the tokens before it and a start
 // token 0); it outputs logits [N, T, V] and tokens [N, T]. While evaluating it also decodes freely
 // from z, one position at a time, greedily or by sampling with temperature and top-k: those are
-// its "tokens" then. Token 0 ends a caption (the loaders pad with it).
+// its "tokens" then. Token 0 ends a caption (the loaders pad with it). The library's entry also
+// lists the recurrent pair of gru.hpp, which reads and writes the same ports.
+#include "gru.hpp"
 #include "transformer_net.hpp"
 
 #include <algorithm>
@@ -173,5 +175,6 @@ private:
 
 }  // namespace sequence_plugin
 
-CHIMERA_PLUGIN("sequence", "1.0.0", "Transformer text encoder and decoder",
-               sequence_plugin::TransformerEncoder, sequence_plugin::TransformerDecoder)
+CHIMERA_PLUGIN("sequence", "1.1.0", "Transformer and GRU text encoders and decoders",
+               sequence_plugin::TransformerEncoder, sequence_plugin::TransformerDecoder,
+               sequence_plugin::GruEncoder, sequence_plugin::GruDecoder)
