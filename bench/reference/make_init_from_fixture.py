@@ -9,14 +9,13 @@ through a name map and checks Chimera's forward against these outputs to 1e-5.
 
 Writes tests/data/torch_encoder.safetensors (the state_dict) and
 tests/data/torch_encoder_io.safetensors (input x [4, 1, 28, 28], outputs mu and logvar [4, 8]).
-The safetensors writer is this file's own (Debian ships no safetensors package): u64
-little-endian header length, JSON header, little-endian data, as the format describes.
+The safetensors writer is safetensors_writer.py beside this file (Debian ships no safetensors package).
 """
-import json
 import os
-import struct
 
 import torch
+
+from safetensors_writer import save
 
 torch.set_num_threads(1)
 torch.manual_seed(20)
@@ -36,21 +35,6 @@ class Encoder(torch.nn.Module):
     def forward(self, x):
         h = self.features(x)
         return self.mu(h), self.logvar(h)
-
-
-def save(path, tensors, metadata):
-    codes = {torch.float32: "F32", torch.int64: "I64"}
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
-    for name, t in tensors.items():
-        raw = t.detach().contiguous().numpy().tobytes()  # little-endian on x86
-        header[name] = {"dtype": codes[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-    print("wrote", os.path.normpath(path))
 
 
 model = Encoder()

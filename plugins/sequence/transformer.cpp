@@ -4,11 +4,12 @@
 // training, the target tokens (teacher forcing: position t sees the tokens before it and a start
 // token 0); it outputs logits [N, T, V] and tokens [N, T]. While evaluating it also decodes freely
 // from z, one position at a time, greedily or by sampling with temperature and top-k: those are
-// its "tokens" then. Token 0 ends a caption (the loaders pad with it).
+// its "tokens" then. Token 0 ends a caption (the loaders pad with it). The library's entry also
+// lists the recurrent pair of gru.hpp, which reads and writes the same ports.
+#include "gru.hpp"
 #include "transformer_net.hpp"
 
 #include <algorithm>
-#include <numeric>
 
 namespace sequence_plugin {
 
@@ -39,7 +40,7 @@ public:
 
     void forward(const chimera::Inputs& in, chimera::Outputs& out) override {
         Tensor tokens = in[input_];
-        check_tokens(tokens, input_);
+        check_tokens(tokens, input_, vocabulary_, length_);
         const int64_t n = tokens.dim(0), t = tokens.dim(1);
         // Padding keys get masked_score; the pooling weights count the real positions.
         Tensor mask = Tensor::zeros(host(), {n, 1, 1, t}), keep = Tensor::zeros(host(), {n, t, 1});
@@ -80,9 +81,7 @@ public:
                                   "name of an int32 input [N, length] of the decoder's own inputs (0, then the tokens chosen so far): "
                                   "given, one decoding step for every position, no loop (what an exported model runs)"));
         p.push_back(Param::integer("latent", 0, "width of z (0: sized from the first input)").min(0));
-        p.push_back(Param::string("sampling", "greedy", "free decoding: the likeliest token, or a draw").choices({"greedy", "sample"}));
-        p.push_back(Param::real("temperature", 1.0, "divides the logits before a draw").range(1e-3, 100));
-        p.push_back(Param::integer("top_k", 0, "draw among the k likeliest tokens only (0: all)").min(0));
+        TokenChoice::add_params(p);
         using chimera::Port;
         return {"transformer", "1.1.0", "Transformer text decoder from a latent z: teacher-forced logits, free-running tokens", p,
                 {Port::input("{input}", CHM_DTYPE_F32, "[N, Z]", "the latent"),
@@ -94,8 +93,7 @@ public:
     }
     TransformerDecoder(chimera::Host host, const chimera::Config& c)
         : TransformerNet(host, c), input_(c.get<std::string>("input")), targets_(c.get<std::string>("targets")),
-          step_inputs_(c.get<std::string>("step_inputs")), sample_(c.get<std::string>("sampling") == "sample"), temperature_(c.get<double>("temperature")),
-          top_k_(c.get<int64_t>("top_k")) {
+          step_inputs_(c.get<std::string>("step_inputs")), choice_(c) {
         head_ = dense("logits", dim_, vocabulary_);
         if (c.get<int64_t>("latent") > 0) latent_ = dense("latent", c.get<int64_t>("latent"), dim_);
     }
@@ -113,55 +111,38 @@ public:
         // (causal: position p sees inputs 0..p), computed with host ops alone.
         if (in.has(step_inputs_)) {
             Tensor inputs = in[step_inputs_];
-            check_tokens(inputs, step_inputs_);
+            check_tokens(inputs, step_inputs_, vocabulary_, length_);
             if (inputs.dim(0) != n || inputs.dim(1) > length_)
                 throw chimera::Error("input '" + step_inputs_ + "' must be [" + std::to_string(n) + ", T] with T <= " +
                                          std::to_string(length_) + " (option length)", CHM_ERR_INVALID_ARGUMENT);
             Tensor logits = logits_of(inputs, start);
             out.set("logits", logits);
-            out.set("tokens", argmax(logits));
+            out.set("tokens", argmax_tokens(host(), logits));
             return;
         }
         Tensor logits;
         if (in.has(targets_)) {
             Tensor targets = in[targets_];
-            check_tokens(targets, targets_);
+            check_tokens(targets, targets_, vocabulary_, length_);
             if (targets.dim(1) != length_ || targets.dim(0) != n)
                 throw chimera::Error("input '" + targets_ + "' must be [" + std::to_string(n) + ", " + std::to_string(length_) +
                                          "] (option length)", CHM_ERR_INVALID_ARGUMENT);
-            logits = logits_of(shifted(targets), start);
+            logits = logits_of(shifted(host(), targets), start);
         }
         if (training() && logits.defined()) {
             out.set("logits", logits);
-            out.set("tokens", argmax(logits));
+            out.set("tokens", argmax_tokens(host(), logits));
             return;
         }
         Tensor tokens = decode(start);
-        if (!logits.defined()) logits = logits_of(shifted(tokens), start);
+        if (!logits.defined()) logits = logits_of(shifted(host(), tokens), start);
         out.set("logits", logits);
         out.set("tokens", tokens);
     }
 
 private:
-    // Inputs for targets [N, T]: the start token 0, then the first T - 1 targets.
-    Tensor shifted(const Tensor& targets) const {
-        const int64_t n = targets.dim(0), t = targets.dim(1);
-        Tensor in = Tensor::zeros(host(), {n, t}, CHM_DTYPE_I32);
-        for (int64_t i = 0; i < n; ++i)
-            std::copy(targets.data_i32() + i * t, targets.data_i32() + i * t + t - 1, in.data_i32() + i * t + 1);
-        return in;
-    }
     Tensor logits_of(const Tensor& inputs, const Tensor& start) const {
         return apply(head_, encode(ops::add(embed(inputs), start), Tensor(), true));
-    }
-    Tensor argmax(const Tensor& logits) const {
-        const int64_t rows = logits.numel() / vocabulary_;
-        Tensor t = Tensor::zeros(host(), {logits.dim(0), logits.dim(1)}, CHM_DTYPE_I32);
-        for (int64_t r = 0; r < rows; ++r) {
-            const float* row = logits.data() + r * vocabulary_;
-            t.data_i32()[r] = static_cast<int32_t>(std::max_element(row, row + vocabulary_) - row);
-        }
-        return t;
     }
     // One position at a time: position t's choice becomes position t + 1's input. After a 0 (the
     // end) every later token is 0.
@@ -172,14 +153,14 @@ private:
         for (int64_t p = 0; p < t; ++p) {
             Tensor logits = logits_of(inputs, start);
             std::vector<float> draws;
-            if (sample_) {
+            if (choice_.sample) {
                 Tensor u = ops::random_uniform(host(), {n});
                 draws.assign(u.data(), u.data() + n);
             }
             for (int64_t i = 0; i < n; ++i) {
                 if (ended[static_cast<std::size_t>(i)]) continue;
                 const float* row = logits.data() + (i * t + p) * vocabulary_;
-                const int32_t token = sample_ ? draw(row, draws[static_cast<std::size_t>(i)]) : static_cast<int32_t>(std::max_element(row, row + vocabulary_) - row);
+                const int32_t token = choice_(row, vocabulary_, choice_.sample ? draws[static_cast<std::size_t>(i)] : 0.0f);
                 tokens.data_i32()[i * t + p] = token;
                 if (p + 1 < t) inputs.data_i32()[i * t + p + 1] = token;
                 if (token == 0) ended[static_cast<std::size_t>(i)] = true;
@@ -187,30 +168,13 @@ private:
         }
         return tokens;
     }
-    // A token drawn from softmax(row / temperature) over the top_k likeliest, by the uniform u.
-    int32_t draw(const float* row, float u) const {
-        std::vector<int32_t> order(static_cast<std::size_t>(vocabulary_));
-        std::iota(order.begin(), order.end(), 0);
-        const auto k = static_cast<std::size_t>(top_k_ > 0 ? std::min(top_k_, vocabulary_) : vocabulary_);
-        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                          [&](int32_t a, int32_t b) { return row[a] > row[b]; });
-        std::vector<double> p(k);
-        double total = 0;
-        for (std::size_t j = 0; j < k; ++j) total += p[j] = std::exp((row[order[j]] - row[order[0]]) / temperature_);
-        double target = u * total;
-        for (std::size_t j = 0; j < k; ++j)
-            if ((target -= p[j]) < 0) return order[j];
-        return order[k - 1];
-    }
-
     std::string input_, targets_, step_inputs_;
-    bool sample_;
-    double temperature_;
-    int64_t top_k_;
+    TokenChoice choice_;
     Dense head_, latent_;
 };
 
 }  // namespace sequence_plugin
 
-CHIMERA_PLUGIN("sequence", "1.0.0", "Transformer text encoder and decoder",
-               sequence_plugin::TransformerEncoder, sequence_plugin::TransformerDecoder)
+CHIMERA_PLUGIN("sequence", "1.1.0", "Transformer and GRU text encoders and decoders",
+               sequence_plugin::TransformerEncoder, sequence_plugin::TransformerDecoder,
+               sequence_plugin::GruEncoder, sequence_plugin::GruDecoder)

@@ -5,6 +5,8 @@
 // Not cross-attention, not relative positions.
 #pragma once
 
+#include "tokens.hpp"
+
 #include <chimera/chimera.hpp>
 
 #include <cmath>
@@ -76,23 +78,6 @@ protected:
     Norm norm(const std::string& name) {
         return {this->parameter(name + ".weight", {dim_}, CHM_INIT_CONSTANT, 1.0),
                 this->parameter(name + ".bias", {dim_}, CHM_INIT_ZEROS)};
-    }
-
-    // Checks int32 tokens [N, T] with T <= length and ids below the vocabulary.
-    void check_tokens(const Tensor& tokens, const std::string& port) const {
-        if (tokens.dtype() != CHM_DTYPE_I32 || tokens.rank() != 2)
-            throw chimera::Error("input '" + port + "' must be int32 tokens [N, T]", CHM_ERR_INVALID_ARGUMENT);
-        if (tokens.dim(1) > length_)
-            throw chimera::Error("input '" + port + "' has " + std::to_string(tokens.dim(1)) +
-                                     " positions; this model embeds " + std::to_string(length_) + " (option length)",
-                                 CHM_ERR_INVALID_ARGUMENT);
-        const int32_t* t = tokens.data_i32();
-        for (int64_t i = 0; i < tokens.numel(); ++i)
-            if (t[i] < 0 || t[i] >= vocabulary_)
-                throw chimera::Error("input '" + port + "' holds token " + std::to_string(t[i]) +
-                                         " outside the vocabulary of " + std::to_string(vocabulary_) +
-                                         " (raise option vocabulary, or lower the loader's vocabulary_size)",
-                                     CHM_ERR_INVALID_ARGUMENT);
     }
 
     // [N, T, D]: token embeddings plus the first T position embeddings.
