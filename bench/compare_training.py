@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Training speed, Chimera against PyTorch, on the four reference models.
+"""Training speed, Chimera against PyTorch, on the four reference models and the two MMVAEs.
 
 For every model, batch size and thread count it runs `chimera train CONFIG --timing` and
 bench/reference/train_speed.py (PyTorch with OpenBLAS) in alternation, --repeats times each, and
@@ -12,6 +12,15 @@ as JSON. Needs only Python's standard library besides the two programs; never pa
 
     python3 bench/compare_training.py                         # everything: about 10 minutes
     python3 bench/compare_training.py --models vae_mlp --batches 64 --threads 2 --repeats 1
+    python3 bench/compare_training.py --models mmvae_image_text,mmvae_image_text_audio \
+        --fashion-mm data/fashion-mm --markdown bench/RESULTS.md --json bench/results_mm.json
+
+The MMVAEs (configs/mmvae_image_text.yaml, mmvae_image_text_audio.yaml) read Fashion-MNIST-MM
+(scripts/make_fashion_mm.py, --fashion-mm); PyTorch's side reads the same training images with
+synthetic captions and spectrograms of the same shapes (reference/mmvae_fashion_mm.py). Their
+runs leave out the configs' validation and test splits (a copy of the config without them):
+the free-running caption decoder makes that evaluation longer than the timed steps, and it is not
+what is compared.
 """
 import argparse
 import datetime
@@ -27,9 +36,11 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
-MODELS = ["gan_mlp", "vae_mlp", "conv_ae", "dcgan"]
+MULTIMODAL = ["mmvae_image_text", "mmvae_image_text_audio"]
+MODELS = ["gan_mlp", "vae_mlp", "conv_ae", "dcgan"] + MULTIMODAL
 # Samples each run trains (divided by the batch into steps): a few seconds of steady state.
-SAMPLES = {"gan_mlp": 24000, "vae_mlp": 48000, "conv_ae": 6400, "dcgan": 4096}
+SAMPLES = {"gan_mlp": 24000, "vae_mlp": 48000, "conv_ae": 6400, "dcgan": 4096, "mmvae_image_text": 3072,
+           "mmvae_image_text_audio": 2048}
 
 
 # Multiply-accumulates of one forward pass per example, layer by layer.
@@ -50,6 +61,22 @@ DC_G = dense(100, 6272) + conv(7, 128, 64, 4) + conv(14, 64, 1, 4)
 DC_D = conv(14, 1, 64, 4) + conv(7, 64, 128, 4) + dense(6272, 1)
 
 
+def transformer(length=10, dim=64, heads=4, layers=2, feed_forward=128):
+    """One pass of the sequence plugin's blocks over a caption: the q, k, v and out projections
+    and the feed-forward layer per position, and the scores and weighted sums of attention."""
+    per_position = 4 * dim * dim + 2 * dim * feed_forward
+    return layers * (length * per_position + 2 * length * length * dim)
+
+
+# The MMVAE nodes (configs/mmvae_image_text*.yaml); deconv generators from z = 32.
+MM_IMAGE_ENC = conv(14, 1, 32, 4) + conv(7, 32, 64, 4) + dense(3136, 256) + 2 * dense(256, 32)
+MM_IMAGE_ENC_DEEP = conv(28, 1, 32, 3) + conv(14, 32, 64, 3) + conv(7, 64, 128, 3) + dense(6272, 256) + 2 * dense(256, 32)
+MM_AUDIO_ENC = 16 * 32 * (32 * 1 * 16) + 8 * 16 * (64 * 32 * 16) + dense(8192, 256) + 2 * dense(256, 32)
+MM_TEXT_ENC = transformer() + 2 * dense(64, 32)
+MM_TEXT_DEC = dense(32, 64) + transformer() + 10 * dense(64, 64)
+MM_IMAGE_DEC = dense(32, 256, 3136) + conv(7, 64, 32, 4) + conv(14, 32, 1, 4)
+MM_AUDIO_DEC = dense(32, 256, 8192) + 8 * 16 * (64 * 32 * 16) + 16 * 32 * (32 * 1 * 16)
+
 def flops_per_sample(model):
     """Training FLOPs per example of a step: 2 per MAC, forward plus backward counted as 3 forward
     passes. A GAN step: D phase = G forward + D forward and backward on the real and the fake
@@ -58,6 +85,10 @@ def flops_per_sample(model):
         return 2 * 3 * (VAE_ENC + VAE_DEC)
     if model == "conv_ae":
         return 2 * 3 * AE
+    if model == "mmvae_image_text":  # every encoder runs for every example; z goes to each decoder
+        return 2 * 3 * (MM_IMAGE_ENC + MM_TEXT_ENC + MM_IMAGE_DEC + MM_TEXT_DEC)
+    if model == "mmvae_image_text_audio":
+        return 2 * 3 * (MM_IMAGE_ENC_DEEP + MM_TEXT_ENC + MM_AUDIO_ENC + MM_IMAGE_DEC + MM_TEXT_DEC + MM_AUDIO_DEC)
     g, d = (MLP_G, MLP_D) if model == "gan_mlp" else (DC_G, DC_D)
     return 2 * (g + 2 * 3 * d + 3 * (g + d))
 
@@ -104,12 +135,27 @@ def versions(chimera):
             "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release()}
 
 
+def without_evaluation(config, directory):
+    """A copy of `config` in `directory` without its data.validation and data.test lines (each
+    one line in the MMVAE configs; anything else is an error, not a silent full evaluation)."""
+    lines = open(config).read().splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(("  validation:", "  test:"))]
+    if len(lines) - len(kept) != 2:
+        sys.exit(f"compare_training: {config}: expected one 'validation:' and one 'test:' line under data, "
+                 f"found {len(lines) - len(kept)} such lines")
+    copy = os.path.join(directory, os.path.basename(config))
+    with open(copy, "w") as f:
+        f.writelines(kept)
+    return copy
+
+
 BEGIN, END = "<!-- compare_training.py: begin -->", "<!-- compare_training.py: end -->"
 
 
-def write_between_markers(path, text):
+def write_between_markers(path, text, begin=BEGIN, end=END):
     """Replaces what lies between the markers in `path` (the rest is written by people), or
     creates the file with the markers."""
+    BEGIN, END = begin, end
     old = open(path).read() if os.path.exists(path) else f"# Benchmark results\n\n{BEGIN}\n{END}\n"
     if BEGIN not in old or END not in old:
         sys.exit(f"compare_training: {path} lacks the lines {BEGIN} and {END} that mark the generated table")
@@ -129,6 +175,10 @@ def main():
     p.add_argument("--build", default=os.path.join(ROOT, "build"), help="Chimera's build directory")
     p.add_argument("--markdown", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     p.add_argument("--json", default=os.path.join(ROOT, "bench", "results.json"))
+    p.add_argument("--fashion-mm", default=os.path.join(ROOT, "data", "fashion-mm"),
+                   help="Fashion-MNIST-MM (scripts/make_fashion_mm.py), for the MMVAEs")
+    p.add_argument("--begin-marker", default=BEGIN, help="where the generated table goes in --markdown (and --end-marker)")
+    p.add_argument("--end-marker", default=END)
     args = p.parse_args()
     models = args.models.split(",")
     for m in models:
@@ -141,6 +191,9 @@ def main():
     for f in (chimera, chimera_bench):
         if not os.access(f, os.X_OK):
             p.error(f"{f} not found: build Chimera first (bash scripts/setup.sh)")
+    if any(m in MULTIMODAL for m in models) and not os.path.isfile(os.path.join(args.fashion_mm, "manifest.tsv")):
+        p.error(f"--fashion-mm: {args.fashion_mm}/manifest.tsv not found: make the set with "
+                f"python3 scripts/make_fashion_mm.py --out {args.fashion_mm}")
     if not os.path.isdir(OPENBLAS):
         p.error(f"{OPENBLAS} not found: apt-get install libopenblas0-openmp (PyTorch would use the slow reference BLAS)")
 
@@ -148,6 +201,7 @@ def main():
     # parallel regions). OMP_WAIT_POLICY=PASSIVE, right on a shared machine, halves either
     # side's speed at batch 64 on two threads, so it is removed if set.
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS")}
+    env["FASHION_MM"] = os.path.abspath(args.fashion_mm)
     env_torch = dict(env, LD_LIBRARY_PATH=OPENBLAS)
     info = versions(chimera)
     ceiling = matmul_ceiling(chimera_bench, threads)
@@ -156,6 +210,8 @@ def main():
         timing = os.path.join(tmp, "timing.json")
         for model in models:
             config = os.path.join(ROOT, "configs", f"{model}_fashion.yaml")
+            if model in MULTIMODAL:
+                config = without_evaluation(os.path.join(ROOT, "configs", f"{model}.yaml"), tmp)
             for batch in batches:
                 steps = max(12, SAMPLES[model] // batch)
                 for t in threads:
@@ -207,7 +263,7 @@ def main():
                      f"{r['pytorch_gflops']:.1f} | {r['chimera_peak_rss_mib']:.0f} / {r['pytorch_peak_rss_mib']:.0f} | "
                      f"{r['chimera_seconds_to_first_step']:.2f} / {r['pytorch_seconds_to_first_step']:.2f} | "
                      f"{r['chimera_steady_buffers_allocated']} / {r['chimera_steady_primitives_created']} |")
-    write_between_markers(args.markdown, "\n".join(lines))
+    write_between_markers(args.markdown, "\n".join(lines), args.begin_marker, args.end_marker)
     print(f"wrote {args.json} and the table in {args.markdown}")
 
 if __name__ == "__main__":
