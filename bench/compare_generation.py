@@ -51,6 +51,7 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     p.add_argument("--json", help="write the raw figures here")
+    p.add_argument("--passive", action="store_true", help="both sides with OMP_WAIT_POLICY=PASSIVE (a machine other jobs load)")
     args = p.parse_args()
     chimera = os.path.join(args.build, "bin", "chimera")
     if not os.access(chimera, os.X_OK):
@@ -58,6 +59,8 @@ def main():
     if not os.path.isfile(os.path.join(args.run, "run.json")):
         p.error(f"--run: {args.run} is not a run directory (no run.json); train configs/mmvae_image_text.yaml first")
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS")}
+    if args.passive:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
     env_torch = dict(env, LD_LIBRARY_PATH=OPENBLAS)
     rows = []
     with tempfile.TemporaryDirectory(prefix="chimera-gen-") as tmp:
@@ -102,7 +105,7 @@ def main():
               "at the rate measured between 64 and 4096, for both sides.")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_average": os.getloadavg(),
+            json.dump({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_average": os.getloadavg(), "passive": args.passive,
                        "repeats": args.repeats, "rows": rows}, f, indent=1)
 
 

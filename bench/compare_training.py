@@ -39,8 +39,8 @@ OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
 MULTIMODAL = ["mmvae_image_text", "mmvae_image_text_audio"]
 MODELS = ["gan_mlp", "vae_mlp", "conv_ae", "dcgan"] + MULTIMODAL
 # Samples each run trains (divided by the batch into steps): a few seconds of steady state.
-SAMPLES = {"gan_mlp": 24000, "vae_mlp": 48000, "conv_ae": 6400, "dcgan": 4096, "mmvae_image_text": 3072,
-           "mmvae_image_text_audio": 2048}
+SAMPLES = {"gan_mlp": 24000, "vae_mlp": 48000, "conv_ae": 6400, "dcgan": 4096, "mmvae_image_text": 768,
+           "mmvae_image_text_audio": 768}
 
 
 # Multiply-accumulates of one forward pass per example, layer by layer.
@@ -166,6 +166,29 @@ def write_between_markers(path, text, begin=BEGIN, end=END):
     os.replace(path + ".tmp", path)
 
 
+def write_results(args, info, ceiling, rows, load):
+    """The JSON and the Markdown table of the rows so far (written after every setting, so an
+    interrupted run keeps what it measured)."""
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with open(args.json, "w") as f:
+        json.dump({"date": when, "versions": info, "ceiling_gflops": ceiling, "repeats": args.repeats, "passive": args.passive, "load_average_before_each_setting": load, "rows": rows}, f, indent=1)
+    lines = [f"Measured {when} with `python3 bench/compare_training.py` ({args.repeats} alternating runs per side, medians"
+             + ("; both sides with OMP_WAIT_POLICY=PASSIVE" if args.passive else "") + ").",
+             "", "Versions: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".", "",
+             "Matmul ceiling (oneDNN f32 2048²): " + ", ".join(f"{ceiling[t]:.0f} GFLOP/s on {t} thread{'s' if t > 1 else ''}" for t in sorted(ceiling)) + ".", "",
+             f"Load average (1 minute, {os.cpu_count()} cores) after each setting: " + ", ".join(f"{x:.1f}" for x in load) + ".", "",
+             "| model | batch | threads | Chimera samples/s | PyTorch samples/s | ratio | Chimera GFLOP/s (% of ceiling) | PyTorch GFLOP/s | peak RSS MiB Chimera / PyTorch | first step s Chimera / PyTorch | steady-state allocations / primitives |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        share = f" ({100 * r['chimera_gflops'] / r['ceiling_gflops']:.0f}%)" if r["ceiling_gflops"] else ""
+        lines.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {r['chimera_samples_per_second']:,.0f} | "
+                     f"{r['pytorch_samples_per_second']:,.0f} | **{r['ratio']:.2f}** | {r['chimera_gflops']:.1f}{share} | "
+                     f"{r['pytorch_gflops']:.1f} | {r['chimera_peak_rss_mib']:.0f} / {r['pytorch_peak_rss_mib']:.0f} | "
+                     f"{r['chimera_seconds_to_first_step']:.2f} / {r['pytorch_seconds_to_first_step']:.2f} | "
+                     f"{r['chimera_steady_buffers_allocated']} / {r['chimera_steady_primitives_created']} |")
+    write_between_markers(args.markdown, "\n".join(lines), args.begin_marker, args.end_marker)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", default=",".join(MODELS))
@@ -177,6 +200,9 @@ def main():
     p.add_argument("--json", default=os.path.join(ROOT, "bench", "results.json"))
     p.add_argument("--fashion-mm", default=os.path.join(ROOT, "data", "fashion-mm"),
                    help="Fashion-MNIST-MM (scripts/make_fashion_mm.py), for the MMVAEs")
+    p.add_argument("--passive", action="store_true",
+                   help="run both sides with OMP_WAIT_POLICY=PASSIVE: for a machine other jobs load, where "
+                        "spinning threads wait for cores the other jobs hold (stated in the table)")
     p.add_argument("--begin-marker", default=BEGIN, help="where the generated table goes in --markdown (and --end-marker)")
     p.add_argument("--end-marker", default=END)
     args = p.parse_args()
@@ -199,13 +225,16 @@ def main():
 
     # Both sides as a user runs them: OpenMP's default wait policy (threads spin a while between
     # parallel regions). OMP_WAIT_POLICY=PASSIVE, right on a shared machine, halves either
-    # side's speed at batch 64 on two threads, so it is removed if set.
+    # side's speed at batch 64 on two threads, so it is removed if set, unless --passive asks for
+    # it on both sides (a machine loaded by other jobs, where spinning threads wait for cores).
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS")}
     env["FASHION_MM"] = os.path.abspath(args.fashion_mm)
+    if args.passive:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
     env_torch = dict(env, LD_LIBRARY_PATH=OPENBLAS)
     info = versions(chimera)
     ceiling = matmul_ceiling(chimera_bench, threads)
-    rows = []
+    rows, load = [], []
     with tempfile.TemporaryDirectory(prefix="chimera-bench-") as tmp:
         timing = os.path.join(tmp, "timing.json")
         for model in models:
@@ -242,28 +271,14 @@ def main():
                     row["chimera_steady_buffers_allocated"] = max(x["timing"]["steady_state"]["buffers_allocated"] for x in raw["chimera"])
                     row["chimera_steady_primitives_created"] = max(x["timing"]["steady_state"]["primitives_created"] for x in raw["chimera"])
                     rows.append(row)
+                    load.append(os.getloadavg()[0])
+                    write_results(args, info, ceiling, rows, load)
                     print(f"{model:8} batch {batch:3} threads {t}: Chimera {row['chimera_samples_per_second']:8,.0f} samples/s, "
                           f"PyTorch {row['pytorch_samples_per_second']:8,.0f}, ratio {row['ratio']:.2f}; "
                           f"RSS {row['chimera_peak_rss_mib']:.0f} / {row['pytorch_peak_rss_mib']:.0f} MiB; "
                           f"first step {row['chimera_seconds_to_first_step']:.2f} / {row['pytorch_seconds_to_first_step']:.2f} s",
                           flush=True)
 
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    with open(args.json, "w") as f:
-        json.dump({"date": when, "versions": info, "ceiling_gflops": ceiling, "repeats": args.repeats, "rows": rows}, f, indent=1)
-    lines = [f"Measured {when} with `python3 bench/compare_training.py` ({args.repeats} alternating runs per side, medians).",
-             "", "Versions: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".", "",
-             "Matmul ceiling (oneDNN f32 2048²): " + ", ".join(f"{ceiling[t]:.0f} GFLOP/s on {t} thread{'s' if t > 1 else ''}" for t in sorted(ceiling)) + ".", "",
-             "| model | batch | threads | Chimera samples/s | PyTorch samples/s | ratio | Chimera GFLOP/s (% of ceiling) | PyTorch GFLOP/s | peak RSS MiB Chimera / PyTorch | first step s Chimera / PyTorch | steady-state allocations / primitives |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        share = f" ({100 * r['chimera_gflops'] / r['ceiling_gflops']:.0f}%)" if r["ceiling_gflops"] else ""
-        lines.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {r['chimera_samples_per_second']:,.0f} | "
-                     f"{r['pytorch_samples_per_second']:,.0f} | **{r['ratio']:.2f}** | {r['chimera_gflops']:.1f}{share} | "
-                     f"{r['pytorch_gflops']:.1f} | {r['chimera_peak_rss_mib']:.0f} / {r['pytorch_peak_rss_mib']:.0f} | "
-                     f"{r['chimera_seconds_to_first_step']:.2f} / {r['pytorch_seconds_to_first_step']:.2f} | "
-                     f"{r['chimera_steady_buffers_allocated']} / {r['chimera_steady_primitives_created']} |")
-    write_between_markers(args.markdown, "\n".join(lines), args.begin_marker, args.end_marker)
     print(f"wrote {args.json} and the table in {args.markdown}")
 
 if __name__ == "__main__":
