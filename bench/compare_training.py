@@ -168,7 +168,10 @@ def write_between_markers(path, text, begin=BEGIN, end=END):
 
 def write_results(args, info, ceiling, rows, load):
     """The JSON and the Markdown table of the rows so far (written after every setting, so an
-    interrupted run keeps what it measured)."""
+    interrupted run keeps what it measured). The CPU columns (every thread's CPU time in the
+    steady steps, per sample) appear when both sides reported it: the figure a machine loaded by
+    other jobs distorts least (at two threads with spinning waits it counts the spinning too)."""
+    cpu_column = all(r.get("cpu_ratio") for r in rows)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     with open(args.json, "w") as f:
         json.dump({"date": when, "versions": info, "ceiling_gflops": ceiling, "repeats": args.repeats, "passive": args.passive, "load_average_before_each_setting": load, "rows": rows}, f, indent=1)
@@ -177,15 +180,18 @@ def write_results(args, info, ceiling, rows, load):
              "", "Versions: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".", "",
              "Matmul ceiling (oneDNN f32 2048²): " + ", ".join(f"{ceiling[t]:.0f} GFLOP/s on {t} thread{'s' if t > 1 else ''}" for t in sorted(ceiling)) + ".", "",
              f"Load average (1 minute, {os.cpu_count()} cores) after each setting: " + ", ".join(f"{x:.1f}" for x in load) + ".", "",
-             "| model | batch | threads | Chimera samples/s | PyTorch samples/s | ratio | Chimera GFLOP/s (% of ceiling) | PyTorch GFLOP/s | peak RSS MiB Chimera / PyTorch | first step s Chimera / PyTorch | steady-state allocations / primitives |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| model | batch | threads | Chimera samples/s | PyTorch samples/s | ratio | Chimera GFLOP/s (% of ceiling) | PyTorch GFLOP/s | peak RSS MiB Chimera / PyTorch | first step s Chimera / PyTorch | steady-state allocations / primitives |"
+             + (" CPU ms per sample Chimera / PyTorch | CPU ratio |" if cpu_column else ""),
+             "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if cpu_column else "")]
     for r in rows:
         share = f" ({100 * r['chimera_gflops'] / r['ceiling_gflops']:.0f}%)" if r["ceiling_gflops"] else ""
         lines.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {r['chimera_samples_per_second']:,.0f} | "
                      f"{r['pytorch_samples_per_second']:,.0f} | **{r['ratio']:.2f}** | {r['chimera_gflops']:.1f}{share} | "
                      f"{r['pytorch_gflops']:.1f} | {r['chimera_peak_rss_mib']:.0f} / {r['pytorch_peak_rss_mib']:.0f} | "
                      f"{r['chimera_seconds_to_first_step']:.2f} / {r['pytorch_seconds_to_first_step']:.2f} | "
-                     f"{r['chimera_steady_buffers_allocated']} / {r['chimera_steady_primitives_created']} |")
+                     f"{r['chimera_steady_buffers_allocated']} / {r['chimera_steady_primitives_created']} |"
+                     + (f" {r['chimera_cpu_ms_per_sample']:.3f} / {r['pytorch_cpu_ms_per_sample']:.3f} | **{r['cpu_ratio']:.2f}** |"
+                        if cpu_column else ""))
     write_between_markers(args.markdown, "\n".join(lines), args.begin_marker, args.end_marker)
 
 
@@ -256,13 +262,20 @@ def main():
                     for r in range(args.repeats):
                         for side, (argv, e) in sides.items():
                             result, rss, first = run(argv, e, timing)
+                            cpu = result.get("steady_cpu_seconds")  # all threads' CPU time in the steady steps
                             raw[side].append({"samples_per_second": result["samples_per_second"], "peak_rss_mib": rss,
-                                              "seconds_to_first_step": first, "timing": result})
+                                              "seconds_to_first_step": first, "timing": result,
+                                              "cpu_ms_per_sample": 1e3 * cpu / (result["steady_steps"] * batch) if cpu else None})
                     row = {"model": model, "batch": batch, "threads": t, "steps": steps, "runs": raw}
                     for side in sides:
                         for key in ("samples_per_second", "peak_rss_mib", "seconds_to_first_step"):
                             row[f"{side}_{key}"] = statistics.median(x[key] for x in raw[side])
                     row["ratio"] = row["chimera_samples_per_second"] / row["pytorch_samples_per_second"]
+                    for side in sides:
+                        cpu = [x["cpu_ms_per_sample"] for x in raw[side] if x["cpu_ms_per_sample"]]
+                        row[f"{side}_cpu_ms_per_sample"] = statistics.median(cpu) if cpu else None
+                    if row["chimera_cpu_ms_per_sample"] and row["pytorch_cpu_ms_per_sample"]:
+                        row["cpu_ratio"] = row["pytorch_cpu_ms_per_sample"] / row["chimera_cpu_ms_per_sample"]
                     flops = flops_per_sample(model)
                     row["gflop_per_sample"] = flops / 1e9
                     row["chimera_gflops"] = row["chimera_samples_per_second"] * flops / 1e9

@@ -133,24 +133,26 @@ def main():
         fetch = lambda rows: (train[rows],)  # noqa: E731
     step = make_step(args.model, args.steps)
     per_epoch = train.shape[0] // args.batch
-    done, steady_seconds, first_step_done = 0, 0.0, None
+    done, steady_seconds, steady_cpu_seconds, first_step_done = 0, 0.0, 0.0, None
     while done < args.steps:
         order = torch.randperm(train.shape[0])
-        last = time.perf_counter()
+        last, last_cpu = time.perf_counter(), time.process_time()
         for b in range(per_epoch):
             if done == args.steps:
                 break
             step(*fetch(order[b * args.batch:(b + 1) * args.batch]))
-            now = time.perf_counter()
+            now, now_cpu = time.perf_counter(), time.process_time()
             done += 1
             if done == 1:
                 first_step_done = time.time()
             if done > WARMUP_STEPS:
                 steady_seconds += now - last
-            last = now
+                steady_cpu_seconds += now_cpu - last_cpu
+            last, last_cpu = now, now_cpu
     steady_steps = args.steps - WARMUP_STEPS
     out = {"batch_size": args.batch, "threads": args.threads, "steps": args.steps, "warmup_steps": WARMUP_STEPS,
            "first_step_unix_seconds": first_step_done, "steady_steps": steady_steps, "steady_seconds": steady_seconds,
+           "steady_cpu_seconds": steady_cpu_seconds,
            "samples_per_second": steady_steps * args.batch / steady_seconds,
            "torch": torch.__version__, "blas": loaded_blas(), "torch_threads": torch.get_num_threads()}
     with open(args.timing, "w") as f:
