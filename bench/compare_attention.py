@@ -3,9 +3,9 @@
 chimera_op_benchmarks --benchmark_filter=attention and reference/attention_speed.py in
 alternation, --repeats times each, and prints per setting the medians of microseconds per call
 (wall clock and CPU time) of Chimera and of PyTorch's faster equivalent, and their ratio.
-The CPU-time ratio is the one to read on a shared machine at one thread; at two threads both
-sides' CPU time includes OpenMP's spinning, so there only the wall clock of a quiet machine says
-anything.
+The CPU-time ratio is the one to read on a shared machine, at one thread only: Google Benchmark
+counts the calling thread's CPU time, Python's process_time every thread's, and both include
+OpenMP's spinning, so at two threads only the wall clock of a quiet machine says anything.
 
     python3 bench/compare_attention.py [--threads 1,2] [--repeats 3] [--json FILE]
 """
