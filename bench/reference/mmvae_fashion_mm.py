@@ -143,15 +143,18 @@ class TextDecoder(Transformer):
         return self.logits(shifted, self.latent(z).unsqueeze(1))
 
     def decode(self, z):
-        """Greedy free decoding as the plugin does it: every step recomputes all positions (no
-        cache); a 0 ends a caption."""
+        """Greedy free decoding as the plugin does it: step p runs positions 0..p again (no
+        key/value cache; causal, so the later ones could not change p); a 0 ends a caption."""
         n = z.shape[0]
         start = self.latent(z).unsqueeze(1)
         inputs = torch.zeros(n, LENGTH, dtype=torch.long)
         tokens = torch.zeros(n, LENGTH, dtype=torch.long)
         ended = torch.zeros(n, dtype=torch.bool)
         for p in range(LENGTH):
-            chosen = self.logits(inputs, start)[:, p].argmax(-1).masked_fill(ended, 0)
+            seen = inputs[:, :p + 1]
+            causal = self.causal[:p + 1, :p + 1]
+            logits = self.head(self.encode(self.embed(seen) + start, causal))
+            chosen = logits[:, p].argmax(-1).masked_fill(ended, 0)
             tokens[:, p] = chosen
             if p + 1 < LENGTH:
                 inputs[:, p + 1] = chosen
