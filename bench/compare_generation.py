@@ -84,7 +84,9 @@ def main():
                     for k, key in ((0, "wall"), (1, "cpu")):
                         small = statistics.median(x[k] for x in raw[side][counts[0]])
                         large = statistics.median(x[k] for x in raw[side][counts[1]])
-                        per_sample = max(large - small, 1e-9) / (counts[1] - counts[0])
+                        # No rate when the large run took no longer than the small one: the
+                        # wall clock of a loaded machine can do that; say so, not a huge number.
+                        per_sample = (large - small) / (counts[1] - counts[0]) if large > small else float("nan")
                         row[f"{side}_{key}_large_s"] = large
                         row[f"{side}_{key}_per_second"] = 1.0 / per_sample
                         # Whole process for the target count: measured when it is the large count,
