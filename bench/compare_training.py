@@ -12,8 +12,10 @@ as JSON. Needs only Python's standard library besides the two programs; never pa
 
     python3 bench/compare_training.py                         # everything: about 10 minutes
     python3 bench/compare_training.py --models vae_mlp --batches 64 --threads 2 --repeats 1
-    python3 bench/compare_training.py --models mmvae_image_text,mmvae_image_text_audio \
-        --fashion-mm data/fashion-mm --markdown bench/RESULTS.md --json bench/results_mm.json
+    python3 bench/compare_training.py --models mmvae_image_text,mmvae_image_text_audio --threads 2,1 \
+        --fashion-mm data/fashion-mm --json bench/results_mm.json \
+        --begin-marker "<!-- compare_training.py multimodal: begin -->" \
+        --end-marker "<!-- compare_training.py multimodal: end -->"
 
 The MMVAEs (configs/mmvae_image_text.yaml, mmvae_image_text_audio.yaml) read Fashion-MNIST-MM
 (scripts/make_fashion_mm.py, --fashion-mm); PyTorch's side reads the same training images with
@@ -76,6 +78,7 @@ MM_TEXT_ENC = transformer() + 2 * dense(64, 32)
 MM_TEXT_DEC = dense(32, 64) + transformer() + 10 * dense(64, 64)
 MM_IMAGE_DEC = dense(32, 256, 3136) + conv(7, 64, 32, 4) + conv(14, 32, 1, 4)
 MM_AUDIO_DEC = dense(32, 256, 8192) + 8 * 16 * (64 * 32 * 16) + 16 * 32 * (32 * 1 * 16)
+
 
 def flops_per_sample(model):
     """Training FLOPs per example of a step: 2 per MAC, forward plus backward counted as 3 forward
@@ -155,14 +158,13 @@ BEGIN, END = "<!-- compare_training.py: begin -->", "<!-- compare_training.py: e
 def write_between_markers(path, text, begin=BEGIN, end=END):
     """Replaces what lies between the markers in `path` (the rest is written by people), or
     creates the file with the markers."""
-    BEGIN, END = begin, end
-    old = open(path).read() if os.path.exists(path) else f"# Benchmark results\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in old or END not in old:
-        sys.exit(f"compare_training: {path} lacks the lines {BEGIN} and {END} that mark the generated table")
-    head, rest = old.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
+    old = open(path).read() if os.path.exists(path) else f"# Benchmark results\n\n{begin}\n{end}\n"
+    if begin not in old or end not in old:
+        sys.exit(f"compare_training: {path} lacks the lines {begin} and {end} that mark the generated table")
+    head, rest = old.split(begin, 1)
+    tail = rest.split(end, 1)[1]
     with open(path + ".tmp", "w") as f:
-        f.write(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+        f.write(f"{head}{begin}\n{text}\n{end}{tail}")
     os.replace(path + ".tmp", path)
 
 
@@ -174,7 +176,7 @@ def write_results(args, info, ceiling, rows, load):
     cpu_column = all(r.get("cpu_ratio") for r in rows)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     with open(args.json, "w") as f:
-        json.dump({"date": when, "versions": info, "ceiling_gflops": ceiling, "repeats": args.repeats, "passive": args.passive, "load_average_before_each_setting": load, "rows": rows}, f, indent=1)
+        json.dump({"date": when, "versions": info, "ceiling_gflops": ceiling, "repeats": args.repeats, "passive": args.passive, "load_average_after_each_setting": load, "rows": rows}, f, indent=1)
     lines = [f"Measured {when} with `python3 bench/compare_training.py` ({args.repeats} alternating runs per side, medians"
              + ("; both sides with OMP_WAIT_POLICY=PASSIVE" if args.passive else "") + ").",
              "", "Versions: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".", "",
