@@ -1,6 +1,7 @@
 // Micro benchmarks of the heavy ops at the shapes of the reference models (784-512-256 MLPs,
-// the 28x28 conv stacks of the convolutional autoencoder and DCGAN), forward and forward +
-// backward, reporting GFLOP/s; and the machine's ceiling, a oneDNN f32 matmul of 2048x2048.
+// the 28x28 conv stacks of the convolutional autoencoder and DCGAN, the MMVAEs' attention),
+// forward and forward + backward, reporting GFLOP/s; and the machine's ceiling, a oneDNN f32
+// matmul of 2048x2048.
 // Run: build/bin/chimera_op_benchmarks [--benchmark_filter=...]. Never part of the test suite.
 #include "autograd/graph.hpp"
 #include "ops/op_registry.hpp"
@@ -87,6 +88,37 @@ void linear_relu(benchmark::State& state) {
     report(state, 2.0 * n * in * out * (backward ? 3.0 : 1.0));
 }
 
+// The fused attention op at the sequence plugin's shapes in the MMVAE configs: q, k, v
+// [N, 4 heads, 10 positions, 16], as the text encoder calls it (padding keys masked, mask
+// [N, 1, 1, 10] with the last three keys of every row hidden) or the text decoder (causal).
+// bench/reference/attention_speed.py times PyTorch on the same shapes.
+void attention(benchmark::State& state, bool causal) {
+    const int64_t n = state.range(0), heads = 4, t = 10, d = 16;
+    Context ctx(static_cast<int>(state.range(1)), 1);
+    OpRegistry ops;
+    register_builtin_ops(ops);
+    const bool backward = state.range(2) != 0;
+    std::vector<Tensor> inputs;
+    for (uint64_t i = 0; i < 3; ++i) inputs.push_back(random(ctx, {n, heads, t, d}, i, backward));
+    if (!causal) {
+        Tensor mask = ctx.zeros(DType::f32, {n, 1, 1, t});
+        for (int64_t i = 0; i < n; ++i)
+            for (int64_t j = t - 3; j < t; ++j) mask.data<float>()[i * t + j] = -1e9f;
+        inputs.push_back(mask);
+    }
+    const Attrs attrs{0, causal ? 1.0 : 0.0};
+    for (auto _ : state) {
+        Tensor y = ops.call(ctx, "attention", inputs, attrs)[0];
+        if (backward) {
+            backward_seeded(ctx, {y}, {y});
+            for (std::size_t i = 0; i < 3; ++i) inputs[i].zero_grad();
+        }
+        benchmark::DoNotOptimize(y.raw());
+    }
+    // q k^T and p v: 2 n h t t d multiply-adds, counted over every key (as PyTorch computes them).
+    report(state, 4.0 * n * heads * t * t * d * (backward ? 3.0 : 1.0));
+}
+
 void matmul_ceiling(benchmark::State& state) {
     const int64_t n = 2048;
     Context ctx(static_cast<int>(state.range(0)), 1);
@@ -133,5 +165,8 @@ BENCHMARK_CAPTURE(conv, dcgan_64_128_14, 64, 14, 128, 4, 2, 1)->Apply(shapes);
 // Generators: 4x4 stride 2 transposed convs 128->64 @7->14 and 64->1 @14->28.
 BENCHMARK_CAPTURE(deconv, dcgan_128_64_7, 128, 7, 64, 4, 2, 1)->Apply(shapes);
 BENCHMARK_CAPTURE(deconv, dcgan_64_1_14, 64, 14, 1, 4, 2, 1)->Apply(shapes);
+// MMVAE text encoder and decoder: attention over 10 positions, 4 heads of 16.
+BENCHMARK_CAPTURE(attention, padding_mask, false)->Apply(shapes);
+BENCHMARK_CAPTURE(attention, causal, true)->Apply(shapes);
 
 BENCHMARK_MAIN();

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """PyTorch's side of the training-speed benchmark (bench/compare_training.py): trains one of the
-four reference models for a number of steps and writes the same timing JSON as
+four reference models or the two MMVAEs for a number of steps and writes the same timing JSON as
 `chimera train --timing FILE`. Not a dependency of Chimera.
 
 The models are those of the Chimera pipelines, layer for layer, with PyTorch's default
@@ -10,6 +10,10 @@ initialisation and the pipelines' optimizers:
             (relu); Adam 2e-4 (0.5, 0.999) for each.
   conv_ae   configs/conv_ae_fashion.yaml (conv_models_fashion.py's ConvAe), Adam 1e-3.
   dcgan     configs/dcgan_fashion.yaml (conv_models_fashion.py's Generator / Discriminator).
+  mmvae_image_text, mmvae_image_text_audio
+            configs/mmvae_image_text.yaml and mmvae_image_text_audio.yaml (mmvae_fashion_mm.py:
+            the real training images with synthetic captions and spectrograms of the loader's
+            shapes), Adam 1e-3 (the three-way one with its cosine schedule).
 A step is what a Chimera step is: for the GANs one discriminator update (the generator run
 without a graph, the real and the fake batch through D separately) then one generator update,
 each on fresh noise; for the others one update. The batch is taken from the training images
@@ -31,6 +35,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import conv_models_fashion as conv  # noqa: E402
+import mmvae_fashion_mm as mm  # noqa: E402
 import vae_mlp_fashion as mlp  # noqa: E402
 
 WARMUP_STEPS = 2
@@ -57,8 +62,24 @@ def gan_step(g, d, opt_g, opt_d, x, noise_shape):
     opt_g.step()
 
 
-def make_step(model):
-    """The model's training step, a function of one batch of images in [0, 1]."""
+MULTIMODAL = ("mmvae_image_text", "mmvae_image_text_audio")
+
+
+def make_step(model, steps):
+    """The model's training step, a function of one batch (images in [0, 1]; for the MMVAEs
+    images, tokens and spectrograms)."""
+    if model in MULTIMODAL:
+        net = mm.Mmvae(audio=model.endswith("audio"))
+        opt, schedule = mm.optimizer(net, steps)
+
+        def mm_step(*batch):
+            loss = net.loss(*batch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if schedule:
+                schedule.step()
+        return mm_step
     if model in ("gan_mlp", "dcgan"):
         if model == "gan_mlp":
             g, d = mlp_gan()
@@ -91,7 +112,7 @@ def loaded_blas():
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", choices=["vae_mlp", "gan_mlp", "conv_ae", "dcgan"], required=True)
+    p.add_argument("--model", choices=["vae_mlp", "gan_mlp", "conv_ae", "dcgan", *MULTIMODAL], required=True)
     p.add_argument("--batch", type=int, required=True)
     p.add_argument("--threads", type=int, required=True)
     p.add_argument("--steps", type=int, required=True)
@@ -105,26 +126,33 @@ def main():
     train = conv.images("train")
     if args.model in ("vae_mlp", "gan_mlp"):
         train = train.view(-1, 784)
-    step = make_step(args.model)
+    if args.model in MULTIMODAL:
+        data = mm.SyntheticData(train, audio=args.model.endswith("audio"))
+        fetch = data.batch
+    else:
+        fetch = lambda rows: (train[rows],)  # noqa: E731
+    step = make_step(args.model, args.steps)
     per_epoch = train.shape[0] // args.batch
-    done, steady_seconds, first_step_done = 0, 0.0, None
+    done, steady_seconds, steady_cpu_seconds, first_step_done = 0, 0.0, 0.0, None
     while done < args.steps:
         order = torch.randperm(train.shape[0])
-        last = time.perf_counter()
+        last, last_cpu = time.perf_counter(), time.process_time()
         for b in range(per_epoch):
             if done == args.steps:
                 break
-            step(train[order[b * args.batch:(b + 1) * args.batch]])
-            now = time.perf_counter()
+            step(*fetch(order[b * args.batch:(b + 1) * args.batch]))
+            now, now_cpu = time.perf_counter(), time.process_time()
             done += 1
             if done == 1:
                 first_step_done = time.time()
             if done > WARMUP_STEPS:
                 steady_seconds += now - last
-            last = now
+                steady_cpu_seconds += now_cpu - last_cpu
+            last, last_cpu = now, now_cpu
     steady_steps = args.steps - WARMUP_STEPS
     out = {"batch_size": args.batch, "threads": args.threads, "steps": args.steps, "warmup_steps": WARMUP_STEPS,
            "first_step_unix_seconds": first_step_done, "steady_steps": steady_steps, "steady_seconds": steady_seconds,
+           "steady_cpu_seconds": steady_cpu_seconds,
            "samples_per_second": steady_steps * args.batch / steady_seconds,
            "torch": torch.__version__, "blas": loaded_blas(), "torch_threads": torch.get_num_threads()}
     with open(args.timing, "w") as f:

@@ -60,6 +60,7 @@ void write_timing(const fs::path& file, const StepTiming& t, int64_t batch_size,
     }
     j["steady_steps"] = t.steady_steps;
     j["steady_seconds"] = t.steady_seconds;
+    j["steady_cpu_seconds"] = t.steady_cpu_seconds;
     j["samples_per_second"] = t.samples_per_second(batch_size);
     j["steady_state"] = {{"buffers_allocated", t.steady_buffers_allocated}, {"primitives_created", t.steady_primitives_created}};
     if (ranks > 1) {  // summing gradients across ranks, over the steady state

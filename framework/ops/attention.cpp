@@ -81,6 +81,8 @@ void forward_loops(const Dims& d, const float* q, const float* k, const float* v
             const int64_t keys = d.causal ? i + 1 : d.s;
             for (int64_t j = 0; j < keys; ++j) {
                 float dot = 0;
+                // Why simd: without it the compiler keeps the sum's order and runs it scalar.
+#pragma omp simd reduction(+ : dot)
                 for (int64_t c = 0; c < d.d; ++c) dot += qb[i * d.d + c] * kb[j * d.d + c];
                 row[j] = d.scale * dot + (d.mask ? mask[b * d.mb + h * d.mh + i * d.mt + j] : 0.0f);
                 top = std::max(top, row[j]);
@@ -127,6 +129,7 @@ std::vector<Tensor> backward(Context& ctx, const Dims& d, const Tensor& q, const
             float weighted = 0;  // rowsum(dp * p)
             for (int64_t j = 0; j < d.s; ++j) {
                 float dp = 0;
+#pragma omp simd reduction(+ : dp)
                 for (int64_t c = 0; c < d.d; ++c) dp += g[c] * vb[j * d.d + c];
                 ds[j] = dp;
                 weighted += dp * row[j];

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <ostream>
 
 namespace chimera {
@@ -26,6 +27,13 @@ namespace chimera {
 namespace fs = std::filesystem;
 
 namespace {
+
+// CPU seconds of all of this process's threads so far.
+double process_cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
 
 constexpr int kSampleColumns = 8;
 
@@ -270,6 +278,7 @@ bool Trainer::train_epoch() {
     ProgressBar bar(*options_.out, label, per_epoch, spec_.data.batch_size, options_.terminal);
     batches_->start_epoch(state_.epoch, state_.batch);
     last_step_end_ = std::chrono::steady_clock::now();  // epoch ends are not steps
+    last_step_end_cpu_ = process_cpu_seconds();
     last_counters_ = ctx_.device().counters();
     auto means = [&] {  // losses in pipeline order, then the total, then anything else
         std::vector<std::string> order;
@@ -318,16 +327,19 @@ ReduceTiming Trainer::reduce_total() const {
 // Counts a finished step into the timing; checkpoints written mid-epoch count as step time.
 void Trainer::time_step() {
     const auto now = std::chrono::steady_clock::now();
+    const double cpu = process_cpu_seconds();
     const RuntimeCounters counters = ctx_.device().counters();
     if (++timing_.steps == 1) timing_.first_step_done = std::chrono::system_clock::now();
     if (timing_.steps == StepTiming::warmup_steps) reduce_at_warmup_ = reduce_total();
     if (timing_.steps > StepTiming::warmup_steps) {
         timing_.steady_seconds += std::chrono::duration<double>(now - last_step_end_).count();
+        timing_.steady_cpu_seconds += cpu - last_step_end_cpu_;
         timing_.steady_buffers_allocated += counters.buffers_allocated - last_counters_.buffers_allocated;
         timing_.steady_primitives_created += counters.primitives_created - last_counters_.primitives_created;
         ++timing_.steady_steps;
     }
     last_step_end_ = now;
+    last_step_end_cpu_ = cpu;
     last_counters_ = counters;
 }
 

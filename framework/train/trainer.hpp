@@ -36,6 +36,7 @@ struct StepTiming {
     int64_t steps = 0;                           // training steps this process ran
     std::chrono::system_clock::time_point first_step_done;  // wall clock at the end of the first
     double steady_seconds = 0;                   // in the steps after the warm-up
+    double steady_cpu_seconds = 0;               // CPU time of every thread in them (what a loaded machine does not distort)
     int64_t steady_steps = 0;
     uint64_t steady_buffers_allocated = 0;      // by the steady-state steps (the pool's misses)
     uint64_t steady_primitives_created = 0;     // oneDNN primitives the cache had to create
@@ -140,6 +141,7 @@ private:
     bool stopped_early_ = false;
     StepTiming timing_;
     std::chrono::steady_clock::time_point last_step_end_;  // or the epoch's start
+    double last_step_end_cpu_ = 0;                         // the process's CPU seconds then
     RuntimeCounters last_counters_;                        // at the same moment
     ReduceTiming reduce_at_warmup_;
     std::unique_ptr<RunPresenter> presenter_;  // rank 0's: run.json, the report, its figures

@@ -134,8 +134,9 @@ public:
             out.set("tokens", argmax_tokens(host(), logits));
             return;
         }
-        Tensor tokens = decode(start);
-        if (!logits.defined()) logits = logits_of(shifted(host(), tokens), start);
+        Tensor decoded_logits;
+        Tensor tokens = decode(start, decoded_logits);
+        if (!logits.defined()) logits = decoded_logits;
         out.set("logits", logits);
         out.set("tokens", tokens);
     }
@@ -145,13 +146,18 @@ private:
         return apply(head_, encode(ops::add(embed(inputs), start), Tensor(), true));
     }
     // One position at a time: position t's choice becomes position t + 1's input. After a 0 (the
-    // end) every later token is 0.
-    Tensor decode(const Tensor& start) const {
+    // end) every later token is 0. Step p runs only positions 0..p: attention is causal, so the
+    // later ones cannot change position p's logits (half the work of running every position each
+    // step). The last step's inputs are the tokens shifted, so its logits, left in `logits_out`,
+    // are the teacher-forced logits of the tokens.
+    Tensor decode(const Tensor& start, Tensor& logits_out) const {
         const int64_t n = start.dim(0), t = length_;
         Tensor inputs = Tensor::zeros(host(), {n, t}, CHM_DTYPE_I32), tokens = Tensor::zeros(host(), {n, t}, CHM_DTYPE_I32);
         std::vector<bool> ended(static_cast<std::size_t>(n), false);
         for (int64_t p = 0; p < t; ++p) {
-            Tensor logits = logits_of(inputs, start);
+            const int64_t seen = p + 1;  // positions this step runs
+            Tensor logits = logits_of(seen == t ? inputs : leading(inputs, seen), start);
+            if (seen == t) logits_out = logits;
             std::vector<float> draws;
             if (choice_.sample) {
                 Tensor u = ops::random_uniform(host(), {n});
@@ -159,7 +165,7 @@ private:
             }
             for (int64_t i = 0; i < n; ++i) {
                 if (ended[static_cast<std::size_t>(i)]) continue;
-                const float* row = logits.data() + (i * t + p) * vocabulary_;
+                const float* row = logits.data() + (i * seen + p) * vocabulary_;
                 const int32_t token = choice_(row, vocabulary_, choice_.sample ? draws[static_cast<std::size_t>(i)] : 0.0f);
                 tokens.data_i32()[i * t + p] = token;
                 if (p + 1 < t) inputs.data_i32()[i * t + p + 1] = token;
@@ -167,6 +173,13 @@ private:
             }
         }
         return tokens;
+    }
+    // The first k positions of int32 tokens [N, T], as [N, k].
+    Tensor leading(const Tensor& tokens, int64_t k) const {
+        const int64_t n = tokens.dim(0), t = tokens.dim(1);
+        Tensor out = Tensor::zeros(host(), {n, k}, CHM_DTYPE_I32);
+        for (int64_t i = 0; i < n; ++i) std::copy(tokens.data_i32() + i * t, tokens.data_i32() + i * t + k, out.data_i32() + i * k);
+        return out;
     }
     std::string input_, targets_, step_inputs_;
     TokenChoice choice_;

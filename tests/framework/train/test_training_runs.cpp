@@ -481,6 +481,7 @@ BOOST_AUTO_TEST_CASE(the_steady_state_step_allocates_nothing_and_creates_no_prim
             BOOST_TEST(t["batch_size"].get<int>() == 64);
             BOOST_TEST(t["threads"].get<int>() == 2);
             BOOST_TEST(t["samples_per_second"].get<double>() > 0.0);
+            BOOST_TEST(t["steady_cpu_seconds"].get<double>() > 0.0);  // what the benchmarks read on a loaded machine
             BOOST_TEST(t["seconds_to_first_step"].get<double>() > 0.0);
             BOOST_TEST(t["steady_state"]["buffers_allocated"].get<int>() == 0);
             BOOST_TEST(t["steady_state"]["primitives_created"].get<int>() == 0);
@@ -497,6 +498,7 @@ BOOST_AUTO_TEST_CASE(the_step_timing_counts_only_steps_after_the_warm_up) {
     BOOST_TEST(t["steps"].get<int>() == 2);
     BOOST_TEST(t["steady_steps"].get<int>() == 0);
     BOOST_TEST(t["samples_per_second"].get<double>() == 0.0);
+    BOOST_TEST(t["steady_cpu_seconds"].get<double>() == 0.0);
 }
 
 // A plugin failing while the run trains is a plugin error (exit 4), said with where training was
