@@ -133,8 +133,8 @@ nlohmann::json fidelity(const po::variables_map& vm, PipelineSession& s, const D
     for (const FidelityRow& row : r.rows) {
         const std::string what = row.name == "generated"  ? "generated (prior samples)"
                                  : row.name == "training" ? "training images (the floor)"
-                                 : row.name == "blurred"  ? fmt::format("training images blurred (sigma {} px)", o.blur_sigma)
-                                                          : fmt::format("training images noised (sigma {} of range)", o.noise_sigma);
+                                 : row.name == "blurred"  ? fmt::format("training, blurred (sigma {} px)", o.blur_sigma)
+                                                          : fmt::format("training, noised (sigma {} x range)", o.noise_sigma);
         std::cout << fmt::format("  {:<34} {:>9.3f} {:>10.3f} {:>8.3f}\n", what, row.fid, row.precision, row.recall);
         j["sets"][row.name] = {{"fid", row.fid}, {"precision", row.precision}, {"recall", row.recall}};
     }
