@@ -127,7 +127,7 @@ nlohmann::json fidelity(const po::variables_map& vm, PipelineSession& s, const D
     const FidelityReport r = evaluate_fidelity(s.pipeline(), s.context(), sampler, s.registry(), vm["fid"].as<std::string>(), run, split, o);
     std::cout << fmt::format("\nImage fidelity: {} images per set against the first {} '{}' of the {} split, in the {} '{}' values of {} (k = {})\n",
                              r.n, r.n, r.field, split_name, r.features, o.port, r.judge, o.k);
-    std::cout << fmt::format("  {:<34} {:>9} {:>10} {:>8}\n", "images", "FID", "precision", "recall");
+    std::cout << fmt::format("  {:<36} {:>9} {:>10} {:>8}\n", "images", "FID", "precision", "recall");
     nlohmann::json j = {{"judge", r.judge}, {"port", o.port}, {"field", r.field}, {"reference", split_name}, {"n", r.n},
                         {"features", r.features}, {"k", o.k}, {"blur_sigma_pixels", o.blur_sigma}, {"noise_sigma_of_range", o.noise_sigma}};
     for (const FidelityRow& row : r.rows) {
@@ -135,7 +135,7 @@ nlohmann::json fidelity(const po::variables_map& vm, PipelineSession& s, const D
                                  : row.name == "training" ? "training images (the floor)"
                                  : row.name == "blurred"  ? fmt::format("training, blurred (sigma {} px)", o.blur_sigma)
                                                           : fmt::format("training, noised (sigma {} x range)", o.noise_sigma);
-        std::cout << fmt::format("  {:<34} {:>9.3f} {:>10.3f} {:>8.3f}\n", what, row.fid, row.precision, row.recall);
+        std::cout << fmt::format("  {:<36} {:>9.3f} {:>10.3f} {:>8.3f}\n", what, row.fid, row.precision, row.recall);
         j["sets"][row.name] = {{"fid", row.fid}, {"precision", row.precision}, {"recall", row.recall}};
     }
     return j;
@@ -162,8 +162,9 @@ int run(const po::variables_map& vm) {
     if (decode != "sample" && decode != "mean") throw UsageError("--decode: expected sample or mean, not '" + decode + "'");
     if (decode == "mean" && !sampler.can_decode_mean())
         throw UsageError("--decode mean: the generate section of " + run_dir.string() + " names no posterior sample and mean (generate.sample, generate.latent)");
-    if (vm.count("fid") && (vm["n"].as<int64_t>() <= 1 || vm["n"].as<int64_t>() > static_cast<int64_t>(split.indices.size())))
-        throw UsageError(fmt::format("--n {}: --fid compares sets of 2 to {} images (what the {} split holds)", vm["n"].as<int64_t>(),
+    // Four images at least: precision/recall's balls reach each image's third neighbour.
+    if (vm.count("fid") && (vm["n"].as<int64_t>() < 4 || vm["n"].as<int64_t>() > static_cast<int64_t>(split.indices.size())))
+        throw UsageError(fmt::format("--n {}: --fid compares sets of 4 to {} images (what the {} split holds)", vm["n"].as<int64_t>(),
                                      split.indices.size(), split_name));
     if (!vm.count("fid") && !vm["n"].defaulted()) throw UsageError("--n: it counts the images of --fid; give --fid JUDGE_RUN too");
     if (vm.count("judge") && !sampler.multimodal())
