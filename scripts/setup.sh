@@ -13,7 +13,7 @@ packages=(
   libdnnl-dev libyaml-cpp-dev libfmt-dev libbenchmark-dev nlohmann-json3-dev libpng-dev
   zlib1g-dev dataset-fashion-mnist python3 espeak-ng libsndfile1-dev libfftw3-dev
   libopenmpi-dev openmpi-bin libjs-chart.js libonnx-dev libprotobuf-dev
-  pybind11-dev python3-dev python3-numpy
+  pybind11-dev python3-dev python3-numpy libeigen3-dev
 )
 
 bash "$here/scripts/install_packages.sh" "${packages[@]}"

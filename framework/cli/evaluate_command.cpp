@@ -2,7 +2,8 @@
 // as the end of training prints them. --set may add nodes and evaluate_only losses to the run's
 // pipeline, e.g. a classifier from another run (init_from) judging the images it generates.
 // For multimodal models, with a judge per modality (evaluate.judges, or --judge), also the
-// cross-modal and joint coherence and linear probes on the latent; all of it as a table and JSON.
+// cross-modal and joint coherence and linear probes on the latent; with --fid, FID and
+// precision/recall of generated images; all of it as a table and JSON.
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
 #include "cli/terminal.hpp"
@@ -10,6 +11,7 @@
 #include "io/atomic_file.hpp"
 #include "evaluate/coherence.hpp"
 #include "evaluate/evaluator.hpp"
+#include "evaluate/image_fidelity.hpp"
 #include "evaluate/likelihood.hpp"
 
 #include <fmt/format.h>
@@ -134,6 +136,33 @@ nlohmann::json likelihood_json(const LikelihoodReport& r) {
     return j;
 }
 
+// --fid JUDGE_RUN: FID and precision/recall of the run's generated images against the split's,
+// with the floor and distorted images beside them (evaluate/image_fidelity.hpp).
+nlohmann::json fidelity(const po::variables_map& vm, PipelineSession& s, const DataSplit& split, const std::string& split_name,
+                        const fs::path& run) {
+    FidelityOptions o;
+    o.n = vm["n"].as<int64_t>();
+    o.seed = vm["seed"].defaulted() ? s.context().device().seed() + 3 : seed_option(vm);
+    o.progress = &std::cerr;
+    o.terminal = is_interactive(STDERR_FILENO);
+    const ImageSampler sampler(s.pipeline(), s.context(), s.ops());
+    const FidelityReport r = evaluate_fidelity(s.pipeline(), s.context(), sampler, s.registry(), vm["fid"].as<std::string>(), run, split, o);
+    std::cout << fmt::format("\nImage fidelity: {} images per set against the first {} '{}' of the {} split, in the {} '{}' values of {} (k = {})\n",
+                             r.n, r.n, r.field, split_name, r.features, o.port, r.judge, o.k);
+    std::cout << fmt::format("  {:<36} {:>9} {:>10} {:>8}\n", "images", "FID", "precision", "recall");
+    nlohmann::json j = {{"judge", r.judge}, {"port", o.port}, {"field", r.field}, {"reference", split_name}, {"n", r.n},
+                        {"features", r.features}, {"k", o.k}, {"blur_sigma_pixels", o.blur_sigma}, {"noise_sigma_of_range", o.noise_sigma}};
+    for (const FidelityRow& row : r.rows) {
+        const std::string what = row.name == "generated"  ? "generated (prior samples)"
+                                 : row.name == "training" ? "training images (the floor)"
+                                 : row.name == "blurred"  ? fmt::format("training, blurred (sigma {} px)", o.blur_sigma)
+                                                          : fmt::format("training, noised (sigma {} x range)", o.noise_sigma);
+        std::cout << fmt::format("  {:<36} {:>9.3f} {:>10.3f} {:>8.3f}\n", what, row.fid, row.precision, row.recall);
+        j["sets"][row.name] = {{"fid", row.fid}, {"precision", row.precision}, {"recall", row.recall}};
+    }
+    return j;
+}
+
 int run(const po::variables_map& vm) {
     const std::string split_name = vm["split"].as<std::string>();
     // Checked before any work, written through its links (the run's own report is replaced).
@@ -158,6 +187,11 @@ int run(const po::variables_map& vm) {
     if (decode != "sample" && decode != "mean") throw UsageError("--decode: expected sample or mean, not '" + decode + "'");
     if (decode == "mean" && !sampler.can_decode_mean())
         throw UsageError("--decode mean: the generate section of " + run_dir.string() + " names no posterior sample and mean (generate.sample, generate.latent)");
+    // Four images at least: precision/recall's balls reach each image's third neighbour.
+    if (vm.count("fid") && (vm["n"].as<int64_t>() < 4 || vm["n"].as<int64_t>() > static_cast<int64_t>(split.indices.size())))
+        throw UsageError(fmt::format("--n {}: --fid compares sets of 4 to {} images (what the {} split holds)", vm["n"].as<int64_t>(),
+                                     split.indices.size(), split_name));
+    if (!vm.count("fid") && !vm["n"].defaulted()) throw UsageError("--n: it counts the images of --fid; give --fid JUDGE_RUN too");
     if (vm.count("judge") && !sampler.multimodal())
         throw UsageError("--judge: " + run_dir.string() + " is not a multimodal model (its generate section lists no modalities)");
     // The same random numbers as the end of training draws for its test metrics, unless --seed says otherwise.
@@ -200,6 +234,7 @@ int run(const po::variables_map& vm) {
             report["coherence"]["decoding"] = decode;
         }
     }
+    if (vm.count("fid")) report["fidelity"] = fidelity(vm, *session, split, split_name, run_dir);
     const fs::path json = vm.count("json") ? json_out : RunDirectory(run_dir).evaluation(split_name);
     write_file_atomically(json, report.dump(2) + "\n");
     std::cout << "\nWrote " << (vm.count("json") ? vm["json"].as<std::string>() : json.string()) << "\n";
@@ -212,7 +247,8 @@ Command evaluate_command() {
     Command c;
     c.name = "evaluate";
     c.summary = "Compute a trained run's losses and metrics on a split (and a multimodal model's coherence)";
-    c.usage = "chimera evaluate RUN_DIR [--split test|validation|train] [--judge MODALITY=RUN_DIR ...] [--nll K] [--json FILE] [--set KEY=VALUE ...]";
+    c.usage = "chimera evaluate RUN_DIR [--split test|validation|train] [--judge MODALITY=RUN_DIR ...] [--nll K] [--fid JUDGE_RUN [--n N]]\n"
+              "                        [--json FILE] [--set KEY=VALUE ...]";
     c.options = [] {
         po::options_description desc("Options");
         desc.add_options()("run", po::value<std::string>()->required()->value_name("RUN_DIR"), "the run directory of chimera train")(
@@ -225,6 +261,9 @@ Command evaluate_command() {
             "nll-rows", po::value<int64_t>()->default_value(4096), "--nll: decoder rows (examples times samples) computed at once")(
             "joint-samples", po::value<int64_t>()->default_value(0), "prior samples for joint coherence (0: as many as examples)")(
             "probe-train", po::value<int64_t>()->default_value(10000), "training examples the linear probe is fitted to (0: no probe)")(
+            "fid", po::value<std::string>()->value_name("JUDGE_RUN[:NODE]"),
+            "FID and precision/recall of generated images against the split's, in the 'features' of a classifier run")(
+            "n", po::value<int64_t>()->default_value(10000), "images per set for --fid")(
             "decode", po::value<std::string>()->default_value("sample"),
             "cross-modal coherence from posterior samples, or from the posterior mean (needs generate.sample)")(
             "json", po::value<std::string>()->value_name("FILE"), ("where the report goes (default: RUN_DIR/" + RunDirectory("").evaluation("SPLIT").string() + ")").c_str())(

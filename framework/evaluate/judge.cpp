@@ -57,7 +57,7 @@ const NodeSpec& judge_node(const PipelineSpec& spec, const std::string& name, co
 
 Judge::Judge(const PluginRegistry& registry, Context& ctx, const std::string& modality, const std::string& where,
              const Tensor& sample, const fs::path& this_run)
-    : ctx_(ctx), modality_(modality), where_(where) {
+    : registry_(registry), ctx_(ctx), modality_(modality), where_(where) {
     const std::size_t colon = where.rfind(':');
     const RunDirectory run(colon == std::string::npos ? where : where.substr(0, colon));
     const std::string node_name = colon == std::string::npos ? "" : where.substr(colon + 1);
@@ -75,6 +75,8 @@ Judge::Judge(const PluginRegistry& registry, Context& ctx, const std::string& mo
                         std::to_string(n.in.size()) + " and writes " + std::to_string(n.out.size()));
     port_in_ = n.in.front().first;
     port_out_ = n.out.front().first;
+    run_config_ = config;
+    field_ = n.in.front().second;
     std::string component = n.component, kind;
     if (const std::size_t slash = component.find('/'); slash != std::string::npos) {
         kind = component.substr(0, slash);
@@ -97,16 +99,19 @@ Judge::Judge(const PluginRegistry& registry, Context& ctx, const std::string& mo
 
 Judge::~Judge() = default;
 
-std::vector<int32_t> Judge::classify(const Tensor& values) const {
+NamedTensors Judge::run(const Tensor& values) const {
     EvalMode eval(ctx_);
-    NamedTensors out;
     try {
-        out = instance_->forward({{port_in_, values}});
+        return instance_->forward({{port_in_, values}});
     } catch (const PluginError& e) {
         throw DataError("judge of " + modality_ + " (" + where_ + "): " + e.what());
     } catch (const ShapeError& e) {  // what the judge's declared ports refuse
         throw DataError("judge of " + modality_ + " (" + where_ + "): " + e.what());
     }
+}
+
+std::vector<int32_t> Judge::classify(const Tensor& values) const {
+    const NamedTensors out = run(values);
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.first == port_out_; });
     if (it == out.end() || it->second.rank() != 2 || it->second.dtype() != DType::f32)
         throw DataError("judge of " + modality_ + " (" + where_ + "): output '" + port_out_ + "' is not logits [N, classes]");
@@ -118,6 +123,57 @@ std::vector<int32_t> Judge::classify(const Tensor& values) const {
         verdict[static_cast<std::size_t>(i)] = static_cast<int32_t>(std::max_element(row, row + c) - row);
     }
     return verdict;
+}
+
+Tensor Judge::output(const Tensor& values, const std::string& port) const {
+    const NamedTensors out = run(values);
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.first == port; });
+    const std::string who = "judge of " + modality_ + " (" + where_ + ")";
+    if (it == out.end()) {
+        std::string written;
+        for (const auto& o : out) written += (written.empty() ? "" : ", ") + o.first;
+        throw DataError(who + ": its component writes no output '" + port + "' (it writes: " + written +
+                        "); a conv encoder writes 'features' from conv 1.1.0 on");
+    }
+    if (it->second.rank() != 2 || it->second.dtype() != DType::f32 || it->second.dim(0) != values.dim(0))
+        throw DataError(who + ": output '" + port + "' is " + describe(it->second) + ", not f32 [N, F]");
+    return it->second;
+}
+
+std::optional<std::pair<double, double>> Judge::training_range(int64_t n) const {
+    const std::string config = run_config_.string();
+    const PipelineSpec spec = parse_pipeline(read_pipeline_yaml(config, {}), config);
+    const DataSpec& d = spec.data;
+    const ComponentInfo* info = registry_.find(CHM_KIND_LOADER, d.loader);
+    if (!info) throw DataError("judge of " + modality_ + " (" + where_ + "): no plugin provides its loader '" + d.loader + "'");
+    YAML::Node options(YAML::NodeType::Map);  // data.options with the training split's laid over them
+    for (const YAML::Node& source : {d.options, d.train.options})
+        if (source && source.IsMap())
+            for (const auto& entry : source) options[entry.first.Scalar()] = entry.second;
+    const auto loader_config = make_component_config(*info, options, config, "data.options");
+    std::unique_ptr<ComponentInstance> made;
+    try {
+        made = std::make_unique<ComponentInstance>(*info, *loader_config, "judge_data:" + modality_);
+    } catch (const PluginError& e) {
+        throw DataError("judge of " + modality_ + " (" + where_ + "): its training data cannot be read: " + e.what());
+    }
+    const ComponentInstance& loader = *made;
+    const std::vector<FieldInfo> fields = loader.fields();
+    auto field = std::find_if(fields.begin(), fields.end(), [&](const FieldInfo& f) { return f.name == field_; });
+    if (field == fields.end() || field->dtype != DType::f32) return std::nullopt;
+    std::vector<int64_t> indices;
+    for (int64_t i = 0; i < std::min(n, loader.size()); ++i) indices.push_back(i);
+    std::vector<Tensor> batch;
+    for (const FieldInfo& f : fields) {
+        Shape shape{static_cast<int64_t>(indices.size())};
+        shape.insert(shape.end(), f.shape.begin(), f.shape.end());
+        batch.push_back(ctx_.empty(f.dtype, shape));
+    }
+    loader.read(indices, batch);
+    const Tensor& x = batch[static_cast<std::size_t>(field - fields.begin())];
+    if (x.numel() == 0) return std::nullopt;
+    const auto [lo, hi] = std::minmax_element(x.data<float>(), x.data<float>() + x.numel());
+    return std::make_pair(double(*lo), double(*hi));
 }
 
 }  // namespace chimera

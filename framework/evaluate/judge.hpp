@@ -8,7 +8,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace chimera {
@@ -27,12 +29,27 @@ public:
 
     const std::string& modality() const { return modality_; }
     const std::string& where() const { return where_; }
+    // The tensor the judge's node reads in its own pipeline (a data field, e.g. "image").
+    const std::string& input_field() const { return field_; }
     // The class of each example of `values` [N, ...]; evaluation mode.
     std::vector<int32_t> classify(const Tensor& values) const;
+    // Another output of the judge's component on `values` (evaluation mode), e.g. the
+    // penultimate layer's "features" of a conv classifier, checked to be f32 [N, F]. Throws
+    // DataError naming the outputs the component does write when it writes no `port`.
+    Tensor output(const Tensor& values, const std::string& port) const;
+    // The smallest and largest value among the first `n` examples of the data the judge trained
+    // on (its run's training loader, the field its node reads): the scale it expects what it
+    // judges on. nullopt when its node reads a tensor that is not a field of that data.
+    std::optional<std::pair<double, double>> training_range(int64_t n) const;
 
 private:
+    NamedTensors run(const Tensor& values) const;
+
+    const PluginRegistry& registry_;
     Context& ctx_;
     std::string modality_, where_, port_in_, port_out_;
+    std::filesystem::path run_config_;
+    std::string field_;  // the tensor its node reads in its own pipeline
     std::vector<std::unique_ptr<chm_config>> config_;
     std::unique_ptr<ComponentInstance> instance_;
 };

@@ -38,7 +38,8 @@ public:
                                   "where the condition joins: features (appended to the flattened blocks' output) or "
                                   "image (one constant channel per value beside the input's)")
                         .choices({"features", "image"}));
-        return {"conv", "1.0.0",
+        // 1.1.0: output "features" (what the head reads), for feature-space evaluation (FID).
+        return {"conv", "1.1.0",
                 "Convolutional encoder: conv blocks (batch norm, activation, pooling), flatten, dense layers, one or a "
                 "Gaussian (mu, logvar) head; a class condition joins the flattened features or the image",
                 p,
@@ -46,7 +47,11 @@ public:
                  condition_port()},
                 {chimera::Port::output("y", CHM_DTYPE_F32, "[N, F]", "the output, F = out_features (head: single)").optional(),
                  chimera::Port::output("mu", CHM_DTYPE_F32, "[N, D]", "the Gaussian's mean, D = out_features (head: gaussian)").optional(),
-                 chimera::Port::output("logvar", CHM_DTYPE_F32, "[N, D]", "the Gaussian's log-variance (head: gaussian)").optional()}};
+                 chimera::Port::output("logvar", CHM_DTYPE_F32, "[N, D]", "the Gaussian's log-variance (head: gaussian)").optional(),
+                 chimera::Port::output("features", CHM_DTYPE_F32, "[N, H]",
+                                       "what the head reads: the last hidden layer's activations (H its width), or "
+                                       "the flattened blocks' output when hidden is empty")
+                     .optional()}};
     }
 
     ConvEncoder(chimera::Host host, const chimera::Config& c)
@@ -92,6 +97,9 @@ public:
         h = ops::flatten(h);
         if (condition_.enabled() && !on_image_) h = ops::concat({h, condition_.rows(in, n)}, 1);
         h = hidden_forward(h);
+        // Always written: it is a tensor the head computes from anyway, and a node whose out:
+        // does not name it drops it, so old pipelines run unchanged.
+        out.set("features", h);
         if (gaussian_) {
             out.set("mu", ops::linear(h, head_[0].weight, head_[0].bias));
             out.set("logvar", ops::linear(h, head_[1].weight, head_[1].bias));
@@ -290,5 +298,5 @@ private:
 
 }  // namespace conv_plugin
 
-CHIMERA_PLUGIN("conv", "1.0.0", "Convolutional encoders and transposed-convolution generators",
+CHIMERA_PLUGIN("conv", "1.1.0", "Convolutional encoders and transposed-convolution generators",
                conv_plugin::ConvEncoder, conv_plugin::DeconvGenerator)
