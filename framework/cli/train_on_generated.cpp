@@ -104,7 +104,9 @@ TaskPerformance train_on_generated(const po::variables_map& vm, PipelineSession&
                          std::to_string(batch) + ", data.batch_size of " + o.classifier + ")");
     const int64_t epochs = o.epochs > 0 ? o.epochs : classifier["train"]["epochs"] ? classifier["train"]["epochs"].as<int64_t>() : 1;
     const fs::path work = RunDirectory(run_dir).train_on_generated();
-    fs::create_directories(work);
+    std::error_code error;
+    fs::create_directories(work, error);
+    if (error) throw DataError(work, "cannot make the directory: " + error.message());
 
     std::cerr << fmt::format("Drawing {} labelled samples of {}, balanced over its classes\n", o.n, run_dir.string());
     const int64_t blocks = (o.n + ImageSampler::stream_batch - 1) / ImageSampler::stream_batch;

@@ -45,6 +45,9 @@ IdxSet write_generated_set(const Pipeline& pipeline, Context& ctx, const OpRegis
     if (!sampler.is_conditional())
         throw UsageError(pipeline.spec().file + " is not a conditional model (its generate section names no condition): "
                          "there are no labelled samples to train a classifier on");
+    if (sampler.classes() > 256)
+        throw UsageError(pipeline.spec().file + " draws " + std::to_string(sampler.classes()) +
+                         " classes; an IDX label is one byte, so at most 256");
     std::vector<int32_t> classes;
     for (int64_t i = 0; i < n; ++i) classes.push_back(static_cast<int32_t>(i % sampler.classes()));
     std::vector<uint8_t> pixels, labels(classes.begin(), classes.end());
