@@ -74,12 +74,19 @@ nlohmann::json TaskPerformance::json() const {
 
 TaskPerformanceOptions task_performance_options(const po::variables_map& vm) {
     TaskPerformanceOptions o{vm["train-on-generated"].as<int64_t>(), vm["classifier-epochs"].as<int64_t>(),
-                             vm["classifier"].as<std::string>(), seed_option(vm)};
+                             vm["classifier"].as<std::string>(), seed_option(vm), {}};
     if (o.n < 1) throw UsageError("--train-on-generated: give how many images to train on (N >= 1), not " + std::to_string(o.n));
     if (o.epochs < 0)
         throw UsageError("--classifier-epochs: at least 1 (or 0: the classifier pipeline's train.epochs), not " + std::to_string(o.epochs));
     if (!fs::is_regular_file(o.classifier))
         throw UsageError("--classifier " + o.classifier + ": no such pipeline file (the classifier to train, e.g. configs/classifier_fashion.yaml)");
+    o.pipeline = read_pipeline_yaml(o.classifier, {});
+    const YAML::Node data = o.pipeline["data"], train = o.pipeline["train"];
+    const int64_t batch = data && data["batch_size"] ? data["batch_size"].as<int64_t>() : 64;
+    if (o.n < batch)
+        throw UsageError("--train-on-generated " + std::to_string(o.n) + ": fewer images than one batch of the classifier (" +
+                         std::to_string(batch) + ", data.batch_size of " + o.classifier + ")");
+    if (o.epochs == 0) o.epochs = train && train["epochs"] ? train["epochs"].as<int64_t>() : 1;
     return o;
 }
 
@@ -92,17 +99,8 @@ void require_conditional(const Pipeline& pipeline, const fs::path& run_dir) {
 TaskPerformance train_on_generated(const po::variables_map& vm, PipelineSession& session, const fs::path& run_dir,
                                    const TaskPerformanceOptions& o) {
     require_conditional(session.pipeline(), run_dir);
-    YAML::Node classifier;
-    try {
-        classifier = read_pipeline_yaml(o.classifier, {});
-    } catch (const OverrideError& e) {
-        throw UsageError(std::string("--classifier: ") + e.what());
-    }
-    const int64_t batch = classifier["data"]["batch_size"] ? classifier["data"]["batch_size"].as<int64_t>() : 64;
-    if (o.n < batch)
-        throw UsageError("--train-on-generated " + std::to_string(o.n) + ": fewer images than one batch of the classifier (" +
-                         std::to_string(batch) + ", data.batch_size of " + o.classifier + ")");
-    const int64_t epochs = o.epochs > 0 ? o.epochs : classifier["train"]["epochs"] ? classifier["train"]["epochs"].as<int64_t>() : 1;
+    const YAML::Node& classifier = o.pipeline;
+    const int64_t epochs = o.epochs;
     const fs::path work = RunDirectory(run_dir).train_on_generated();
     std::error_code error;
     fs::create_directories(work, error);

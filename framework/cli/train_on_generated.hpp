@@ -14,9 +14,10 @@ namespace chimera {
 
 struct TaskPerformanceOptions {
     int64_t n = 0;                  // images in each training set
-    int64_t epochs = 0;             // of each classifier run (0: the classifier pipeline's train.epochs)
+    int64_t epochs = 0;             // of each classifier run (0 on the command line: the pipeline's train.epochs)
     std::string classifier;         // the classifier pipeline file
     uint64_t seed = 0;              // of the generated images
+    YAML::Node pipeline;            // the classifier pipeline, read
 };
 
 struct TaskPerformance {
