@@ -5,11 +5,11 @@
 // grids, text lines and WAV files.
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
+#include "cli/terminal.hpp"
 #include "core/host_error.hpp"
+#include "core/progress.hpp"
 #include "generate/image_sampler.hpp"
 #include "generate/modal_sampler.hpp"
-#include "cli/terminal.hpp"
-#include "core/progress.hpp"
 #include "io/atomic_file.hpp"
 #include "io/npy.hpp"
 
