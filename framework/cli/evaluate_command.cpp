@@ -2,11 +2,14 @@
 // as the end of training prints them. --set may add nodes and evaluate_only losses to the run's
 // pipeline, e.g. a classifier from another run (init_from) judging the images it generates.
 // For multimodal models, with a judge per modality (evaluate.judges, or --judge), also the
-// cross-modal and joint coherence and linear probes on the latent; with --fid, FID and
-// precision/recall of generated images; all of it as a table and JSON.
+// cross-modal and joint coherence and linear probes on the latent; with --nll K, the test
+// log-likelihood; with --fid, FID and precision/recall of generated images; for conditional
+// models, --train-on-generated N: task performance (cli/train_on_generated.hpp). All of it as a
+// table and JSON.
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
 #include "cli/terminal.hpp"
+#include "cli/train_on_generated.hpp"
 #include "core/host_error.hpp"
 #include "io/atomic_file.hpp"
 #include "evaluate/coherence.hpp"
@@ -19,6 +22,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace po = boost::program_options;
@@ -164,12 +168,18 @@ nlohmann::json fidelity(const po::variables_map& vm, PipelineSession& s, const D
 }
 
 int run(const po::variables_map& vm) {
-    const std::string split_name = vm["split"].as<std::string>();
+    std::string split_name = vm["split"].as<std::string>();
     // Checked before any work, written through its links (the run's own report is replaced).
     const fs::path json_out = vm.count("json") ? output_file(vm["json"].as<std::string>()) : fs::path();
     const fs::path run_dir = vm["run"].as<std::string>();
+    std::optional<TaskPerformanceOptions> task;
+    if (vm.count("train-on-generated")) task = task_performance_options(vm);
     auto session = PipelineSession::open_run(vm, run_dir);
     const Pipeline& p = session->pipeline();
+    if (task) require_conditional(p, run_dir);
+    // A GAN holds out no test split; its task performance is tested on the classifier's.
+    if (task && vm["split"].defaulted() && !p.test_split().present() && p.validation_split().present())
+        split_name = "validation";
     const DataSplit& split = split_name == "test"         ? p.test_split()
                              : split_name == "validation" ? p.validation_split()
                              : split_name == "train"      ? p.train_split()
@@ -212,6 +222,14 @@ int run(const po::variables_map& vm) {
         print_likelihood(r);
         report["likelihood"] = likelihood_json(r);
     }
+    if (task) {
+        const TaskPerformance t = train_on_generated(vm, *session, run_dir, *task);
+        std::cout << fmt::format("\nTask performance: {} trained for {} epochs on {} images, accuracy on the {} real test images:\n"
+                                 "  generated {:>7}  ({})\n  real      {:>7}  ({})\n",
+                                 task->classifier, t.epochs, t.training_images, t.test_examples, percent(t.generated_accuracy),
+                                 t.generated_run.string(), percent(t.real_accuracy), t.real_run.string());
+        report["train_on_generated"] = t.json();
+    }
     if (sampler.multimodal()) {
         auto judges = make_judges(vm, *session, split, run_dir);
         if (judges.empty()) {
@@ -248,7 +266,7 @@ Command evaluate_command() {
     c.name = "evaluate";
     c.summary = "Compute a trained run's losses and metrics on a split (and a multimodal model's coherence)";
     c.usage = "chimera evaluate RUN_DIR [--split test|validation|train] [--judge MODALITY=RUN_DIR ...] [--nll K] [--fid JUDGE_RUN [--n N]]\n"
-              "                        [--json FILE] [--set KEY=VALUE ...]";
+              "                        [--train-on-generated N [--classifier FILE] [--classifier-epochs E]] [--json FILE] [--set KEY=VALUE ...]";
     c.options = [] {
         po::options_description desc("Options");
         desc.add_options()("run", po::value<std::string>()->required()->value_name("RUN_DIR"), "the run directory of chimera train")(
@@ -266,6 +284,13 @@ Command evaluate_command() {
             "n", po::value<int64_t>()->default_value(10000), "images per set for --fid")(
             "decode", po::value<std::string>()->default_value("sample"),
             "cross-modal coherence from posterior samples, or from the posterior mean (needs generate.sample)")(
+            "train-on-generated", po::value<int64_t>()->value_name("N"),
+            "conditional models: train the --classifier pipeline on N generated images balanced over the classes, and on N "
+            "real training images, and test both on the real test split (work in RUN_DIR/train-on-generated)")(
+            "classifier", po::value<std::string>()->default_value("configs/classifier_fashion.yaml")->value_name("FILE"),
+            "with --train-on-generated: the classifier pipeline (idx loader, a test split, a cross_entropy loss)")(
+            "classifier-epochs", po::value<int64_t>()->default_value(0)->value_name("E"),
+            "with --train-on-generated: epochs of each classifier run (0: its pipeline's train.epochs)")(
             "json", po::value<std::string>()->value_name("FILE"), ("where the report goes (default: RUN_DIR/" + RunDirectory("").evaluation("SPLIT").string() + ")").c_str())(
             "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
             "change or add to the run's pipeline, e.g. a judging node and an evaluate_only loss (repeatable)");

@@ -1,20 +1,24 @@
 // `chimera generate RUN_DIR`: images from a trained run's prior as a PNG grid, or with
-// --interpolate straight walks in latent space between pairs of prior samples, one per row. For
+// --interpolate straight walks in latent space between pairs of prior samples, one per row; with
+// --format npy as a NumPy array instead, made in blocks so a million images fit in memory. For
 // multimodal models, --from and --to: any modality from any other (or from the prior) as PNG
 // grids, text lines and WAV files.
 #include "cli/command.hpp"
 #include "cli/pipeline_session.hpp"
+#include "cli/terminal.hpp"
 #include "core/host_error.hpp"
+#include "core/progress.hpp"
 #include "generate/image_sampler.hpp"
 #include "generate/modal_sampler.hpp"
 #include "io/atomic_file.hpp"
+#include "io/npy.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
-
 #include <iostream>
+#include <unistd.h>
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -106,14 +110,54 @@ int run_modalities(const po::variables_map& vm, const GridRequest& r) {
     return 0;
 }
 
+// An array is not looked at image by image as a grid is: it may be as large as the disk allows.
+constexpr int64_t max_array_images = 1000000;
+
+// --format npy without --interpolate: `n` samples streamed to an array, and for a conditional
+// model their classes beside it (all `label`, else sample i of class i % classes: balanced).
+void write_array(const ImageSampler& sampler, Context& ctx, const GridRequest& r, uint64_t seed, std::optional<int64_t> label) {
+    std::vector<int32_t> labels;
+    if (sampler.is_conditional())
+        for (int64_t i = 0; i < r.n; ++i) labels.push_back(static_cast<int32_t>(label ? *label : i % sampler.classes()));
+    std::unique_ptr<NpyWriter> out;
+    const int64_t blocks = (r.n + ImageSampler::stream_batch - 1) / ImageSampler::stream_batch;
+    // Only long work shows progress: a grid's worth or less is done in seconds.
+    std::optional<ProgressBar> bar;
+    if (r.n > max_grid_images) bar.emplace(std::cerr, "generate", blocks, ImageSampler::stream_batch, is_interactive(STDERR_FILENO));
+    sampler.generate_stream(r.n, seed, labels, [&](const Tensor& images, int64_t first) {
+        if (!out) {
+            Shape shape = images.shape();
+            shape[0] = r.n;
+            out = std::make_unique<NpyWriter>(r.out, DType::f32, shape);
+        }
+        out->append(images);
+        if (bar) bar->update(first / ImageSampler::stream_batch + 1, {});
+    });
+    if (bar) bar->finish({});
+    out->commit();
+    if (!labels.empty()) {
+        Tensor classes = ctx.empty(DType::i32, {r.n});
+        std::copy(labels.begin(), labels.end(), classes.data<int32_t>());
+        write_npy(labels_beside(r.out), classes);
+    }
+}
+
 int run(const po::variables_map& vm) {
+    const std::string format = vm["format"].as<std::string>();
+    if (format != "png" && format != "npy") throw UsageError("--format: expected png or npy, not '" + format + "'");
+    const bool array = format == "npy";
     if (vm.count("from") || vm.count("to")) {
+        if (array) throw UsageError("chimera generate: --format npy is for images from the prior (without --from and --to)");
         if (vm.count("interpolate") || vm.count("condition"))
             throw UsageError("chimera generate: --from and --to do not combine with --interpolate or --condition");
         return run_modalities(vm, grid_request(vm, "generate", RunOutput::generated));
     }
     const bool walk = vm.count("interpolate") != 0;
-    const GridRequest r = grid_request(vm, "generate", walk ? RunOutput::interpolation : RunOutput::generated);
+    if (walk && array) throw UsageError("chimera generate: --format npy is for samples; --interpolate draws walks as a PNG grid");
+    const GridRequest r = array  ? grid_request(vm, "generate", RunOutput::generated_array, max_array_images)
+                          : walk ? grid_request(vm, "generate", RunOutput::interpolation)
+                                 : grid_request(vm, "generate", RunOutput::generated, max_grid_images,
+                                                "; a grid of more is too large to look at: write them as an array with --format npy");
     auto session = PipelineSession::open_run(vm, r.run);
     ImageSampler sampler(session->pipeline(), session->context(), session->ops());
     const uint64_t seed = seed_option(vm);
@@ -126,6 +170,10 @@ int run(const po::variables_map& vm) {
                              std::to_string(steps));
         sampler.write(r.out, sampler.interpolate(r.n, steps, seed), static_cast<int>(steps));
         std::cout << "Wrote " << r.n << " walks of " << steps << " steps to " << r.out.string() << "\n";
+    } else if (array) {
+        write_array(sampler, session->context(), r, seed, label);
+        std::cout << "Wrote " << r.n << " samples" << (label ? " of " + std::to_string(*label) : std::string()) << " to " << r.out.string()
+                  << (sampler.is_conditional() ? " and their classes to " + labels_beside(r.out).string() : std::string()) << "\n";
     } else {
         Tensor images = sampler.generate(r.n, seed, label, r.columns);
         sampler.write(r.out, images, r.columns);
@@ -143,6 +191,7 @@ Command generate_command() {
     c.name = "generate";
     c.summary = "Sample from a trained run: images from its prior, or one modality from another";
     c.usage = "chimera generate RUN_DIR [--n 64] [--seed S] [--condition FIELD=CLASS] [--out FILE.png] [--interpolate [--steps 10]]\n"
+              "       chimera generate RUN_DIR --format npy [--n N] [--seed S] [--condition FIELD=CLASS] [--out FILE.npy]\n"
               "       chimera generate RUN_DIR [--from MODALITY=VALUE ...] [--to MODALITY,...] [--n 16] [--out PATH]\n"
               "       (with --from or --to, --n defaults to 16)";
     c.options = [] {
@@ -155,7 +204,12 @@ Command generate_command() {
             "condition", po::value<std::string>()->value_name("FIELD=CLASS"),
                            "conditional models: draw only this class (default: a row per class)")(
             "interpolate", "walk between pairs of samples instead, one walk per row")(
-            "steps", po::value<int64_t>()->default_value(10), "images per walk, ends included (2 to 64)");
+            "steps", po::value<int64_t>()->default_value(10), "images per walk, ends included (2 to 64)")(
+            "format", po::value<std::string>()->default_value("png")->value_name("png|npy"),
+            "png: one PNG grid (at most 4096 images). npy: a NumPy float32 array [N, C, H, W] in the drawing range (at "
+            "most 1,000,000 images, made 256 at a time; default RUN_DIR/generated.npy); for a conditional model the classes "
+            "as int32 [N] beside it in FILE.labels.npy, sample i of class i mod classes unless --condition. The same seed "
+            "gives the same first images whatever --n");
         return grid_options(desc, 64, RunOutput::generated);
     };
     c.positional.add("run", 1);

@@ -33,12 +33,15 @@ po::options_description grid_options(po::options_description own, int64_t defaul
     return own;
 }
 
-GridRequest grid_request(const po::variables_map& vm, const std::string& command, RunOutput output) {
+GridRequest grid_request(const po::variables_map& vm, const std::string& command, RunOutput output, int64_t max_n,
+                         const std::string& beyond) {
     GridRequest r;
     r.run = vm["run"].as<std::string>();
     r.n = vm["n"].as<int64_t>();
     r.columns = vm["columns"].as<int>();
-    if (r.n < 1 || r.n > 4096) throw UsageError("chimera " + command + ": --n must be between 1 and 4096, got " + std::to_string(r.n));
+    if (r.n < 1 || r.n > max_n)
+        throw UsageError("chimera " + command + ": --n must be between 1 and " + std::to_string(max_n) + ", got " + std::to_string(r.n) +
+                         (r.n > max_n ? beyond : ""));
     if (r.columns < 1 || r.columns > 256)
         throw UsageError("chimera " + command + ": --columns must be between 1 and 256, got " + std::to_string(r.columns));
     // A path the user names is written through its links and checked now; the run's own is replaced.

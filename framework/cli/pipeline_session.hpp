@@ -26,13 +26,16 @@ boost::program_options::options_description pipeline_file_options(boost::program
 boost::program_options::options_description grid_options(boost::program_options::options_description own,
                                                          int64_t default_n, RunOutput output);
 
-// Those options, checked. Throws UsageError naming `command`.
+// Those options, checked: --n from 1 to `max_n` (`beyond` is said when it is more). Throws
+// UsageError naming `command`.
 struct GridRequest {
     std::filesystem::path run, out;
     int64_t n = 0;
     int columns = 8;
 };
-GridRequest grid_request(const boost::program_options::variables_map& vm, const std::string& command, RunOutput output);
+constexpr int64_t max_grid_images = 4096;  // a PNG grid of more is too large to look at
+GridRequest grid_request(const boost::program_options::variables_map& vm, const std::string& command, RunOutput output,
+                         int64_t max_n = max_grid_images, const std::string& beyond = "");
 
 class PipelineSession {
 public:

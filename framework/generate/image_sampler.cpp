@@ -33,6 +33,14 @@ Tensor ImageSampler::draw(TensorMap values, int64_t n, const std::string& tensor
                       ", not images ([N, C, H, W], [N, H, W] or [N, D] with D a square)");
 }
 
+Tensor ImageSampler::first_rows(const Tensor& t, int64_t rows) const {
+    Shape shape = t.shape();
+    shape[0] = rows;
+    Tensor out = ctx_.empty(t.dtype(), shape);
+    std::memcpy(out.raw(), t.raw(), static_cast<std::size_t>(out.numel()) * 4);
+    return out;
+}
+
 Tensor ImageSampler::condition(const std::vector<int32_t>& labels) const {
     Tensor t = ctx_.empty(DType::i32, {static_cast<int64_t>(labels.size())});
     std::copy(labels.begin(), labels.end(), t.data<int32_t>());
@@ -40,22 +48,52 @@ Tensor ImageSampler::condition(const std::vector<int32_t>& labels) const {
 }
 
 Tensor ImageSampler::generate(int64_t n, uint64_t seed, std::optional<int64_t> label, int columns) const {
-    if (!can_generate()) throw ConfigError(SourcePlace{pipeline_.spec().file}, "the pipeline's generate section names no prior ('from')");
     std::vector<int32_t> labels;
     if (is_conditional()) {
-        if (label && (*label < 0 || *label >= classes()))
-            throw UsageError(spec().condition + " must be between 0 and " + std::to_string(classes() - 1) + ", got " +
-                             std::to_string(*label));
         if (!label) n = classes() * columns;
         for (int64_t i = 0; i < n; ++i) labels.push_back(static_cast<int32_t>(label ? *label : i / columns));
     } else if (label) {
         throw UsageError("this pipeline's generate section names no condition (generate.condition) to draw a class of");
     }
+    Tensor all;
+    generate_stream(n, seed, labels, [&](const Tensor& images, int64_t first) {
+        if (!all.defined()) {
+            Shape shape = images.shape();
+            shape[0] = n;
+            all = ctx_.empty(DType::f32, shape);
+        }
+        const int64_t per = images.numel() / images.dim(0);
+        std::memcpy(all.data<float>() + first * per, images.data<float>(), static_cast<std::size_t>(images.numel()) * sizeof(float));
+    });
+    return all;
+}
+
+void ImageSampler::generate_stream(int64_t n, uint64_t seed, const std::vector<int32_t>& labels, const ImageSink& take) const {
+    if (!can_generate()) throw ConfigError(SourcePlace{pipeline_.spec().file}, "the pipeline's generate section names no prior ('from')");
+    if (is_conditional() && static_cast<int64_t>(labels.size()) != n)
+        throw UsageError("this pipeline is conditional: give the class (" + spec().condition + ") of each of the " + std::to_string(n) +
+                         " samples, not " + std::to_string(labels.size()));
+    if (!is_conditional() && !labels.empty())
+        throw UsageError("this pipeline's generate section names no condition (generate.condition) to draw a class of");
+    for (int32_t l : labels)
+        if (l < 0 || l >= classes())
+            throw UsageError(spec().condition + " must be between 0 and " + std::to_string(classes() - 1) + ", got " + std::to_string(l));
     EvalScope scope(ctx_, seed);
-    TensorMap values;
-    pipeline_.sample_noise(values, n);
-    if (is_conditional()) values[spec().condition] = condition(labels);
-    return draw(values, n, spec().image);
+    for (int64_t first = 0; first < n; first += stream_batch) {
+        // Every block is drawn whole, a short one padded with samples of class 0 that are then
+        // dropped: a matrix product of other rows may round differently, and sample i must not
+        // depend on n.
+        const int64_t count = std::min(stream_batch, n - first);
+        TensorMap values;
+        pipeline_.sample_noise(values, stream_batch);
+        if (is_conditional()) {
+            std::vector<int32_t> block(labels.begin() + first, labels.begin() + first + count);
+            block.resize(static_cast<std::size_t>(stream_batch), 0);
+            values[spec().condition] = condition(block);
+        }
+        Tensor images = draw(values, stream_batch, spec().image);
+        take(count == stream_batch ? images : first_rows(images, count), first);
+    }
 }
 
 Tensor ImageSampler::reconstruct(int64_t n, int columns) const {

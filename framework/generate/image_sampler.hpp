@@ -8,6 +8,7 @@
 #include "pipeline/pipeline.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 namespace chimera {
@@ -25,6 +26,17 @@ public:
     // `n` samples from the prior: [n, C, H, W]. A conditional model draws them all of class
     // `label`; without one, it draws a row of `columns` per class instead (n is ignored).
     Tensor generate(int64_t n, uint64_t seed, std::optional<int64_t> label = std::nullopt, int columns = 8) const;
+    // `n` samples from the prior made `stream_batch` at a time, each block handed to `take` before
+    // the next is drawn, so memory stays bounded whatever n: images [k, C, H, W] in the drawing
+    // range, and the index of the block's first sample. A conditional model draws sample i of
+    // class labels[i] (n labels); any other takes none. Each block draws its random numbers after
+    // those of the blocks before it, and every block is computed whole (a short last one padded),
+    // so sample i depends on the seed, i and its label alone, bit for bit: the first images are
+    // the same whatever n. generate() draws the same way. Throws UsageError for labels that do
+    // not fit.
+    static constexpr int64_t stream_batch = 256;
+    using ImageSink = std::function<void(const Tensor& images, int64_t first)>;
+    void generate_stream(int64_t n, uint64_t seed, const std::vector<int32_t>& labels, const ImageSink& take) const;
     // The first `n` examples of the test split (else validation, else training) and their
     // reconstructions, arranged so each row of `columns` originals is followed by their
     // reconstructions: [2n, C, H, W] (n rounded up to whole rows).
@@ -69,6 +81,8 @@ private:
     Tensor draw(TensorMap values, int64_t n, const std::string& tensor) const;
     // The values encode and reconstruct_images start from: `data` checked and `labels`, plus noise.
     TensorMap given(const Tensor& data, const std::vector<int32_t>& labels) const;
+    // The first `rows` rows of `t`, copied.
+    Tensor first_rows(const Tensor& t, int64_t rows) const;
     // The condition tensor of a conditional model: `labels` as int32 [n].
     Tensor condition(const std::vector<int32_t>& labels) const;
     const GenerateSpec& spec() const { return pipeline_.spec().generate; }

@@ -101,47 +101,69 @@ std::filesystem::path output_file(const std::filesystem::path& given) {
 }
 
 void write_file_atomically(const std::filesystem::path& path, const std::vector<std::string_view>& pieces) {
+    AtomicFile file(path);
+    for (std::string_view bytes : pieces) file.append(bytes);
+    file.commit();
+}
+
+AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)), temp_(temporary_name(path_, ::getpid())) {
     // `path` itself is replaced: a symbolic link there is replaced by the file, never written
     // through (a run directory from elsewhere must not redirect Chimera's writes); output paths
     // a user names are resolved by output_file first.
     struct stat existing;
-    const bool exists = ::lstat(path.c_str(), &existing) == 0;
+    const bool exists = ::lstat(path_.c_str(), &existing) == 0;
     if (exists && !S_ISREG(existing.st_mode) && !S_ISLNK(existing.st_mode))
-        throw DataError(path, std::string("is ") + kind_of(existing.st_mode) + ", not a regular file: refusing to replace it");
+        throw DataError(path_, std::string("is ") + kind_of(existing.st_mode) + ", not a regular file: refusing to replace it");
     const bool keeps_mode = exists && S_ISREG(existing.st_mode);
-    const std::filesystem::path temp = temporary_name(path, ::getpid());
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) fail(path, "cannot create " + temp.string(), errno);
+    const int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail(path_, "cannot create " + temp_.string(), errno);
     // Held until the file is closed (or its writer dies): remove_stale_temporaries leaves a
     // temporary file alone while anyone holds it, on this machine or another sharing the disk.
-    if (::flock(fd, LOCK_EX) != 0) abandon(path, temp, fd, "cannot lock " + temp.string(), errno);
-    if (keeps_mode && ::fchmod(fd, existing.st_mode & 07777) != 0) abandon(path, temp, fd, "cannot keep the file's permissions", errno);
-    for (std::string_view bytes : pieces) {
-        std::size_t written = 0;
-        while (written < bytes.size()) {
-            write_step();
-            ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) abandon(path, temp, fd, "cannot write", n == 0 ? ENOSPC : errno);
-            written += static_cast<std::size_t>(n);
+    if (::flock(fd, LOCK_EX) != 0) abandon(path_, temp_, fd, "cannot lock " + temp_.string(), errno);
+    if (keeps_mode && ::fchmod(fd, existing.st_mode & 07777) != 0) abandon(path_, temp_, fd, "cannot keep the file's permissions", errno);
+    fd_ = fd;
+}
+
+AtomicFile::~AtomicFile() {
+    if (done_) return;
+    if (fd_ >= 0) ::close(fd_);
+    ::unlink(temp_.c_str());
+}
+
+void AtomicFile::append(std::string_view bytes) {
+    std::size_t written = 0;
+    while (written < bytes.size()) {
+        write_step();
+        ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int error = n == 0 ? ENOSPC : errno;
+            done_ = true;  // abandon cleans up; the destructor must not close twice
+            abandon(path_, temp_, fd_, "cannot write", error);
         }
+        written += static_cast<std::size_t>(n);
     }
+}
+
+void AtomicFile::commit() {
+    done_ = true;  // from here each failure cleans up after itself
     write_step();
-    if (::fsync(fd) != 0) abandon(path, temp, fd, "cannot flush", errno);
-    const int closed = ::close(fd);
-    if (closed != 0) abandon(path, temp, -1, "cannot write", errno);
+    if (::fsync(fd_) != 0) abandon(path_, temp_, fd_, "cannot flush", errno);
+    const int closed = ::close(fd_);
+    fd_ = -1;
+    if (closed != 0) abandon(path_, temp_, -1, "cannot write", errno);
     write_step();
-    if (::rename(temp.c_str(), path.c_str()) != 0) abandon(path, temp, -1, "cannot replace", errno);
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) abandon(path_, temp_, -1, "cannot replace", errno);
     // The rename itself must reach the disk: flush the directory entry too. A directory that
     // cannot be opened for reading, or a file system that cannot flush one (EINVAL), is left as is.
     write_step();
-    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+    const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : ".";
     int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0) return;
     if (::fsync(dir_fd) != 0 && errno != EINVAL) {
         const int error = errno;
         ::close(dir_fd);
-        fail(path, "cannot flush its directory", error);
+        fail(path_, "cannot flush its directory", error);
     }
     ::close(dir_fd);
 }

@@ -21,6 +21,26 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 // checkpoint's tensors are written from where they lie).
 void write_file_atomically(const std::filesystem::path& path, const std::vector<std::string_view>& pieces);
 
+// The same for a file written piece by piece as it is made (generated arrays too large to hold):
+// open, append, then commit, which flushes and renames. Destroyed before commit (an error, a
+// thrown exception), it removes its temporary file and leaves the target untouched.
+class AtomicFile {
+public:
+    // Throws DataError as write_file_atomically.
+    explicit AtomicFile(std::filesystem::path path);
+    ~AtomicFile();
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+
+    void append(std::string_view bytes);
+    void commit();
+
+private:
+    std::filesystem::path path_, temp_;
+    int fd_ = -1;
+    bool done_ = false;  // renamed, or cleaned up after a failure
+};
+
 // Where an output the user named (--out, --json, --timing) is written, checked before any work:
 // through symbolic links to the file at the end of the chain (the links stay links), refusing a
 // device, fifo or directory and a directory that is not there. Throws DataError naming `given`.

@@ -2,6 +2,7 @@
 
 #include "core/host_error.hpp"
 #include "io/atomic_file.hpp"
+#include "io/npy.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -45,9 +46,10 @@ bool owned(const std::string& name) {
 }
 
 bool is_output(const std::string& name) {
-    for (RunOutput o : {RunOutput::generated, RunOutput::interpolation, RunOutput::reconstructions})
+    for (RunOutput o : {RunOutput::generated, RunOutput::interpolation, RunOutput::reconstructions, RunOutput::generated_array})
         if (name == RunDirectory::output_name(o)) return true;
-    return false;
+    // A conditional model's array of generated images has its labels beside it.
+    return name == labels_beside(RunDirectory::output_name(RunOutput::generated_array)).string();
 }
 
 // A temporary file of one of `is_ours`'s names that no writer holds: its writer locks it while
@@ -103,6 +105,7 @@ fs::path RunDirectory::plugins() const { return path_ / kPlugins; }
 fs::path RunDirectory::record() const { return path_ / kRecord; }
 fs::path RunDirectory::report() const { return path_ / kReport; }
 fs::path RunDirectory::evaluation(const std::string& split) const { return path_ / (kEvaluationPrefix + split + kEvaluationExtension); }
+fs::path RunDirectory::train_on_generated() const { return path_ / "train-on-generated"; }
 fs::path RunDirectory::output(RunOutput output) const { return path_ / output_name(output); }
 fs::path RunDirectory::generated(const std::string& label) const { return path_ / label; }
 
@@ -111,6 +114,7 @@ std::string RunDirectory::output_name(RunOutput output) {
     case RunOutput::generated: return "generated.png";
     case RunOutput::interpolation: return "interpolation.png";
     case RunOutput::reconstructions: return "reconstructions.png";
+    case RunOutput::generated_array: return "generated.npy";
     }
     return "output";
 }

@@ -14,7 +14,7 @@
 namespace chimera {
 
 // Files commands write into a run directory unless told otherwise.
-enum class RunOutput { generated, interpolation, reconstructions };
+enum class RunOutput { generated, interpolation, reconstructions, generated_array };
 
 // What training draws beside each epoch's grid, replaced at every epoch's end: reconstructions,
 // walks, and a VAE's traversal with its description (the KL of each dimension, JSON).
@@ -38,6 +38,8 @@ public:
     std::filesystem::path record() const;                      // how the run was started and ended (JSON)
     std::filesystem::path report() const;                      // the HTML report `chimera train` keeps
     std::filesystem::path evaluation(const std::string& split) const;  // `chimera evaluate`'s report
+    // `chimera evaluate --train-on-generated`'s work: the labelled sets and the classifier runs.
+    std::filesystem::path train_on_generated() const;
     std::filesystem::path output(RunOutput output) const;
     // A multimodal generation's default output, named by what it was made from and into
     // ("text-to-image", "prior-image+text"): a file without extension or a directory.
