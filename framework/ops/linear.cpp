@@ -132,8 +132,9 @@ BackwardWeights& weights_backward(Context& ctx, const Shape& x, const Shape& w, 
 // split well over two threads (oneDNN reaches 65-80% of twice its one-thread speed there, and
 // every split pays a fork and a join); two whole products on one thread each lose nothing. The
 // primitives are built while OpenMP offers one thread, so what oneDNN planned is what runs on
-// the one thread it gets inside the parallel region (built for two, a primitive could plan work
-// for a second thread that never comes). The results are bit-identical to one-thread runs'.
+// the one thread it gets inside the parallel region: oneDNN 2.6 happened to give the same bits
+// for plans made for two threads at the MLP's shapes, but it does not promise that nesting.
+// The results are bit-identical to one-thread runs'.
 struct BackwardPair {
     dnnl::inner_product_backward_data data;
     dnnl::inner_product_backward_weights weights;

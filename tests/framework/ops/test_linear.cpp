@@ -75,8 +75,8 @@ BOOST_AUTO_TEST_CASE(fused_activation_gradients_match_finite_differences) {
 
 BOOST_AUTO_TEST_CASE(two_threads_compute_dx_and_dw_side_by_side_as_one_thread_does) {
     // On two threads dx and dw run concurrently, one thread each, by primitives built for one
-    // thread: bit for bit the one-thread gradients. A plan for two threads run on one would
-    // leave part of dw or dx unwritten. The MLP VAE's shapes, with relu fused.
+    // thread: bit for bit the one-thread gradients (a product skipped, raced on or written by
+    // another plan would differ). The MLP VAE's shapes, with relu fused.
     for (Shape s : {Shape{64, 512, 256}, Shape{64, 20, 256}, Shape{64, 512, 784}}) {
         BOOST_TEST_CONTEXT("N, I, O = " << shape_text(s)) {
             std::vector<std::vector<float>> grads;
