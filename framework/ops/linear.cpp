@@ -19,6 +19,8 @@
 
 #include <omp.h>
 
+#include <exception>
+
 namespace chimera {
 
 namespace {
@@ -144,15 +146,16 @@ BackwardPair& backward_pair(Context& ctx, const Shape& x, const Shape& w, const 
     return ctx.device().primitives().get<BackwardPair>(cache_key("linear_backward_pair", {x, w}, post.key()), [&] {
         using namespace dnnl;
         const auto& hint = forward_primitive(ctx, x, w, post).pd;
-        const int threads = omp_get_max_threads();
-        omp_set_num_threads(1);
+        struct OneThread {  // puts the thread count back even when building throws
+            int before = omp_get_max_threads();
+            OneThread() { omp_set_num_threads(1); }
+            ~OneThread() { omp_set_num_threads(before); }
+        } one_thread;
         inner_product_backward_data::primitive_desc data_pd({plain_desc(x), plain_desc(w), plain_desc({x[0], w[0]})},
                                                             ctx.device().engine(), hint);
         inner_product_backward_weights::primitive_desc weights_pd(
             {plain_desc(x), plain_desc(w), plain_desc({w[0]}), plain_desc({x[0], w[0]})}, ctx.device().engine(), hint);
-        BackwardPair pair{inner_product_backward_data(data_pd), inner_product_backward_weights(weights_pd)};
-        omp_set_num_threads(threads);
-        return pair;
+        return BackwardPair{inner_product_backward_data(data_pd), inner_product_backward_weights(weights_pd)};
     });
 }
 
@@ -213,15 +216,27 @@ std::vector<Tensor> backward(Context& ctx, const Saved& s, Tensor dy) {
                                                                  {DNNL_ARG_DIFF_DST, plain_memory(ctx, dy)},
                                                                  {DNNL_ARG_DIFF_WEIGHTS, plain_memory(ctx, dw)},
                                                                  {DNNL_ARG_DIFF_BIAS, plain_memory(ctx, db)}};
-        // A CPU stream runs a primitive in the calling thread; each section has its own.
+        // A CPU stream runs a primitive in the calling thread; each section has its own. An
+        // exception must not leave a parallel region: the first is kept and thrown after it.
         dnnl::stream& side = ctx.device().side_stream();
+        std::exception_ptr failed[2];
 #pragma omp parallel sections num_threads(2)
         {
 #pragma omp section
-            pair.data.execute(stream, data_args);
+            try {
+                pair.data.execute(stream, data_args);
+            } catch (...) {
+                failed[0] = std::current_exception();
+            }
 #pragma omp section
-            pair.weights.execute(side, weights_args);
+            try {
+                pair.weights.execute(side, weights_args);
+            } catch (...) {
+                failed[1] = std::current_exception();
+            }
         }
+        for (const auto& e : failed)
+            if (e) std::rethrow_exception(e);
         return {dx, dw, s.want_b ? db : Tensor()};
     }
     if (s.want_x) {
