@@ -10,6 +10,7 @@ namespace chimera {
 Device::Device(int threads, uint64_t seed)
     : engine_(dnnl::engine::kind::cpu, 0),
       stream_(engine_),
+      side_stream_(engine_),
       threads_(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
       pool_(std::make_shared<BufferPool>()),
       seed_(seed) {

@@ -37,6 +37,8 @@ public:
 
     dnnl::engine& engine() { return engine_; }
     dnnl::stream& stream() { return stream_; }
+    // A second stream, for a primitive run on another thread beside one on stream().
+    dnnl::stream& side_stream() { return side_stream_; }
     int threads() const { return threads_; }
     PrimitiveCache& primitives() { return primitives_; }
     const std::shared_ptr<BufferPool>& pool() const { return pool_; }
@@ -62,6 +64,7 @@ public:
 private:
     dnnl::engine engine_;
     dnnl::stream stream_;
+    dnnl::stream side_stream_;
     int threads_;
     std::shared_ptr<BufferPool> pool_;
     PrimitiveCache primitives_;
