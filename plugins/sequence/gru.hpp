@@ -13,17 +13,7 @@ namespace sequence_plugin {
 class GruEncoder : public GruNet<chimera::Encoder> {
 public:
     static chimera::Description describe() {
-        using chimera::Param;
-        auto p = gru_params(16);
-        p.push_back(Param::string("input", "tokens", "name of the int32 tokens input [N, T]"));
-        p.push_back(Param::string("head", "none", "none: output y [N, out_features]; gaussian: mu and logvar").choices({"none", "gaussian"}));
-        p.push_back(Param::integer("out_features", 16, "width of y, or of mu and logvar").range(1, 65536));
-        using chimera::Port;
-        return {"gru", "1.0.0", "GRU text encoder: the last state after the real tokens, then a dense or Gaussian head", p,
-                {Port::input("{input}", CHM_DTYPE_I32, "[N, T]", "int32 tokens, 0 for padding")},
-                {Port::output("y", CHM_DTYPE_F32, "[N, F]", "the dense output, F = out_features (head: none)").optional(),
-                 Port::output("mu", CHM_DTYPE_F32, "[N, D]", "the Gaussian's mean, D = out_features (head: gaussian)").optional(),
-                 Port::output("logvar", CHM_DTYPE_F32, "[N, D]", "the Gaussian's log-variance (head: gaussian)").optional()}};
+        return text_encoder_description("gru", "GRU text encoder: the last state after the real tokens", gru_params(16));
     }
     GruEncoder(chimera::Host host, const chimera::Config& c)
         : GruNet(host, c), input_(c.get<std::string>("input")), gaussian_(c.get<std::string>("head") == "gaussian") {

@@ -14,6 +14,21 @@
 
 namespace sequence_plugin {
 
+// A text encoder's description beyond its trunk's options: which input holds the tokens, and a
+// dense or Gaussian head of out_features; `trunk` says how the sequence becomes one vector.
+inline chimera::Description text_encoder_description(const char* name, const std::string& trunk, std::vector<chimera::Param> p) {
+    using chimera::Param;
+    using chimera::Port;
+    p.push_back(Param::string("input", "tokens", "name of the int32 tokens input [N, T]"));
+    p.push_back(Param::string("head", "none", "none: output y [N, out_features]; gaussian: mu and logvar").choices({"none", "gaussian"}));
+    p.push_back(Param::integer("out_features", 16, "width of y, or of mu and logvar").range(1, 65536));
+    return {name, "1.0.0", trunk + ", then a dense or Gaussian head", p,
+            {Port::input("{input}", CHM_DTYPE_I32, "[N, T]", "int32 tokens, 0 for padding")},
+            {Port::output("y", CHM_DTYPE_F32, "[N, F]", "the dense output, F = out_features (head: none)").optional(),
+             Port::output("mu", CHM_DTYPE_F32, "[N, D]", "the Gaussian's mean, D = out_features (head: gaussian)").optional(),
+             Port::output("logvar", CHM_DTYPE_F32, "[N, D]", "the Gaussian's log-variance (head: gaussian)").optional()}};
+}
+
 // Checks int32 tokens [N, T] with T <= length and ids below the vocabulary; `port` names the input.
 inline void check_tokens(const chimera::Tensor& tokens, const std::string& port, int64_t vocabulary, int64_t length) {
     if (tokens.dtype() != CHM_DTYPE_I32 || tokens.rank() != 2)

@@ -16,16 +16,7 @@ namespace sequence_plugin {
 class TransformerEncoder : public TransformerNet<chimera::Encoder> {
 public:
     static chimera::Description describe() {
-        auto p = transformer_params(16);
-        p.push_back(Param::string("input", "tokens", "name of the int32 tokens input [N, T]"));
-        p.push_back(Param::string("head", "none", "none: output y [N, out_features]; gaussian: mu and logvar").choices({"none", "gaussian"}));
-        p.push_back(Param::integer("out_features", 16, "width of y, or of mu and logvar").range(1, 65536));
-        using chimera::Port;
-        return {"transformer", "1.0.0", "Transformer text encoder: mean of the non-padding positions, then a dense or Gaussian head", p,
-                {Port::input("{input}", CHM_DTYPE_I32, "[N, T]", "int32 tokens, 0 for padding")},
-                {Port::output("y", CHM_DTYPE_F32, "[N, F]", "the dense output, F = out_features (head: none)").optional(),
-                 Port::output("mu", CHM_DTYPE_F32, "[N, D]", "the Gaussian's mean, D = out_features (head: gaussian)").optional(),
-                 Port::output("logvar", CHM_DTYPE_F32, "[N, D]", "the Gaussian's log-variance (head: gaussian)").optional()}};
+        return text_encoder_description("transformer", "Transformer text encoder: mean of the non-padding positions", transformer_params(16));
     }
     TransformerEncoder(chimera::Host host, const chimera::Config& c)
         : TransformerNet(host, c), input_(c.get<std::string>("input")), gaussian_(c.get<std::string>("head") == "gaussian") {
