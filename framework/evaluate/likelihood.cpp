@@ -52,11 +52,19 @@ double option_or(const YAML::Node& options, const char* key, double fallback) {
     return options && options.IsMap() && options[key] ? options[key].as<double>() : fallback;
 }
 
-// Whether the node writing `tensor` reads `input`.
-bool written_from(const PipelineSpec& spec, const std::string& tensor, const std::string& input) {
-    for (const NodeSpec& n : spec.nodes) {
-        const bool writes = std::any_of(n.out.begin(), n.out.end(), [&](const auto& o) { return o.second == tensor; });
-        if (writes) return std::any_of(n.in.begin(), n.in.end(), [&](const auto& i) { return i.second == input; });
+// Whether `tensor` is computed from `input`: it is `input`, or a node writing it reads a tensor
+// that is, however many nodes lie between (a decoder of dense, reshape and deconv nodes).
+bool computed_from(const PipelineSpec& spec, const std::string& tensor, const std::string& input) {
+    std::vector<std::string> pending{tensor};
+    std::set<std::string> seen;
+    while (!pending.empty()) {
+        const std::string t = pending.back();
+        pending.pop_back();
+        if (t == input) return true;
+        if (!seen.insert(t).second) continue;
+        for (const NodeSpec& n : spec.nodes)
+            if (std::any_of(n.out.begin(), n.out.end(), [&](const auto& o) { return o.second == t; }))
+                for (const auto& [port, read] : n.in) pending.push_back(read);
     }
     return false;
 }
@@ -73,7 +81,7 @@ Decoder find_decoder(const PipelineSpec& spec, const std::string& name, const st
         std::vector<const LossSpec*> direct;
         for (const LossSpec* l : candidates) {
             auto known = likelihood_losses().find(l->component);
-            if (known != likelihood_losses().end() && written_from(spec, port_tensor(l->in, known->second.second), sample)) direct.push_back(l);
+            if (known != likelihood_losses().end() && computed_from(spec, port_tensor(l->in, known->second.second), sample)) direct.push_back(l);
         }
         if (direct.size() != 1) {
             std::string names;
@@ -95,6 +103,11 @@ Decoder find_decoder(const PipelineSpec& spec, const std::string& name, const st
                       "' is none Chimera knows (bce_logits, bce, cross_entropy, gaussian_nll)" +
                       (found->component == "mse" ? "; a squared error is a Gaussian likelihood only with its variance: use gaussian_nll {variance: V}" : ""));
     Decoder d{name, field, mask, port_tensor(found->in, it->second.second), it->second.first};
+    // Decoded from anything else, the figure would be p(x | some other z): refused, not reported.
+    if (!computed_from(spec, d.output, sample))
+        yaml_fail(found->node, {spec.file, "losses." + found->name},
+                  "loss '" + found->name + "' reads '" + d.output + "', which is not computed from the posterior sample '" + sample +
+                      "' (generate.sample): the log-likelihood needs the decoder of that sample");
     d.variance = option_or(found->options, "variance", 1.0);
     d.eps = option_or(found->options, "eps", 1e-7);
     return d;
@@ -237,6 +250,10 @@ public:
             Term joint;
             joint.report.name = "joint";
             for (const ModalitySpec& m : g.modalities) {
+                if (m.mask.empty())
+                    yaml_fail(m.node, place.child("modalities." + m.name),
+                              "the log-likelihood of each modality comes from its posterior alone, the others left out, and modality '" + m.name +
+                                  "' has no mask to leave it out by (name the data field saying it is present: mask)");
                 Term t;
                 t.report.name = m.name;
                 t.decoders.push_back(find_decoder(spec, m.name, m.field, m.mask, sample_));
@@ -344,6 +361,7 @@ private:
                 const auto e = static_cast<std::size_t>(r / kc);
                 const double v = log_w[static_cast<std::size_t>(r)];
                 weight_sum[e] += v;
+                if (v == minus_infinity) continue;  // a weight of 0 adds nothing (and exp(-inf + inf) is no number)
                 if (v > top[e]) {
                     scaled[e] = scaled[e] * std::exp(top[e] - v) + 1.0;
                     top[e] = v;
@@ -401,7 +419,8 @@ private:
                 const std::size_t at = static_cast<std::size_t>(e * d + j);
                 const double v = from.mu[at] + std::exp(0.5 * from.logvar[at]) * eps[r * d + j];
                 out[r * d + j] = static_cast<float>(v);
-                log_prior += -0.5 * (v * v + log_two_pi);
+                const double z = out[r * d + j];  // the float the decoder reads, as log q uses
+                log_prior += -0.5 * (z * z + log_two_pi);
             }
             // log q(z) = log sum_c w_c N(z; mu_c, exp(logvar_c)), with the float z the decoder reads.
             double top = minus_infinity, sum = 0;

@@ -182,6 +182,9 @@ p = run(["evaluate", exact_run, "--nll", "5", "--set", "losses.reconstruction={c
 check(p.returncode == 3 and "gaussian_nll" in p.stderr, "an mse decoder is no likelihood: exit 3, pointing to gaussian_nll")
 p = run(["evaluate", exact_run, "--nll", "5", "--set", "generate.latent_logvar="], expect=3)
 check(p.returncode == 3 and "latent_logvar" in p.stderr, "no posterior log-variance: exit 3 naming generate.latent_logvar")
+p = run(["evaluate", exact_run, "--nll", "5", "--set", "generate.sample=prior_mean"], expect=3)
+check(p.returncode == 3 and "not computed from the posterior sample" in p.stderr,
+      "a decoder that does not read generate.sample is refused (exit 3), not estimated")
 
 if failures:
     print(f"{len(failures)} checks failed")
